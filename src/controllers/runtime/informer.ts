@@ -1,0 +1,182 @@
+import {
+  ADD,
+  DELETE,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  makeInformer,
+  type ObjectCache,
+  UPDATE,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type BackoffOptions, backoffDelay, INFORMER_BACKOFF } from './backoff.ts';
+
+/** The kinds of change an informer reports. */
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+/** Options for {@link ResilientInformer}. */
+export interface ResilientInformerOptions<T extends KubernetesObject> {
+  /** A short name for logs, e.g. `secrets`. */
+  name: string;
+  kubeConfig: KubeConfig;
+  /** The collection path to watch, e.g. `/api/v1/namespaces/ns/secrets`. */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  labelSelector?: string;
+  logger: Pick<Logger, 'warn' | 'info' | 'debug'>;
+  backoff?: BackoffOptions;
+  /**
+   * Restart the watch when neither an event nor a (re)connect was seen for this long. client-node
+   * already reconnects after 30 s of inactivity; this catches a watch loop that stalled some other way.
+   */
+  watchdogMs?: number;
+}
+
+/**
+ * A client-node informer that keeps itself alive: client-node stops for good on any error other
+ * than 410 (connection refused, apiserver restart, 5xx, failed list), so this restarts it with
+ * backoff, resuming from the last resourceVersion (a 410 then relists). Handlers are isolated: one
+ * that throws is logged, never an unhandled rejection.
+ */
+export class ResilientInformer<T extends KubernetesObject> {
+  private readonly informer: Informer<T> & ObjectCache<T>;
+  private readonly options: ResilientInformerOptions<T>;
+  private readonly backoff: BackoffOptions;
+  private failures = 0;
+  private stopped = true;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private lastActivity = Date.now();
+  private errorsDuringStart = 0;
+  private hasSynced = false;
+  private restarts = 0;
+  private readonly syncWaiters: (() => void)[] = [];
+
+  constructor(options: ResilientInformerOptions<T>) {
+    this.options = options;
+    this.backoff = options.backoff ?? INFORMER_BACKOFF;
+    this.informer = makeInformer<T>(options.kubeConfig, options.path, options.list, options.labelSelector);
+    this.informer.on('connect', () => this.touch());
+    this.informer.on('error', (err) => this.onError(err));
+    for (const verb of [ADD, UPDATE, DELETE] as const) this.informer.on(verb, () => this.touch());
+  }
+
+  /** True once the first list succeeded; the cache may be read from then on. */
+  get synced(): boolean {
+    return this.hasSynced;
+  }
+
+  /** How often the informer was restarted after an error or a silent watch. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Registers a handler; errors it throws are logged and swallowed. */
+  on(event: InformerEvent, handler: (obj: T) => void): void {
+    this.informer.on(event, (obj: T) => {
+      try {
+        handler(obj);
+      } catch (err) {
+        this.options.logger.warn({ informer: this.options.name, err }, 'informer handler failed');
+      }
+    });
+  }
+
+  /** An object from the cache, or undefined. */
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  /** Every cached object, optionally of one namespace. */
+  list(namespace?: string): readonly T[] {
+    return this.informer.list(namespace);
+  }
+
+  /** Starts listing and watching; resolves once the cache has synced (retrying until then). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.armWatchdog();
+    void this.attempt();
+    if (this.hasSynced) return;
+    await new Promise<void>((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** Stops watching and cancels pending restarts; the cache keeps its last contents. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.watchdogTimer);
+    await this.informer.stop();
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    this.errorsDuringStart = 0;
+    await this.informer.start();
+    // client-node reports list and watch failures through the error callback, not by rejecting.
+    if (this.errorsDuringStart === 0 && !this.stopped) {
+      this.failures = 0;
+      if (!this.hasSynced) {
+        this.hasSynced = true;
+        for (const resolve of this.syncWaiters.splice(0)) resolve();
+      }
+    }
+  }
+
+  private onError(err: unknown): void {
+    this.errorsDuringStart++;
+    if (this.stopped) return;
+    this.failures++;
+    const delay = backoffDelay(this.failures, this.backoff);
+    this.options.logger.warn(
+      { informer: this.options.name, err: describeError(err), retryInMs: delay },
+      'watch failed; restarting',
+    );
+    this.scheduleRestart(delay);
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restarts++;
+      void this.attempt();
+    }, delayMs);
+    this.restartTimer.unref?.();
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  private armWatchdog(): void {
+    const limit = this.options.watchdogMs ?? 5 * 60_000;
+    clearInterval(this.watchdogTimer);
+    this.watchdogTimer = setInterval(
+      () => {
+        if (this.stopped || Date.now() - this.lastActivity < limit) return;
+        this.options.logger.warn(
+          { informer: this.options.name, silentMs: limit },
+          'watch silent; restarting',
+        );
+        this.touch();
+        void this.informer.stop().then(() => this.scheduleRestart(0));
+      },
+      Math.min(limit, 30_000),
+    );
+    this.watchdogTimer.unref?.();
+  }
+}
+
+/** A short description of a watch error without headers or bodies, which could carry credentials. */
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code =
+      (err as { statusCode?: number; code?: string | number }).statusCode ?? (err as { code?: unknown }).code;
+    return code === undefined
+      ? `${err.name}: ${err.message}`
+      : `${err.name} (${String(code)}): ${err.message}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,56 @@
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** Absolute path of the repository root, derived from this file's location. */
+export const repoRoot = join(import.meta.dirname, '..', '..');
+
+const buildScript = join(repoRoot, 'scripts', 'cluster', 'build.sh');
+
+/** Where each cached tool lives; the directories are keyed by the versions in `versions.env`. */
+export interface BinaryPaths {
+  etcd: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubectl: string;
+  registry: string;
+  crane: string;
+}
+
+/** Resolves the cached binary paths without building anything. */
+export async function binaryPaths(): Promise<BinaryPaths> {
+  const { stdout } = await execFileAsync('bash', [buildScript, '--print-dirs']);
+  const dirs = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
+  const need = (key: string): string => {
+    const dir = dirs[key];
+    if (!dir) throw new Error(`build.sh --print-dirs did not print ${key}`);
+    return dir;
+  };
+  return {
+    etcd: join(need('ETCD_BIN'), 'etcd'),
+    kubeApiserver: join(need('KUBERNETES_BIN'), 'kube-apiserver'),
+    kubeControllerManager: join(need('KUBERNETES_BIN'), 'kube-controller-manager'),
+    kubectl: join(need('KUBERNETES_BIN'), 'kubectl'),
+    registry: join(need('REGISTRY_BIN'), 'registry'),
+    crane: join(need('CRANE_BIN'), 'crane'),
+  };
+}
+
+/** Builds whatever is missing from the cache (a no-op when warm), streaming progress to stderr. */
+export async function ensureBinaries(): Promise<BinaryPaths> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', [buildScript], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${buildScript} failed with exit code ${code}`)),
+    );
+  });
+  return binaryPaths();
+}

@@ -1,0 +1,237 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch } from 'undici';
+import { type BinaryPaths, ensureBinaries } from './binaries.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { createPki, type Pki } from './pki.ts';
+import { freePort } from './ports.ts';
+import { isRunning, type ManagedProcess, startProcess, stopProcess } from './processes.ts';
+
+/** The controllers kube-controller-manager runs here: enough for namespaces, GC and ServiceAccounts. */
+export const CONTROLLERS = [
+  'namespace-controller',
+  'garbage-collector-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+];
+
+/** What a running control plane exposes; also the `state.json` that `cluster:down` reads. */
+export interface ControlPlaneState {
+  dir: string;
+  server: string;
+  kubeconfig: string;
+  ports: { etcd: number; etcdPeer: number; apiserver: number };
+  processes: ManagedProcess[];
+}
+
+/** Options for {@link ControlPlane.start}. */
+export interface ControlPlaneOptions {
+  /** Working directory (PKI, etcd data, logs); a fresh temporary one when omitted. */
+  dir?: string;
+  /** Processes end when this PID exits; 0 keeps them running (the default is the current process). */
+  parentPid?: number;
+  /** Start kube-controller-manager (default true). */
+  controllerManager?: boolean;
+}
+
+/**
+ * etcd + kube-apiserver (+ kube-controller-manager) on 127.0.0.1 with free ports and throwaway PKI,
+ * built from Go modules (scripts/cluster/build.sh). Stopped by PID, etcd last.
+ */
+export class ControlPlane {
+  /** Ports, PIDs and paths of the running components. */
+  readonly state: ControlPlaneState;
+  private readonly bins: BinaryPaths;
+  private readonly pki: Pki;
+  private readonly parentPid: number;
+
+  private constructor(state: ControlPlaneState, bins: BinaryPaths, pki: Pki, parentPid: number) {
+    this.state = state;
+    this.bins = bins;
+    this.pki = pki;
+    this.parentPid = parentPid;
+  }
+
+  /** The admin kubeconfig path (client certificate in group system:masters). */
+  get kubeconfig(): string {
+    return this.state.kubeconfig;
+  }
+
+  /** Builds missing binaries, then starts etcd, kube-apiserver and kube-controller-manager and waits until ready. */
+  static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+    const bins = await ensureBinaries();
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-cluster-')));
+    await mkdir(join(dir, 'logs'), { recursive: true });
+    const pki = await createPki(dir);
+    const [etcd, etcdPeer, apiserver] = [await freePort(), await freePort(), await freePort()];
+    const server = `https://127.0.0.1:${apiserver}`;
+    const kubeconfig = join(dir, 'admin.kubeconfig');
+    await writeFile(
+      kubeconfig,
+      await renderKubeconfig(server, pki.caCert, { certFile: pki.adminCert, keyFile: pki.adminKey }),
+      { mode: 0o600 },
+    );
+    const state: ControlPlaneState = {
+      dir,
+      server,
+      kubeconfig,
+      ports: { etcd, etcdPeer, apiserver },
+      processes: [],
+    };
+    const plane = new ControlPlane(state, bins, pki, options.parentPid ?? process.pid);
+    try {
+      await plane.startEtcd();
+      await plane.startApiServer();
+      if (options.controllerManager ?? true) await plane.startControllerManager();
+      await plane.saveState();
+      return plane;
+    } catch (err) {
+      await plane.stop({ keepDir: true });
+      throw new Error(
+        `control plane failed to start (logs in ${join(dir, 'logs')}): ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** Stops kube-apiserver and starts it again on the same port and etcd (for resilience tests). */
+  async restartApiServer(downtimeMs = 0): Promise<void> {
+    await this.stopComponent('kube-apiserver');
+    if (downtimeMs > 0) await sleep(downtimeMs);
+    await this.startApiServer();
+    await this.saveState();
+  }
+
+  /** Stops every process by PID (kube-controller-manager, kube-apiserver, then etcd) and removes the directory. */
+  async stop(options: { keepDir?: boolean } = {}): Promise<void> {
+    for (const name of ['kube-controller-manager', 'kube-apiserver', 'etcd']) await this.stopComponent(name);
+    if (!options.keepDir) await rm(this.state.dir, { recursive: true, force: true });
+  }
+
+  /** PIDs of the components still running. */
+  runningPids(): number[] {
+    return this.state.processes.filter((p) => isRunning(p.pid)).map((p) => p.pid);
+  }
+
+  private log(name: string): string {
+    return join(this.state.dir, 'logs', `${name}.log`);
+  }
+
+  private launch(name: string, command: string, args: string[]): ManagedProcess {
+    const proc = startProcess(name, command, args, { parentPid: this.parentPid, logFile: this.log(name) });
+    this.state.processes.push(proc);
+    return proc;
+  }
+
+  private async stopComponent(name: string): Promise<void> {
+    const found = this.state.processes.filter((p) => p.name === name);
+    await Promise.all(found.map((p) => stopProcess(p.pid)));
+    this.state.processes = this.state.processes.filter((p) => p.name !== name);
+  }
+
+  private async startEtcd(): Promise<void> {
+    const { etcd, etcdPeer } = this.state.ports;
+    const client = `http://127.0.0.1:${etcd}`;
+    const peer = `http://127.0.0.1:${etcdPeer}`;
+    const proc = this.launch('etcd', this.bins.etcd, [
+      '--name=berth',
+      `--data-dir=${join(this.state.dir, 'etcd')}`,
+      `--listen-client-urls=${client}`,
+      `--advertise-client-urls=${client}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=berth=${peer}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ]);
+    await waitFor('etcd', proc, 60_000, async () => (await fetch(`${client}/health`)).ok);
+  }
+
+  private async startApiServer(): Promise<void> {
+    const { etcd, apiserver } = this.state.ports;
+    const pki = this.pki;
+    const proc = this.launch('kube-apiserver', this.bins.kubeApiserver, [
+      `--etcd-servers=http://127.0.0.1:${etcd}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiserver}`,
+      `--tls-cert-file=${pki.serverCert}`,
+      `--tls-private-key-file=${pki.serverKey}`,
+      `--cert-dir=${join(this.state.dir, 'certs')}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${this.state.server}`,
+      `--service-account-key-file=${pki.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      '--endpoint-reconciler-type=none',
+    ]);
+    const ca = await readFile(pki.caCert);
+    const dispatcher = new Agent({
+      connect: { ca, cert: await readFile(pki.adminCert), key: await readFile(pki.adminKey) },
+    });
+    try {
+      await waitFor('kube-apiserver', proc, 120_000, async () => {
+        const res = await fetch(`${this.state.server}/readyz`, { dispatcher });
+        await res.body?.cancel();
+        return res.ok;
+      });
+    } finally {
+      await dispatcher.close();
+    }
+  }
+
+  private async startControllerManager(): Promise<void> {
+    const proc = this.launch('kube-controller-manager', this.bins.kubeControllerManager, [
+      `--kubeconfig=${this.state.kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      '--secure-port=0',
+      `--controllers=${CONTROLLERS.join(',')}`,
+      `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
+      `--root-ca-file=${this.pki.caCert}`,
+      '--use-service-account-credentials=false',
+      // Garbage collection of dependents is what tests wait for; make it quick to notice deletions.
+      '--concurrent-gc-syncs=5',
+    ]);
+    // KCM has no readiness endpoint with --secure-port=0; it is ready enough once it stays up.
+    await sleep(500);
+    if (!isRunning(proc.pid)) throw new Error(`kube-controller-manager exited at start; see ${proc.logFile}`);
+  }
+
+  private async saveState(): Promise<void> {
+    await writeFile(join(this.state.dir, 'state.json'), `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+}
+
+/** Polls `probe` until it returns true, failing early when the process has exited. */
+async function waitFor(
+  name: string,
+  proc: ManagedProcess,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (!isRunning(proc.pid)) {
+      const tail = (await readFile(proc.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+      throw new Error(`${name} exited before it was ready; last log lines:\n${tail}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `${name} not ready after ${timeoutMs} ms (${lastError || 'probe kept failing'}); log: ${proc.logFile}`,
+  );
+}
