@@ -31,6 +31,8 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
    * already reconnects after 30 s of inactivity; this catches a watch loop that stalled some other way.
    */
   watchdogMs?: number;
+  /** Observers for metrics. */
+  hooks?: { restarted?(): void; synced?(): void } | undefined;
 }
 
 /**
@@ -120,6 +122,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.failures = 0;
       if (!this.hasSynced) {
         this.hasSynced = true;
+        this.options.hooks?.synced?.();
         for (const resolve of this.syncWaiters.splice(0)) resolve();
       }
     }
@@ -141,6 +144,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       this.restarts++;
+      this.options.hooks?.restarted?.();
       void this.attempt();
     }, delayMs);
     this.restartTimer.unref?.();

@@ -1,0 +1,282 @@
+import type { CustomObjectsApi, KubeConfig, KubernetesListObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { OperatorMetrics } from '../../metrics.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Condition } from './conditions.ts';
+import { Reason } from './conditions.ts';
+import type { EventInput, EventRecorder } from './events.ts';
+import { ensureFinalizer, isBeingDeleted, removeFinalizer } from './finalizers.ts';
+import { ResilientInformer } from './informer.ts';
+import { classify, effectsOf, type ReconcileResult, TerminalError } from './outcome.ts';
+import { WorkQueue as Queue, type WorkQueue } from './queue.ts';
+import { type CustomObject, keyOf, parseKey, type ResourceType } from './resource.ts';
+import { patchStatusIfChanged } from './status.ts';
+import { describeInvalid } from './validation.ts';
+
+/** Annotation that asks for one reconcile now; its value is echoed into `status.lastHandledReconcileAt`. */
+export const RECONCILE_REQUESTED_ANNOTATION = 'berth.dev/reconcile-requested-at';
+
+/** What a reconciler receives: a parsed copy of the object, a status to fill in, and its tools. */
+export interface ReconcileRequest<T> {
+  object: T;
+  /** Mutable copy of the status; the controller writes it once, after the reconcile, if it changed. */
+  status: Record<string, unknown>;
+  logger: Logger;
+  /** Records an event about this object. */
+  recordEvent(event: EventInput): Promise<void>;
+  /** Aborted when the reconcile deadline passes or the operator shuts down. */
+  signal: AbortSignal;
+  now(): number;
+  /** True once deletion was requested. */
+  deleting: boolean;
+  /** Adds the berth finalizer (before creating anything outside the cluster); true if it wrote. */
+  ensureFinalizer(): Promise<boolean>;
+  /** Removes the berth finalizer (after the external clean-up is confirmed); true if it wrote. */
+  removeFinalizer(): Promise<boolean>;
+}
+
+/** A level-based reconciler: read state, compare, act, return when to look again (or throw a typed error). */
+export interface Reconciler<T> {
+  reconcile(request: ReconcileRequest<T>): Promise<ReconcileResult>;
+}
+
+/** Options for {@link Controller}. */
+export interface ControllerOptions<T> {
+  /** Short name for logs and metric labels, e.g. `registry-token`. */
+  name: string;
+  type: ResourceType;
+  /** Every object is parsed by this before it reaches the reconciler; failures become Stalled/InvalidSpec. */
+  schema: z.ZodType<T>;
+  reconciler: Reconciler<T>;
+  kubeConfig: KubeConfig;
+  custom: CustomObjectsApi;
+  events: EventRecorder;
+  logger: Logger;
+  /** Namespaces to watch; empty means all. */
+  namespaces?: string[];
+  /** Only objects matching this label selector (sharding several operator instances). */
+  labelSelector?: string;
+  workers?: number;
+  /** Deadline of one reconcile (default 60 s). */
+  reconcileTimeoutMs?: number;
+  clock?: Clock;
+  metrics?: OperatorMetrics;
+}
+
+/**
+ * Informers -> work queue -> workers -> reconcile -> one outcome mapping -> one status write.
+ * Handlers only enqueue keys; updates that change neither generation, deletion nor the
+ * reconcile-request annotation (our own status writes) are ignored.
+ */
+export class Controller<T = unknown> {
+  readonly queue: WorkQueue;
+  private readonly options: ControllerOptions<T>;
+  private readonly clock: Clock;
+  private readonly informers: ResilientInformer<CustomObject>[];
+  private readonly fingerprints = new Map<string, string>();
+  private readonly abort = new AbortController();
+
+  constructor(options: ControllerOptions<T>) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    const { metrics, name } = options;
+    const workers = options.workers ?? 2;
+    metrics?.maxConcurrentReconciles.set({ controller: name }, workers);
+    this.queue = new Queue({
+      name,
+      workers,
+      clock: this.clock,
+      hooks: metrics && {
+        added: () => metrics.queueAdds.inc({ name }),
+        retried: () => metrics.queueRetries.inc({ name }),
+        depthChanged: (depth) => metrics.queueDepth.set({ name }, depth),
+        activeChanged: (active) => metrics.activeWorkers.set({ controller: name }, active),
+        waited: (ms) => metrics.queueDuration.observe({ name }, ms / 1000),
+      },
+    });
+    const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
+    this.informers = namespaces.map((ns) => this.makeInformer(ns));
+  }
+
+  /** True once every informer has listed its objects (what /readyz reports). */
+  get synced(): boolean {
+    return this.informers.every((i) => i.synced);
+  }
+
+  /** Starts the informers, waits until they synced, then starts the workers. */
+  async start(): Promise<void> {
+    await this.startInformers();
+    this.startWorkers();
+  }
+
+  /**
+   * Starts watching (resolves once synced). Every replica does this, leader or not, so a new
+   * leader starts with warm caches; only the leader runs workers.
+   */
+  async startInformers(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+  }
+
+  /** Starts reconciling queued keys (call after {@link startInformers} resolved). */
+  startWorkers(): void {
+    this.queue.start((key) => this.process(key));
+  }
+
+  /** Stops taking work and waits (up to `graceMs`) for running reconciles; then stops watching. */
+  async stop(graceMs = 30_000): Promise<void> {
+    const drained = await this.queue.shutDown(graceMs);
+    if (!drained) this.abort.abort(new Error('operator shutting down'));
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  /** The cached object for a key, from whichever namespace informer holds it. */
+  get(key: string): CustomObject | undefined {
+    const { namespace, name } = parseKey(key);
+    for (const informer of this.informers) {
+      const found = informer.get(name, namespace);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private makeInformer(namespace: string | undefined): ResilientInformer<CustomObject> {
+    const { type, custom, labelSelector, metrics, name } = this.options;
+    const base = `/apis/${type.group}/${type.version}`;
+    const path = namespace ? `${base}/namespaces/${namespace}/${type.plural}` : `${base}/${type.plural}`;
+    const selector = labelSelector ? { labelSelector } : {};
+    const list = async () =>
+      (namespace
+        ? await custom.listNamespacedCustomObject({ ...type, namespace, ...selector })
+        : await custom.listClusterCustomObject({
+            ...type,
+            ...selector,
+          })) as KubernetesListObject<CustomObject>;
+    const informerName = `${name}${namespace ? `/${namespace}` : ''}`;
+    const informer = new ResilientInformer<CustomObject>({
+      name: informerName,
+      kubeConfig: this.options.kubeConfig,
+      path,
+      list,
+      ...selector,
+      logger: this.options.logger,
+      hooks: metrics && {
+        restarted: () => metrics.informerRestarts.inc({ informer: informerName }),
+        synced: () => metrics.informerSynced.set({ informer: informerName }, 1),
+      },
+    });
+    metrics?.informerSynced.set({ informer: informerName }, 0);
+    informer.on('add', (obj) => this.onChange(obj));
+    informer.on('update', (obj) => this.onChange(obj));
+    informer.on('delete', (obj) => {
+      const key = keyOf(obj);
+      this.fingerprints.delete(key);
+      this.queue.cancelDelayed(key);
+    });
+    return informer;
+  }
+
+  private onChange(obj: CustomObject): void {
+    const key = keyOf(obj);
+    const meta = obj.metadata ?? {};
+    const fingerprint = [
+      meta.generation ?? '',
+      meta.deletionTimestamp ? 'deleting' : '',
+      meta.annotations?.[RECONCILE_REQUESTED_ANNOTATION] ?? '',
+    ].join('|');
+    if (this.fingerprints.get(key) === fingerprint) return;
+    this.fingerprints.set(key, fingerprint);
+    this.queue.add(key);
+  }
+
+  private async process(key: string): Promise<void> {
+    const raw = this.get(key);
+    if (!raw) {
+      this.queue.forget(key);
+      return;
+    }
+    const { name, metrics, logger: root } = this.options;
+    const logger = root.child({ controller: name, key });
+    const started = this.clock.now();
+    const generation = raw.metadata?.generation;
+    const before = raw.status;
+    const status: Record<string, unknown> = structuredClone(before ?? {});
+    const recordEvent = (event: EventInput) => this.options.events.record(raw, event);
+    let returned: ReconcileResult | undefined;
+    let thrown: unknown;
+    try {
+      const parsed = this.options.schema.safeParse(raw);
+      if (!parsed.success) throw new TerminalError(Reason.InvalidSpec, describeInvalid(parsed.error));
+      const timeout = AbortSignal.timeout(this.options.reconcileTimeoutMs ?? 60_000);
+      returned = await this.options.reconciler.reconcile({
+        object: structuredClone(parsed.data),
+        status,
+        logger,
+        recordEvent,
+        signal: AbortSignal.any([timeout, this.abort.signal]),
+        now: () => this.clock.now(),
+        deleting: isBeingDeleted(raw),
+        ensureFinalizer: () => ensureFinalizer(this.options.custom, this.options.type, raw),
+        removeFinalizer: () => removeFinalizer(this.options.custom, this.options.type, raw),
+      });
+    } catch (err) {
+      thrown = err ?? new Error('reconcile threw without an error');
+    }
+    const outcome = classify(returned, thrown);
+    const previous = (before?.conditions as Condition[] | undefined) ?? [];
+    const effects = effectsOf(outcome, previous, generation, this.clock.now());
+    status.conditions = effects.conditions;
+    if (generation !== undefined) status.observedGeneration = generation;
+    const requested = raw.metadata?.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
+    if (requested !== undefined) status.lastHandledReconcileAt = requested;
+
+    metrics?.reconcileTotal.inc({ controller: name, result: effects.result });
+    metrics?.reconcileTime.observe({ controller: name }, (this.clock.now() - started) / 1000);
+    if (effects.result === 'error') metrics?.reconcileErrors.inc({ controller: name });
+    if (effects.result === 'terminal_error') metrics?.terminalReconcileErrors.inc({ controller: name });
+    if (thrown && outcome.kind !== 'conflict') {
+      logger.warn({ outcome: outcome.kind, err: (thrown as Error).message }, 'reconcile did not succeed');
+    }
+
+    try {
+      const { namespace, name: objName } = parseKey(key);
+      await patchStatusIfChanged(
+        this.options.custom,
+        this.options.type,
+        { namespace, name: objName },
+        before,
+        status,
+      );
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 404) return; // deleted while we worked
+      logger.warn({ err: (err as Error).message }, 'status write failed; retrying');
+      this.queue.addRateLimited(key);
+      return;
+    }
+    // Only a change in a condition deserves an event; a steady failure is already in its series.
+    const changed = JSON.stringify(previous) !== JSON.stringify(effects.conditions);
+    if (effects.event && changed) await recordEvent(effects.event);
+
+    switch (effects.queue.kind) {
+      case 'forget':
+        this.queue.forget(key);
+        break;
+      case 'forgetAndRequeueAfter':
+        this.queue.forget(key);
+        this.queue.addAfter(key, jitter(effects.queue.afterMs));
+        break;
+      case 'rateLimited':
+        this.queue.addRateLimited(key);
+        break;
+      case 'requeueSoon':
+        this.queue.addAfter(key, 200);
+        break;
+    }
+  }
+}
+
+/** Up to 10 % later, never earlier: a renewal must not run before its time. */
+function jitter(ms: number): number {
+  return Math.round(ms * (1 + 0.1 * Math.random()));
+}

@@ -1,0 +1,69 @@
+import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { CustomObject, ResourceType } from './resource.ts';
+
+/** The finalizer every berth controller puts on objects that own something outside the cluster. */
+export const BERTH_FINALIZER = 'berth.dev/finalizer';
+
+/** True when the object carries the finalizer. */
+export function hasFinalizer(obj: CustomObject, finalizer = BERTH_FINALIZER): boolean {
+  return obj.metadata?.finalizers?.includes(finalizer) ?? false;
+}
+
+/** True once deletion was requested (the API server set deletionTimestamp). */
+export function isBeingDeleted(obj: CustomObject): boolean {
+  return obj.metadata?.deletionTimestamp !== undefined && obj.metadata.deletionTimestamp !== null;
+}
+
+async function patchFinalizers(
+  api: CustomObjectsApi,
+  type: ResourceType,
+  obj: CustomObject,
+  finalizers: string[],
+): Promise<void> {
+  const { namespace = '', name = '', resourceVersion } = obj.metadata ?? {};
+  // resourceVersion makes this a compare-and-swap: a concurrent change gives 409, and the
+  // controller retries on fresh data instead of dropping someone else's finalizer.
+  await api.patchNamespacedCustomObject(
+    {
+      group: type.group,
+      version: type.version,
+      plural: type.plural,
+      namespace,
+      name,
+      body: { metadata: { finalizers, resourceVersion } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/**
+ * Adds the finalizer before anything is created outside the cluster, so a deletion can never
+ * skip the clean-up. Returns true when it had to write (the caller should requeue on the new version).
+ */
+export async function ensureFinalizer(
+  api: CustomObjectsApi,
+  type: ResourceType,
+  obj: CustomObject,
+  finalizer = BERTH_FINALIZER,
+): Promise<boolean> {
+  if (hasFinalizer(obj, finalizer)) return false;
+  await patchFinalizers(api, type, obj, [...(obj.metadata?.finalizers ?? []), finalizer]);
+  return true;
+}
+
+/** Removes the finalizer once the external clean-up is confirmed; other finalizers stay. */
+export async function removeFinalizer(
+  api: CustomObjectsApi,
+  type: ResourceType,
+  obj: CustomObject,
+  finalizer = BERTH_FINALIZER,
+): Promise<boolean> {
+  if (!hasFinalizer(obj, finalizer)) return false;
+  await patchFinalizers(
+    api,
+    type,
+    obj,
+    (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer),
+  );
+  return true;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock, flushPromises } from './clock.ts';
+import { WorkQueue } from './queue.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('WorkQueue', () => {
+  const noJitter = () => 0;
+
+  it('processes a key added many times while queued only once', async () => {
+    const clock = new FakeClock();
+    const queue = new WorkQueue({ name: 't', workers: 2, clock });
+    const seen: string[] = [];
+    for (let i = 0; i < 20; i++) queue.add('ns/a');
+    queue.add('ns/b');
+    queue.start(async (key) => {
+      seen.push(key);
+    });
+    await flushPromises();
+    expect(seen).toEqual(['ns/a', 'ns/b']);
+  });
+
+  it('never runs one key twice at once, and runs it again when it was added while running', async () => {
+    const queue = new WorkQueue({ name: 't', workers: 4, clock: new FakeClock() });
+    const gate = deferred();
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    queue.start(async () => {
+      running++;
+      runs++;
+      maxRunning = Math.max(maxRunning, running);
+      if (runs === 1) await gate.promise;
+      running--;
+    });
+    queue.add('ns/a');
+    await flushPromises();
+    for (let i = 0; i < 5; i++) queue.add('ns/a');
+    await flushPromises();
+    expect(runs).toBe(1);
+    gate.resolve();
+    await flushPromises();
+    expect(runs).toBe(2);
+    expect(maxRunning).toBe(1);
+  });
+
+  it('runs different keys in parallel up to the worker count', async () => {
+    const queue = new WorkQueue({ name: 't', workers: 2, clock: new FakeClock() });
+    const gate = deferred();
+    let running = 0;
+    let maxRunning = 0;
+    queue.start(async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await gate.promise;
+      running--;
+    });
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    await flushPromises();
+    expect(queue.active).toBe(2);
+    expect(queue.depth).toBe(2);
+    gate.resolve();
+    await flushPromises();
+    expect(maxRunning).toBe(2);
+    expect(queue.depth).toBe(0);
+  });
+
+  it('fires addAfter at its deadline and keeps the earliest of several', async () => {
+    const clock = new FakeClock();
+    const queue = new WorkQueue({ name: 't', workers: 1, clock });
+    const at: number[] = [];
+    const start = clock.now();
+    queue.start(async () => {
+      at.push(clock.now() - start);
+    });
+    queue.addAfter('k', 30_000);
+    queue.addAfter('k', 10_000);
+    queue.addAfter('k', 20_000);
+    await clock.advance(9_999);
+    expect(at).toEqual([]);
+    await clock.advance(1);
+    expect(at).toEqual([10_000]);
+    await clock.advance(60_000);
+    expect(at).toEqual([10_000]);
+  });
+
+  it('backs off per key: 1 s, 2 s, 4 s ... capped at 5 min, and forget resets it', async () => {
+    const clock = new FakeClock();
+    const queue = new WorkQueue({ name: 't', workers: 1, clock, random: noJitter });
+    const delays = Array.from({ length: 12 }, () => queue.addRateLimited('k'));
+    expect(delays.slice(0, 5)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
+    expect(delays.at(-1)).toBe(300_000);
+    expect(queue.failuresOf('k')).toBe(12);
+    expect(queue.addRateLimited('other')).toBe(1_000);
+    queue.forget('k');
+    expect(queue.failuresOf('k')).toBe(0);
+  });
+
+  it('stops taking work on shutdown but lets running keys finish', async () => {
+    const queue = new WorkQueue({ name: 't', workers: 1, clock: new FakeClock() });
+    const gate = deferred();
+    const done: string[] = [];
+    queue.start(async (key) => {
+      await gate.promise;
+      done.push(key);
+    });
+    queue.add('a');
+    queue.add('b');
+    await flushPromises();
+    const shutdown = queue.shutDown(5_000);
+    queue.add('c');
+    gate.resolve();
+    expect(await shutdown).toBe(true);
+    expect(done).toEqual(['a']);
+  });
+});
