@@ -50,7 +50,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private lastActivity = Date.now();
-  private errorsDuringStart = 0;
   private hasSynced = false;
   private restarts = 0;
   private readonly syncWaiters: (() => void)[] = [];
@@ -58,10 +57,24 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(options: ResilientInformerOptions<T>) {
     this.options = options;
     this.backoff = options.backoff ?? INFORMER_BACKOFF;
-    this.informer = makeInformer<T>(options.kubeConfig, options.path, options.list, options.labelSelector);
+    // Synced means "the first list is in the cache", not "the watch is connected": a watch that
+    // hangs on connect must not keep the operator unready, and its watchdog will restart it.
+    const list = async () => {
+      const result = await options.list();
+      this.failures = 0;
+      // ListWatch fills its cache right after this promise resolves; mark synced after that.
+      setImmediate(() => this.markSynced());
+      return result;
+    };
+    this.informer = makeInformer<T>(options.kubeConfig, options.path, list, options.labelSelector);
     this.informer.on('connect', () => this.touch());
     this.informer.on('error', (err) => this.onError(err));
-    for (const verb of [ADD, UPDATE, DELETE] as const) this.informer.on(verb, () => this.touch());
+    for (const verb of [ADD, UPDATE, DELETE] as const) {
+      this.informer.on(verb, () => {
+        this.touch();
+        this.failures = 0; // the watch delivers again: the next failure starts from the first backoff step
+      });
+    }
   }
 
   /** True once the first list succeeded; the cache may be read from then on. */
@@ -115,21 +128,18 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private async attempt(): Promise<void> {
     if (this.stopped) return;
-    this.errorsDuringStart = 0;
-    await this.informer.start();
     // client-node reports list and watch failures through the error callback, not by rejecting.
-    if (this.errorsDuringStart === 0 && !this.stopped) {
-      this.failures = 0;
-      if (!this.hasSynced) {
-        this.hasSynced = true;
-        this.options.hooks?.synced?.();
-        for (const resolve of this.syncWaiters.splice(0)) resolve();
-      }
-    }
+    await this.informer.start();
+  }
+
+  private markSynced(): void {
+    if (this.hasSynced || this.stopped) return;
+    this.hasSynced = true;
+    this.options.hooks?.synced?.();
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
   private onError(err: unknown): void {
-    this.errorsDuringStart++;
     if (this.stopped) return;
     this.failures++;
     const delay = backoffDelay(this.failures, this.backoff);
