@@ -13,12 +13,13 @@ source scripts/lib/node.sh
 berth_ensure_node
 export PATH="$root/node_modules/.bin:$PATH"
 
-step() { # step NAME CMD...
-  local name="$1" start=$SECONDS
+step() { # step NAME CMD...; returns the command's exit code (also where set -e does not apply)
+  local name="$1" start=$SECONDS rc=0
   shift
   echo "[test] $name ..." >&2
-  "$@"
-  echo "[test] $name done in $((SECONDS - start))s" >&2
+  "$@" || rc=$?
+  echo "[test] $name $([[ $rc -eq 0 ]] && echo done || echo "FAILED (exit $rc)") in $((SECONDS - start))s" >&2
+  return "$rc"
 }
 
 step typecheck tsc --noEmit -p tsconfig.json
