@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { immutable, withRules } from './cel.ts';
+
+/** IONOS registry names: global DNS labels, 3-63 characters, starting with a letter. */
+export const IONOS_NAME = /^[a-z][-a-z0-9]{1,61}[a-z0-9]$/;
+
+/** Selectel CRaaS registry names: at most 20 lower-case letters, digits and `-`, from a letter. */
+export const SELECTEL_NAME = /^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/;
+
+/** Quay organization names (the namespace rule of Quay's util/validation.py), 2-255 characters. */
+const QUAY_ORGANIZATION = /^[a-z0-9]+([._-][a-z0-9]+)*$/;
+
+/** An http(s) base URL without query or fragment. */
+const BASE_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+/**
+ * A provider name that may be left out (then metadata.name is used) but, once the registry
+ * exists, can neither change nor appear or disappear: any of those would point at another registry.
+ */
+const NAME_STAYS = {
+  rule: 'has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)',
+  message: 'name is immutable (and cannot be added or removed after creation)',
+  fieldPath: '.name',
+};
+
+function apiEndpoint(description: string) {
+  return z
+    .string()
+    .max(2048)
+    .regex(BASE_URL)
+    .optional()
+    .describe(`${description} Only for special clouds and for tests against a simulator.`);
+}
+
+/** IONOS Cloud Container Registry settings. */
+export const IonosRegistrySchema = withRules(
+  z
+    .object({
+      name: z
+        .string()
+        .min(3)
+        .max(63)
+        .regex(IONOS_NAME)
+        .optional()
+        .describe(
+          'The registry name at IONOS, also its host name (<name>.cr.<location>.ionos.com); names are unique ' +
+            'across all IONOS customers. Defaults to metadata.name. Immutable.',
+        ),
+      location: withRules(
+        z
+          .string()
+          .min(6)
+          .max(6)
+          .regex(/^[a-z]{2}\/[a-z]{3}$/)
+          .describe(
+            'The IONOS location ID in country/city form, e.g. de/fra (see GET /locations). Immutable.',
+          ),
+        [immutable('location')],
+      ),
+      garbageCollection: z
+        .object({
+          days: z
+            .array(z.enum(WEEKDAYS).describe('A day of the week, e.g. Sunday.'))
+            .min(1)
+            .max(7)
+            .meta({ 'x-kubernetes-list-type': 'set' })
+            .describe('Days on which garbage collection runs. The registry is read-only while it runs.'),
+          time: z
+            .string()
+            .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\+00:00$/)
+            .default('03:00:00+00:00')
+            .describe('Time of day in UTC, in HH:MM:SS+00:00 form.'),
+        })
+        .optional()
+        .describe(
+          'The weekly garbage collection schedule that frees the space of deleted images. Unset means no ' +
+            'garbage collection (the IONOS default).',
+        ),
+      vulnerabilityScanning: withRules(
+        z
+          .boolean()
+          .default(false)
+          .describe(
+            'Enable vulnerability scanning (a paid IONOS feature). Defaults to false; once enabled it cannot ' +
+              'be disabled again.',
+          ),
+        [
+          {
+            rule: 'self || !oldSelf',
+            message: 'vulnerabilityScanning cannot be disabled once enabled (IONOS does not allow it)',
+          },
+        ],
+      ),
+      apiSubnetAllowList: z
+        .array(
+          withRules(z.string().min(2).max(43).describe('An IPv4 or IPv6 address or CIDR.'), [
+            {
+              rule: 'isIP(self) || isCIDR(self)',
+              message: 'must be an IP address or a CIDR such as 203.0.113.0/24',
+            },
+          ]),
+        )
+        .max(25)
+        .meta({ 'x-kubernetes-list-type': 'set' })
+        .optional()
+        .describe(
+          'Addresses allowed to use the registry, including pulls: include the cluster’s egress addresses. ' +
+            'Empty or unset means no restriction; 0.0.0.0/0 denies all. At most 25 entries.',
+        ),
+      apiEndpoint: apiEndpoint(
+        'Overrides the IONOS API base URL (default https://api.ionos.com/containerregistries).',
+      ),
+    })
+    .describe('Settings for provider: ionos. Required exactly when spec.provider is ionos.'),
+  [NAME_STAYS],
+);
+
+/** Selectel Container Registry (CRaaS) settings. */
+export const SelectelRegistrySchema = withRules(
+  z
+    .object({
+      name: z
+        .string()
+        .min(1)
+        .max(20)
+        .regex(SELECTEL_NAME)
+        .optional()
+        .describe(
+          'The registry name at Selectel: at most 20 lower-case letters, digits and -, starting with a letter. ' +
+            'Images are cr.selcloud.ru/<name>/<image>. Defaults to metadata.name. Immutable.',
+        ),
+      projectId: withRules(
+        z
+          .string()
+          .regex(/^[0-9a-f]{32}$/)
+          .describe('The Selectel project (32 hexadecimal characters) that holds the registry. Immutable.'),
+        [immutable('projectId')],
+      ),
+      apiEndpoint: apiEndpoint('Overrides the CRaaS API base URL (default https://cr.selcloud.ru/api).'),
+      identityEndpoint: apiEndpoint(
+        'Overrides the Keystone identity URL (default https://cloud.api.selcloud.ru/identity/v3).',
+      ),
+    })
+    .describe('Settings for provider: selectel. Required exactly when spec.provider is selectel.'),
+  [NAME_STAYS],
+);
+
+/** Red Hat Quay / quay.io organization settings. */
+export const QuaySchema = z
+  .object({
+    url: withRules(
+      z
+        .string()
+        .max(2048)
+        .regex(BASE_URL)
+        .default('https://quay.io')
+        .describe('Base URL of the Quay instance. Defaults to https://quay.io. Immutable.'),
+      [immutable('url')],
+    ),
+    organization: withRules(
+      z
+        .string()
+        .min(2)
+        .max(255)
+        .regex(QUAY_ORGANIZATION)
+        .describe(
+          'The Quay organization: lower-case letters and digits, separated by single ., _ or -. Immutable.',
+        ),
+      [immutable('organization')],
+    ),
+    email: z
+      .email()
+      .max(254)
+      .optional()
+      .describe('Contact e-mail for a new organization; some Quay installations require it.'),
+    timeMachineExpiration: z
+      .string()
+      .regex(/^[0-9]{1,4}[smhdw]$/)
+      .optional()
+      .describe(
+        'How long deleted tags stay restorable (the organization’s tag_expiration_s), e.g. 2w. Must be one ' +
+          'of the instance’s TAG_EXPIRATION_OPTIONS (default 0s, 1d, 1w, 2w, 4w). Unset leaves it as it is.',
+      ),
+  })
+  .describe('Settings for provider: quay. Required exactly when spec.provider is quay.');
