@@ -183,14 +183,17 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 }
 
-/** A short description of a watch error without headers or bodies, which could carry credentials. */
+/**
+ * A one-line description of a watch error: name, HTTP status and the first line of the message.
+ * client-node's ApiException message goes on with response headers and body, which help nobody
+ * in a log line and could one day carry something sensitive.
+ */
 function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const code =
-      (err as { statusCode?: number; code?: string | number }).statusCode ?? (err as { code?: unknown }).code;
-    return code === undefined
-      ? `${err.name}: ${err.message}`
-      : `${err.name} (${String(code)}): ${err.message}`;
+    const e = err as { statusCode?: number; code?: string | number };
+    const code = e.statusCode ?? e.code;
+    const firstLine = err.message.split('\n', 1)[0] ?? '';
+    return code === undefined ? `${err.name}: ${firstLine}` : `${err.name} (${String(code)}): ${firstLine}`;
   }
-  return String(err);
+  return String(err).split('\n', 1)[0] ?? '';
 }
