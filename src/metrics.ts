@@ -20,6 +20,8 @@ export interface OperatorMetrics {
   informerRestarts: Counter<'informer'>;
   informerSynced: Gauge<'informer'>;
   leaderStatus: Gauge<'name'>;
+  providerRequests: Counter<'provider' | 'operation' | 'code'>;
+  providerRequestDuration: Histogram<'provider' | 'operation'>;
 }
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -109,6 +111,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'berth_leader_election_master_status',
       help: '1 while this process is the leader, else 0',
       labelNames: ['name'],
+      registers,
+    }),
+    providerRequests: new Counter({
+      name: 'berth_provider_requests_total',
+      help: 'Requests to provider APIs by provider, operation and HTTP status (or error kind)',
+      labelNames: ['provider', 'operation', 'code'],
+      registers,
+    }),
+    providerRequestDuration: new Histogram({
+      name: 'berth_provider_request_duration_seconds',
+      help: 'Latency of provider API requests, retries included',
+      labelNames: ['provider', 'operation'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
   };

@@ -8,7 +8,7 @@ import {
   type KubeConfig,
   ServerConfiguration,
 } from '@kubernetes/client-node';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../util/token-bucket.ts';
 
 /** The typed Kubernetes API clients the operator uses, sharing one client-side rate limit. */
 export interface KubeClients {

@@ -1,0 +1,244 @@
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { z } from 'zod';
+import { formatPath } from '../../controllers/runtime/validation.ts';
+import type { OperatorMetrics } from '../../metrics.ts';
+import {
+  ConnectionError,
+  errorForStatus,
+  type ProviderErrorContext,
+  type ProviderName,
+  SchemaMismatchError,
+  TimeoutError,
+} from './errors.ts';
+import { DEFAULT_LIMITS, ProviderLimiter, type ProviderLimits } from './limiter.ts';
+import { globalRedactor, type Redactor, stripQuery } from './redact.ts';
+import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryOptions, retryDelay } from './retry.ts';
+
+/** HTTP methods the provider APIs use. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a provider's error body says, extracted by that provider's parser. */
+export interface ErrorDetails {
+  message?: string | undefined;
+  code?: string | undefined;
+}
+
+/** Options for {@link HttpClient}. */
+export interface HttpClientOptions {
+  provider: ProviderName;
+  /** Base URL without trailing slash, e.g. `https://api.ionos.com/containerregistries`. */
+  baseUrl: string;
+  /** Headers that authenticate a request (called per attempt, so renewed tokens are picked up). */
+  auth: () => Promise<Record<string, string>> | Record<string, string>;
+  /** Extracts message and code from an error body (each provider has its own shape). */
+  parseError?: (body: unknown) => ErrorDetails;
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  limits?: ProviderLimits;
+  dispatcher?: Dispatcher;
+  metrics?: OperatorMetrics | undefined;
+  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
+  redactor?: Redactor;
+  /** Injected for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One request. */
+export interface RequestOptions<S extends z.ZodType | undefined> {
+  /** Logical name for metrics and errors, e.g. `tokens.create`. */
+  operation: string;
+  method: HttpMethod;
+  /** Path below the base URL, already encoded (use {@link encodePath}). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Schema of the response body; omit when there is none (204, HEAD). */
+  schema?: S;
+  /**
+   * Safe to send twice? Defaults to true for GET, HEAD, PUT and DELETE, false for POST and PATCH.
+   * Requests that issue a credential must stay false: a retried create could mint a second secret.
+   */
+  idempotent?: boolean;
+  /** Aborts the request (e.g. the reconcile deadline). */
+  signal?: AbortSignal;
+}
+
+/** A parsed response. */
+export interface HttpResponse<T> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+}
+
+/** Encodes each interpolated value of a path, so `dev/tests` becomes `dev%2Ftests`. */
+export function encodePath(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  return strings.reduce(
+    (out, part, i) => out + part + (i < values.length ? encodeURIComponent(String(values[i])) : ''),
+    '',
+  );
+}
+
+/**
+ * The one HTTP client of all provider adapters (undici): a timeout on every request, retries with
+ * backoff and Retry-After only for requests safe to repeat, typed errors, zod-parsed bodies,
+ * redaction, a per-provider rate limit and concurrency cap, keep-alive pooling and metrics.
+ */
+export class HttpClient {
+  private readonly options: HttpClientOptions;
+  private readonly retry: RetryOptions;
+  private readonly limiter: ProviderLimiter;
+  private readonly dispatcher: Dispatcher;
+  private readonly redactor: Redactor;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.limiter = new ProviderLimiter(options.limits ?? DEFAULT_LIMITS);
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.redactor = options.redactor ?? globalRedactor;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The redactor this client scrubs messages with; adapters register issued secrets here. */
+  get secrets(): Redactor {
+    return this.redactor;
+  }
+
+  /** Sends a request, retrying where safe; resolves with the parsed body or throws a ProviderError. */
+  async request<S extends z.ZodType | undefined = undefined>(
+    req: RequestOptions<S>,
+  ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
+    const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const started = performance.now();
+    const { provider } = this.options;
+    let attempt = 0;
+    try {
+      for (;;) {
+        attempt++;
+        try {
+          return await this.limiter.run(() => this.once(req));
+        } catch (err) {
+          const status = (err as { context?: ProviderErrorContext }).context?.status;
+          const retryable =
+            err instanceof ConnectionError ||
+            err instanceof TimeoutError ||
+            (status !== undefined && isRetryableStatus(status));
+          if (!idempotent || !retryable || attempt > this.retry.retries || req.signal?.aborted) throw err;
+          const hint = (err as { retryAfterMs?: number }).retryAfterMs;
+          const delay = retryDelay(attempt, this.retry, hint);
+          this.options.logger?.debug(
+            { provider, operation: req.operation, status, attempt, delayMs: delay },
+            'retrying provider request',
+          );
+          await this.sleep(delay);
+        }
+      }
+    } finally {
+      this.options.metrics?.providerRequestDuration.observe(
+        { provider, operation: req.operation },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  private async once<S extends z.ZodType | undefined>(
+    req: RequestOptions<S>,
+  ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
+    const { provider } = this.options;
+    const context: ProviderErrorContext = {
+      provider,
+      operation: req.operation,
+      method: req.method,
+      path: stripQuery(req.path),
+    };
+    const url = new URL(this.options.baseUrl + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(await this.options.auth()),
+      ...req.headers,
+    };
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    const count = (code: string) =>
+      this.options.metrics?.providerRequests.inc({ provider, operation: req.operation, code });
+
+    let res: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      res = await request(url, {
+        method: req.method,
+        headers,
+        body: body ?? null,
+        signal,
+        dispatcher: this.dispatcher,
+      });
+      text = req.method === 'HEAD' ? '' : await res.body.text();
+    } catch (err) {
+      if (timeout.aborted) {
+        count('timeout');
+        throw new TimeoutError(`${provider} ${req.operation}: no response within the timeout`, context, {
+          cause: err,
+        });
+      }
+      count('connection_error');
+      const reason = this.redactor.redact((err as Error).message ?? String(err));
+      throw new ConnectionError(`${provider} ${req.operation}: connection failed (${reason})`, context);
+    }
+    const status = res.statusCode;
+    count(String(status));
+    const responseHeaders = flattenHeaders(res.headers);
+    context.status = status;
+    const requestId = responseHeaders['x-request-id'] ?? responseHeaders['request-id'];
+    if (requestId) context.requestId = requestId;
+
+    if (status >= 400) {
+      const details = this.options.parseError?.(safeJson(text)) ?? {};
+      if (details.code) context.code = details.code;
+      const detail = details.message ? `: ${this.redactor.redact(details.message).slice(0, 300)}` : '';
+      const message = `${provider} ${req.operation} failed with HTTP ${status}${detail}`;
+      const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], Date.now());
+      throw errorForStatus(status, message, context, retryAfterMs);
+    }
+
+    if (!req.schema) return { status, data: undefined as never, headers: responseHeaders };
+    const json = safeJson(text);
+    const parsed = req.schema.safeParse(json);
+    if (!parsed.success) {
+      const where = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${formatPath(i.path)}: ${i.message}`)
+        .join('; ');
+      throw new SchemaMismatchError(
+        `${provider} ${req.operation}: unexpected response body (${where || 'not JSON'})`,
+        context,
+      );
+    }
+    return { status, data: parsed.data as never, headers: responseHeaders };
+  }
+}
+
+function safeJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}

@@ -1,0 +1,98 @@
+/** Which provider API a request went to. */
+export type ProviderName = 'ionos' | 'selectel' | 'quay';
+
+/** What every provider error carries: where it happened, never a credential. */
+export interface ProviderErrorContext {
+  provider: ProviderName;
+  /** The logical operation, e.g. `tokens.create`. */
+  operation: string;
+  /** HTTP method and path without query string. */
+  method: string;
+  path: string;
+  status?: number;
+  /** The provider's own error code, when its body has one. */
+  code?: string;
+  requestId?: string;
+}
+
+/** Base of every provider failure. Messages are built from safe parts only (see redact.ts). */
+export class ProviderError extends Error {
+  override readonly name: string = 'ProviderError';
+  readonly context: ProviderErrorContext;
+  constructor(message: string, context: ProviderErrorContext, options?: ErrorOptions) {
+    super(message, options);
+    this.context = context;
+  }
+  /** Convenience: the HTTP status, if the provider answered. */
+  get status(): number | undefined {
+    return this.context.status;
+  }
+}
+
+/** 400/422: the request is invalid; retrying the same request cannot help. */
+export class BadRequestError extends ProviderError {
+  override readonly name = 'BadRequestError';
+}
+/** 401: credentials missing, wrong or expired. */
+export class UnauthorizedError extends ProviderError {
+  override readonly name = 'UnauthorizedError';
+}
+/** 403: authenticated but not allowed (or, for Quay, an organization that does not exist). */
+export class ForbiddenError extends ProviderError {
+  override readonly name = 'ForbiddenError';
+}
+/** 404: the resource does not exist (or no longer: IONOS deletes expired tokens). */
+export class NotFoundError extends ProviderError {
+  override readonly name = 'NotFoundError';
+}
+/** 409: the resource exists already, or is busy (Selectel garbage collection running). */
+export class ConflictError extends ProviderError {
+  override readonly name = 'ConflictError';
+}
+/** 429: slow down; `retryAfterMs` is the provider's hint when it gave one. */
+export class RateLimitedError extends ProviderError {
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, context: ProviderErrorContext, retryAfterMs: number | undefined) {
+    super(message, context);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+/** 5xx: the provider failed. */
+export class ServerError extends ProviderError {
+  override readonly name = 'ServerError';
+}
+/** The connection failed or was reset before a response arrived. */
+export class ConnectionError extends ProviderError {
+  override readonly name = 'ConnectionError';
+}
+/** No response within the request timeout. */
+export class TimeoutError extends ProviderError {
+  override readonly name = 'TimeoutError';
+}
+/** The provider answered 2xx with a body that does not match the expected schema. */
+export class SchemaMismatchError extends ProviderError {
+  override readonly name = 'SchemaMismatchError';
+}
+
+/** Picks the error class for an HTTP status. */
+export function errorForStatus(
+  status: number,
+  message: string,
+  context: ProviderErrorContext,
+  retryAfterMs?: number,
+): ProviderError {
+  if (status === 400 || status === 422) return new BadRequestError(message, context);
+  if (status === 401) return new UnauthorizedError(message, context);
+  if (status === 403) return new ForbiddenError(message, context);
+  if (status === 404 || status === 410) return new NotFoundError(message, context);
+  if (status === 409) return new ConflictError(message, context);
+  if (status === 429) return new RateLimitedError(message, context, retryAfterMs);
+  if (status >= 500) return new ServerError(message, context);
+  return new ProviderError(message, context);
+}
+
+/** True for a {@link NotFoundError}. */
+export function isNotFound(err: unknown): err is NotFoundError {
+  return err instanceof NotFoundError;
+}
