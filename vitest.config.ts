@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/cluster/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/cluster/**/*.test.ts', 'test/support/**/*.test.ts'],
         },
       },
       {
