@@ -16,7 +16,7 @@ const execFileAsync = promisify(execFile);
 /** The `auth` block of a distribution config: htpasswd, token (bearer JWT) or none. */
 export type RegistryAuth =
   | { htpasswd: { realm: string; path: string } }
-  | { token: { realm: string; service: string; issuer: string; rootcertbundle: string } }
+  | { token: { realm: string; service: string; issuer: string; rootcertbundle?: string; jwks?: string } }
   | undefined;
 
 /** A CNCF distribution registry running on a loopback port. */
@@ -97,4 +97,20 @@ export async function crane(args: string[], dockerConfigDir: string): Promise<st
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout.trim();
+}
+
+/** Starts a registry whose bearer-token auth is served by `tokens` (trusted through a JWKS file). */
+export async function startRegistryWithTokenAuth(tokens: {
+  realm: string;
+  service: string;
+  issuer: string;
+  jwks: unknown;
+}): Promise<RunningRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
+  const jwks = join(dir, 'jwks.json');
+  await writeFile(jwks, JSON.stringify(tokens.jwks));
+  return startRegistry({
+    dir,
+    auth: { token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, jwks } },
+  });
 }
