@@ -27,8 +27,12 @@ describe('validateAgainstSpec', () => {
     };
     expect(validateAgainstSpec('quay', 'GET', '/api/v1/user/', 403, apiError)).toEqual([]);
     expect(validateAgainstSpec('quay', 'GET', '/api/v1/user/', 403, 'plain text').length).toBeGreaterThan(0);
-    expect(validateAgainstSpec('quay', 'GET', '/api/v1/user/', 200, { anonymous: 'no' }).length).toBeGreaterThan(0);
-    expect(() => validateAgainstSpec('quay', 'GET', '/api/v1/organization/{orgname}', 200, {})).toThrow(/no body schema/);
+    expect(
+      validateAgainstSpec('quay', 'GET', '/api/v1/user/', 200, { anonymous: 'no' }).length,
+    ).toBeGreaterThan(0);
+    expect(() => validateAgainstSpec('quay', 'GET', '/api/v1/organization/{orgname}', 200, {})).toThrow(
+      /no body schema/,
+    );
     const robot = validateRequestAgainstSpec(
       'quay',
       'PUT',

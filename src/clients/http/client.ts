@@ -152,7 +152,7 @@ export class HttpClient {
       provider,
       operation: req.operation,
       method: req.method,
-      path: stripQuery(req.path),
+      path: this.redactor.redact(stripQuery(req.path)),
     };
     const url = new URL(this.options.baseUrl + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))

@@ -229,14 +229,16 @@ export class SimServer {
         res.socket?.destroy();
         return;
       case 'rateLimit':
-        return send(res, {
+        send(res, {
           status: 429,
           body: this.options.errorBody(429, 'too many requests'),
           headers: fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
         });
+        return;
       case 'serverError': {
         const status = fault.status ?? 503;
-        return send(res, { status, body: this.options.errorBody(status, 'simulated server error') });
+        send(res, { status, body: this.options.errorBody(status, 'simulated server error') });
+        return;
       }
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
