@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type IonosHarness, seededTokenRegistry, startIonosHarness } from '../../simulators/ionos/harness.ts';
+import { capabilitiesOf, type Images } from '../provider.ts';
+
+let h: IonosHarness;
+afterEach(() => h?.close());
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('IonosImages', () => {
+  it('lists every repository across three pages', async () => {
+    h = await startIonosHarness({ provider: { pageSize: 2 } });
+    const registry = seededTokenRegistry(h.sim, 'shop');
+    for (const name of ['a', 'b', 'team/c', 'team/d', 'e']) h.sim.pushArtifact(registry.externalId, name);
+    expect((await collect(h.provider.images.listRepositories(registry))).sort()).toEqual([
+      'a',
+      'b',
+      'e',
+      'team/c',
+      'team/d',
+    ]);
+    expect(h.sim.server.counts()['GET /containerregistries/registries/:registryId/repositories']).toBe(3);
+  });
+
+  it('lists artifacts with tags and push times across pages (nested repository names)', async () => {
+    h = await startIonosHarness({ provider: { pageSize: 2 } });
+    const registry = seededTokenRegistry(h.sim, 'shop');
+    const pushedAt = new Date('2026-01-02T03:04:05Z');
+    const digests = [0, 1, 2, 3, 4].map((i) =>
+      h.sim.pushArtifact(registry.externalId, 'team/api', {
+        tags: i === 0 ? ['latest', 'v0'] : [],
+        pushedAt: new Date(pushedAt.getTime() + i * 1000),
+      }),
+    );
+    const artifacts = await collect(h.provider.images.listArtifacts(registry, 'team/api'));
+    expect(artifacts.map((a) => a.digest).sort()).toEqual([...digests].sort());
+    const first = artifacts.find((a) => a.digest === digests[0]);
+    expect(first).toEqual({ repository: 'team/api', digest: digests[0], tags: ['latest', 'v0'], pushedAt });
+  });
+
+  it('has no delete and no garbage collection capability (OCI deletes, GC is a schedule)', async () => {
+    h = await startIonosHarness();
+    const images: Images = h.provider.images;
+    expect(images.deleteTags).toBeUndefined();
+    expect(images.deleteDigests).toBeUndefined();
+    expect(capabilitiesOf(h.provider)).toEqual({ images: true, garbageCollection: false, extend: true });
+  });
+});
