@@ -1,0 +1,212 @@
+/**
+ * A stateful fake of Selectel CRaaS ("Container Registry API v2.2") and of the Keystone endpoint
+ * that issues its IAM tokens, on SimServer. Routes: `/identity/v3/auth/tokens`, `/api/v1/...`,
+ * `/api/v2/...`, so a client uses `apiEndpoint = <url>/api` and `identityEndpoint = <url>/identity/v3`.
+ */
+import { type SimRequest, type SimResponse, SimServer } from '../core/server.ts';
+import { SelectelRegistryAccess } from './access.ts';
+import { craasError, errorBodyFor } from './http-util.ts';
+import { IdentityService, type SimServiceUser } from './identity.ts';
+import { registerRegistryRoutes } from './registry-routes.ts';
+import { newDigest, type SimImage, type SimRegistry, type SimRegistryStatus, SimState } from './state.ts';
+import { registerTokenRoutes, tokenJson } from './token-routes.ts';
+
+/** Options of {@link SelectelSimulator}. */
+export interface SelectelSimulatorOptions {
+  /** Docker server host reported for registries, e.g. `127.0.0.1:5000` (default `cr.selcloud.ru`). */
+  registryHost?: string | undefined;
+  /** CREATING → ACTIVE after this long (default 200 ms). */
+  createDurationMs?: number | undefined;
+  /** DELETING → gone (404) after this long (default 200 ms). */
+  deleteDurationMs?: number | undefined;
+  /** GARBAGE_COLLECTION → ACTIVE after this long (default 200 ms). */
+  gcDurationMs?: number | undefined;
+  /** Lifetime of IAM tokens (default 24 h, as at Selectel). */
+  iamTokenLifetimeMs?: number | undefined;
+  /** Service users that may log in. */
+  users?: SimServiceUser[] | undefined;
+  /** Seed of the background fault randomness. */
+  seed?: number | undefined;
+  /** Base clock (default Date.now); {@link SelectelSimulator.advance} moves it further. */
+  now?: (() => number) | undefined;
+}
+
+/** Seeds an image. */
+export interface SimImageInput {
+  tags?: string[] | undefined;
+  digest?: string | undefined;
+  /** Total size in bytes, split over two layers (default 1 MiB). */
+  size?: number | undefined;
+  pushedAt?: Date | undefined;
+  /** Cleanup refuses to delete it with this error. */
+  lockedBy?: string | undefined;
+}
+
+/** The simulator; `await start()` then point the adapter at {@link apiEndpoint} and {@link identityEndpoint}. */
+export class SelectelSimulator {
+  /** The HTTP server: `faults`, `log`, `counts()`. */
+  readonly server: SimServer;
+  /** The state, for assertions beyond the helpers. */
+  readonly state: SimState;
+  readonly identity: IdentityService;
+  /** Docker login checks against the simulated tokens. */
+  readonly registryAccess: SelectelRegistryAccess;
+  /** Docker server host of every registry. */
+  readonly registryHost: string;
+
+  constructor(options: SelectelSimulatorOptions = {}) {
+    this.registryHost = options.registryHost ?? 'cr.selcloud.ru';
+    this.state = new SimState(
+      {
+        createMs: options.createDurationMs ?? 200,
+        deleteMs: options.deleteDurationMs ?? 200,
+        gcMs: options.gcDurationMs ?? 200,
+      },
+      options.now,
+    );
+    this.identity = new IdentityService(this.state, options.iamTokenLifetimeMs ?? 24 * 3_600_000);
+    for (const user of options.users ?? []) this.identity.addUser(user);
+    this.registryAccess = new SelectelRegistryAccess(this.state);
+    this.server = new SimServer({
+      authenticate: (req) => this.authenticate(req),
+      errorBody: errorBodyFor,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    this.identity.register(this.server);
+    const projectOf = (req: SimRequest) => this.projectOf(req);
+    registerRegistryRoutes(this.server, this.state, projectOf);
+    registerTokenRoutes(this.server, this.state, projectOf);
+  }
+
+  /** Listens on a free loopback port; resolves the base URL. */
+  start(port = 0): Promise<string> {
+    return this.server.listen(port);
+  }
+
+  /** Stops listening. */
+  stop(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** The base URL. */
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** CRaaS base for clients (`<url>/api`; versions below it). */
+  get apiEndpoint(): string {
+    return `${this.server.url}/api`;
+  }
+
+  /** Keystone base for clients. */
+  get identityEndpoint(): string {
+    return `${this.server.url}/identity/v3`;
+  }
+
+  /** Adds a service user. */
+  addServiceUser(user: SimServiceUser): void {
+    this.identity.addUser(user);
+  }
+
+  /** An IAM token for a project, issued without a login (for the direct-token mode). */
+  issueIamToken(projectId: string, role: 'member' | 'reader' = 'member', lifetimeMs?: number): string {
+    return this.identity.issue(projectId, role, lifetimeMs);
+  }
+
+  /** Expires every IAM token now, as if their 24 h had passed. */
+  expireIamTokens(): void {
+    this.identity.expireAll();
+  }
+
+  /** Adds a registry (ACTIVE unless told otherwise). */
+  addRegistry(projectId: string, name: string, status: SimRegistryStatus = 'ACTIVE'): SimRegistry {
+    return this.state.addRegistry(projectId, name, status);
+  }
+
+  /** Adds an (empty) repository. */
+  addRepository(registryId: string, name: string, type = 'image'): void {
+    const registry = this.mustRegistry(registryId);
+    if (!registry.repositories.has(name))
+      registry.repositories.set(name, { name, type, updatedAt: this.state.now(), images: [] });
+  }
+
+  /** Adds an image to a repository (created when missing). */
+  addImage(registryId: string, repository: string, input: SimImageInput = {}): SimImage {
+    this.addRepository(registryId, repository);
+    const repo = this.mustRegistry(registryId).repositories.get(repository);
+    const size = input.size ?? 1_048_576;
+    const half = Math.floor(size / 2);
+    const image: SimImage = {
+      digest: input.digest ?? newDigest(),
+      tags: [...(input.tags ?? [])],
+      createdAt: input.pushedAt?.getTime() ?? this.state.now(),
+      layers: [
+        { digest: newDigest(), size: half },
+        { digest: newDigest(), size: size - half },
+      ],
+      architecture: 'amd64',
+      os: 'linux',
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      lockedBy: input.lockedBy,
+    };
+    repo?.images.push(image);
+    if (repo) repo.updatedAt = this.state.now();
+    return image;
+  }
+
+  /** A registry by ID, whatever its project, or undefined once gone. */
+  registry(id: string): SimRegistry | undefined {
+    this.state.settle();
+    return this.state.registries.get(id);
+  }
+
+  /** A registry by name, or undefined. */
+  registryNamed(name: string): SimRegistry | undefined {
+    this.state.settle();
+    return [...this.state.registries.values()].find((r) => r.name === name);
+  }
+
+  /** v2 tokens as the API would list them (without secrets), optionally of one project. */
+  tokens(projectId?: string): ReturnType<typeof tokenJson>[] {
+    return [...this.state.tokensV2.values()]
+      .filter((t) => projectId === undefined || t.projectId === projectId)
+      .map((t) => tokenJson(this.state, t));
+  }
+
+  /** Moves simulated time forward; due processes finish and tokens may expire. */
+  advance(ms: number): void {
+    this.state.advance(ms);
+  }
+
+  /** Finishes provisioning, deletion and collection of every registry now. */
+  finishProcesses(): void {
+    this.state.finishAll();
+  }
+
+  private mustRegistry(id: string): SimRegistry {
+    const registry = this.state.registries.get(id);
+    if (!registry) throw new Error(`no simulated registry ${id}`);
+    return registry;
+  }
+
+  /** CRaaS requires a live project-scoped IAM token; `reader` users may only read. */
+  private authenticate(req: SimRequest): SimResponse | undefined {
+    this.state.settle();
+    const session = this.identity.session(header(req, 'x-auth-token'));
+    if (!session?.projectId) return { status: 401, body: { error: 'Unauthorized.' } };
+    if (session.role === 'reader' && req.method !== 'GET')
+      return { status: 403, body: { error: 'Forbidden.' } };
+    return undefined;
+  }
+
+  private projectOf(req: SimRequest): string {
+    const projectId = this.identity.session(header(req, 'x-auth-token'))?.projectId;
+    if (!projectId) throw craasError(401, 'Unauthorized.');
+    return projectId;
+  }
+}
+
+function header(req: SimRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
