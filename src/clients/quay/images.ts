@@ -1,0 +1,117 @@
+import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts';
+import type { Artifact, Images, TokenRegistry } from '../provider.ts';
+import type { QuayApi } from './api.ts';
+import type { QuayContext } from './context.ts';
+import type { QuayTag } from './schemas.ts';
+
+/**
+ * The Images capability for Quay. Tags are listed with `onlyActiveTags=true` (the plain list is the
+ * full history). Deleting a tag moves it into the time machine; Quay collects untagged manifests by
+ * itself, so "deleting a digest" means deleting every active tag that points to it.
+ */
+export class QuayImages implements Images {
+  private readonly ctx: QuayContext;
+
+  constructor(ctx: QuayContext) {
+    this.ctx = ctx;
+  }
+
+  private get api(): QuayApi {
+    return this.ctx.api;
+  }
+
+  /** Repository names relative to the organization (`api`, `team/api`), following `next_page`. */
+  async *listRepositories(registry: TokenRegistry): AsyncIterable<string> {
+    for await (const repo of this.api.repositories(registry.externalId)) yield repo.name;
+  }
+
+  /**
+   * One artifact per manifest digest with its active tags. `pushedAt` is the newest tag start
+   * (push or retarget) of that digest, so a manifest that was just re-tagged never looks old.
+   */
+  async *listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact> {
+    const byDigest = new Map<string, Artifact>();
+    for await (const tag of this.activeTags(registry, repository)) {
+      const pushedAt = new Date(tag.start_ts * 1000);
+      const known = byDigest.get(tag.manifest_digest);
+      if (known) {
+        known.tags.push(tag.name);
+        if (pushedAt > known.pushedAt) known.pushedAt = pushedAt;
+        continue;
+      }
+      byDigest.set(tag.manifest_digest, {
+        repository,
+        digest: tag.manifest_digest,
+        tags: [tag.name],
+        pushedAt,
+        sizeBytes: tag.size ?? undefined,
+      });
+    }
+    yield* byDigest.values();
+  }
+
+  /**
+   * Deletes tags one by one. Idempotent: a tag that is not active (404) counts as deleted.
+   * Immutable tags (409) and rejected names (400) are reported in `failed`; authentication and
+   * transient errors are thrown, so the caller backs off and tries again.
+   */
+  async deleteTags(
+    registry: TokenRegistry,
+    repository: string,
+    tags: string[],
+  ): Promise<{ failed: string[] }> {
+    const failed: string[] = [];
+    for (const tag of tags) {
+      try {
+        await this.api.deleteTag(registry.externalId, repository, tag);
+      } catch (err) {
+        if (err instanceof NotFoundError) continue;
+        if (err instanceof ConflictError || err instanceof BadRequestError) {
+          this.ctx.logger?.warn({ repository, tag, status: err.status }, 'quay refused to delete a tag');
+          failed.push(tag);
+          continue;
+        }
+        throw err;
+      }
+    }
+    return { failed };
+  }
+
+  /** Deletes every active tag of each digest; a digest whose tags cannot all go is reported in `failed`. */
+  async deleteDigests(
+    registry: TokenRegistry,
+    repository: string,
+    digests: string[],
+  ): Promise<{ failed: string[] }> {
+    const wanted = new Set(digests);
+    const tagsOf = new Map<string, string[]>();
+    for await (const tag of this.activeTags(registry, repository)) {
+      if (!wanted.has(tag.manifest_digest)) continue;
+      tagsOf.set(tag.manifest_digest, [...(tagsOf.get(tag.manifest_digest) ?? []), tag.name]);
+    }
+    const failed: string[] = [];
+    for (const [digest, tags] of tagsOf) {
+      const result = await this.deleteTags(registry, repository, tags);
+      if (result.failed.length > 0) failed.push(digest);
+    }
+    return { failed };
+  }
+
+  /**
+   * Sets (or with null clears) a tag's expiration: Quay moves it to the time machine at that time.
+   * The time must be in the future (else BadRequestError); a tag that is not active is a NotFoundError.
+   */
+  async setTagExpiration(
+    registry: TokenRegistry,
+    repository: string,
+    tag: string,
+    at: Date | null,
+  ): Promise<void> {
+    const seconds = at === null ? null : Math.floor(at.getTime() / 1000);
+    await this.api.setTagExpiration(registry.externalId, repository, tag, seconds);
+  }
+
+  private activeTags(registry: TokenRegistry, repository: string): AsyncGenerator<QuayTag> {
+    return this.api.tags(registry.externalId, repository, { onlyActiveTags: true, limit: 100 });
+  }
+}

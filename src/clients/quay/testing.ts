@@ -1,0 +1,111 @@
+/**
+ * Test wiring shared by the Quay contract tests: a started simulator, an adapter pointed at it
+ * (retry sleeps recorded instead of waited, generous client limits), and request-body capture.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, type Dispatcher } from 'undici';
+import { QuaySimulator, type QuaySimulatorOptions } from '../../simulators/quay/simulator.ts';
+import { Redactor } from '../http/redact.ts';
+import type { DesiredRegistry, TokenRegistry } from '../provider.ts';
+import { createQuayProvider, type QuayProvider, type QuayProviderOptions } from './adapter.ts';
+
+/** A request the adapter sent, with its JSON body. */
+export interface SentRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** A simulator and an adapter talking to it. */
+export interface QuayHarness {
+  sim: QuaySimulator;
+  provider: QuayProvider;
+  url: string;
+  /** Retry delays the HttpClient asked for (never actually waited). */
+  delays: number[];
+  /** Every request the adapter sent, bodies parsed. */
+  sent: SentRequest[];
+  redactor: Redactor;
+  /** A second adapter with other options (another token, say) against the same simulator. */
+  connect(options?: Partial<QuayProviderOptions>): QuayProvider;
+  /** The desired registry for an organization. */
+  desired(
+    organization: string,
+    settings?: { email?: string; timeMachineExpiration?: string },
+  ): DesiredRegistry;
+  /** The TokenRegistry of an organization. */
+  registry(organization: string): TokenRegistry;
+  close(): Promise<void>;
+}
+
+/** Records request bodies on their way out (undici interceptor). */
+function capturing(sent: SentRequest[]): Dispatcher {
+  return new Agent().compose((dispatch) => (opts, handler) => {
+    const raw = typeof opts.body === 'string' ? opts.body : undefined;
+    sent.push({
+      method: opts.method,
+      path: opts.path,
+      body: raw === undefined ? undefined : JSON.parse(raw),
+    });
+    return dispatch(opts, handler);
+  });
+}
+
+/** Starts a simulator (registry host `registry.test:5000` unless given) and an adapter for it. */
+export async function startQuay(
+  simOptions: QuaySimulatorOptions = {},
+  providerOptions: Partial<QuayProviderOptions> = {},
+): Promise<QuayHarness> {
+  const sim = new QuaySimulator({ registryHost: 'registry.test:5000', ...simOptions });
+  const url = await sim.start();
+  const delays: number[] = [];
+  const sent: SentRequest[] = [];
+  const redactor = new Redactor();
+  const dispatcher = capturing(sent);
+  const connect = (options: Partial<QuayProviderOptions> = {}) =>
+    createQuayProvider({
+      baseUrl: url,
+      token: sim.token,
+      registryHost: sim.registryHost,
+      dispatcher,
+      redactor,
+      limits: { qps: 10_000, burst: 10_000, concurrency: 16 },
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      ...providerOptions,
+      ...options,
+    });
+  const desired = (organization: string, settings: { email?: string; timeMachineExpiration?: string } = {}) =>
+    ({
+      provider: 'quay',
+      name: organization,
+      settings: { url, organization, ...settings },
+    }) satisfies DesiredRegistry;
+  return {
+    sim,
+    provider: connect(),
+    url,
+    delays,
+    sent,
+    redactor,
+    connect,
+    desired,
+    registry: (organization) => ({
+      externalId: organization,
+      name: organization,
+      server: sim.registryHost,
+      desired: desired(organization),
+    }),
+    close: async () => {
+      await sim.stop();
+      await dispatcher.close();
+    },
+  };
+}
+
+/** A recorded response body from testdata/ (sources in testdata/README.md). */
+export function recorded(name: string): unknown {
+  return JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', `${name}.json`), 'utf8'));
+}

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import type { ScopeAction } from '../../clients/provider.ts';
+import type { RegistryAccessVerifier } from '../core/registry-access.ts';
+import { SimServer } from '../core/server.ts';
+import { QuayAccess, QuayErrors } from './access.ts';
+import type { QuaySimContext, QuaySimSettings } from './context.ts';
+import { registerAutoPruneRoutes, runAutoPrune } from './routes-autoprune.ts';
+import { registerOrganizationRoutes } from './routes-org.ts';
+import { registerRepositoryRoutes } from './routes-repos.ts';
+import { registerRobotRoutes } from './routes-robots.ts';
+import { registerTagRoutes } from './routes-tags.ts';
+import {
+  ALL_SCOPES,
+  isActive,
+  type QuayScope,
+  QuayState,
+  robotToken,
+  type SimOrganization,
+  type SimRepository,
+  type SimRobot,
+  type SimTag,
+} from './state.ts';
+
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** Options of {@link QuaySimulator}. */
+export interface QuaySimulatorOptions {
+  /** The docker registry host the simulated organizations are served from (default `127.0.0.1:5000`). */
+  registryHost?: string;
+  /** The default user's OAuth token (random when omitted; read it from `sim.token`). */
+  token?: string;
+  /** The default user (default `berth-admin`). */
+  username?: string;
+  /** Scopes of the default token (default: all but super:user). */
+  scopes?: QuayScope[];
+  /** FEATURE_AUTO_PRUNE (default true; when false the endpoints answer 404). */
+  autoPrune?: boolean;
+  /** TAG_EXPIRATION_OPTIONS (default 0s, 1d, 1w, 2w, 4w). */
+  tagExpirationOptions?: string[];
+  /** Repositories per `GET /repository` page (Quay: 100); small values test `next_page`. */
+  repositoryPageSize?: number;
+  /** FEATURE_EXTENDED_REPOSITORY_NAMES: `/` in repository names (default true). */
+  extendedRepositoryNames?: boolean;
+  /** The clock in milliseconds (default Date.now); tests move it to expire tags. */
+  now?: () => number;
+  /** Seed of the fault injector. */
+  seed?: number;
+}
+
+function seconds(option: string): number {
+  const match = /^([0-9]+)([smhdw])$/.exec(option);
+  if (!match?.[2]) throw new Error(`bad tag expiration option ${option}`);
+  return Number(match[1]) * (UNIT_S[match[2]] ?? 1);
+}
+
+/**
+ * A stateful fake of the Quay API (/api/v1) for tests: organizations, robots (tokens visible to
+ * org admins, regenerate kills the old one at once), repositories with per-user/robot roles, tags
+ * with history, and auto-prune policies; Quay's status codes and error bodies (401 anonymous, 403
+ * without rights or for a missing organization, 400 for a missing robot). Faults: `server.faults`.
+ */
+export class QuaySimulator {
+  readonly server: SimServer;
+  readonly state = new QuayState();
+  /** The default user's OAuth token. */
+  readonly token: string;
+  readonly username: string;
+  /** Docker logins against the robots, for the registry token service. */
+  readonly registryAccess: RegistryAccessVerifier;
+  private readonly ctx: QuaySimContext;
+
+  constructor(options: QuaySimulatorOptions = {}) {
+    const errors = new QuayErrors(() => this.server.url);
+    this.server = new SimServer({
+      prefix: '/api/v1',
+      seed: options.seed ?? 1,
+      authenticate: (req) =>
+        this.ctx.access.caller(req) ? undefined : { status: 401, body: errors.unauthorized(undefined).body },
+      errorBody: (status, message) => {
+        if (status === 429) return 'Too Many Requests'; // nginx's limit_req answers text, not JSON
+        // Quay's read-only mode is its own 503; other 5xx come from the proxy or a crash.
+        if (status === 503)
+          return { message: `${message}: system is currently read-only`, is_readonly: true };
+        if (status >= 500) return { message };
+        return errors.body(status, status === 404 ? 'not_found' : 'invalid_request', message);
+      },
+    });
+    const settings: QuaySimSettings = {
+      registryHost: options.registryHost ?? '127.0.0.1:5000',
+      autoPrune: options.autoPrune ?? true,
+      tagExpirationOptions: (options.tagExpirationOptions ?? ['0s', '1d', '1w', '2w', '4w']).map(seconds),
+      repositoryPageSize: options.repositoryPageSize ?? 100,
+      extendedRepositoryNames: options.extendedRepositoryNames ?? true,
+    };
+    this.ctx = {
+      server: this.server,
+      state: this.state,
+      errors,
+      access: new QuayAccess(this.state, errors),
+      settings,
+      now: options.now ?? Date.now,
+    };
+    this.token = options.token ?? randomBytes(20).toString('hex');
+    this.username = options.username ?? 'berth-admin';
+    this.addToken(this.token, { username: this.username, scopes: options.scopes ?? [...ALL_SCOPES] });
+    registerOrganizationRoutes(this.ctx);
+    registerRobotRoutes(this.ctx);
+    registerAutoPruneRoutes(this.ctx);
+    registerTagRoutes(this.ctx);
+    registerRepositoryRoutes(this.ctx);
+    this.registryAccess = { verify: (username, password) => this.verifyLogin(username, password) };
+  }
+
+  /** Starts listening; resolves the instance URL (without `/api/v1`), e.g. `http://127.0.0.1:40123`. */
+  start(): Promise<string> {
+    return this.server.listen();
+  }
+
+  /** Stops listening. */
+  stop(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** The instance URL once started. */
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** The docker registry host reported for the organizations. */
+  get registryHost(): string {
+    return this.ctx.settings.registryHost;
+  }
+
+  /** Replaces the clock (milliseconds). */
+  setClock(now: () => number): void {
+    this.ctx.now = now;
+  }
+
+  /** Adds an OAuth token for a user (created if new). */
+  addToken(token: string, grant: { username: string; scopes: readonly QuayScope[] }): void {
+    this.state.users.add(grant.username);
+    this.state.tokens.set(token, { username: grant.username, scopes: new Set(grant.scopes) });
+  }
+
+  /** Revokes an OAuth token: later requests with it are anonymous. */
+  revokeToken(token: string): void {
+    this.state.tokens.delete(token);
+  }
+
+  /** Seeds an organization administered by the default user (unless `admins` says otherwise). */
+  addOrganization(name: string, options: { admins?: string[]; email?: string; tagExpiration?: string } = {}) {
+    return this.state.addOrganization(name, {
+      admins: options.admins ?? [this.username],
+      ...(options.email !== undefined ? { email: options.email } : {}),
+      ...(options.tagExpiration !== undefined ? { tagExpirationS: seconds(options.tagExpiration) } : {}),
+    });
+  }
+
+  /** Seeds a repository (the organization must exist). */
+  addRepository(
+    org: string,
+    name: string,
+    options: { visibility?: 'public' | 'private' } = {},
+  ): SimRepository {
+    return this.state.addRepository(this.org(org), name, options);
+  }
+
+  /** Seeds a robot directly; returns it (with its token). */
+  addRobot(org: string, shortname: string, options: { description?: string } = {}): SimRobot {
+    const organization = this.org(org);
+    const robot: SimRobot = {
+      shortname,
+      description: options.description ?? '',
+      metadata: {},
+      token: robotToken(),
+      created: this.ctx.now(),
+      lastAccessed: null,
+    };
+    organization.robots.set(shortname, robot);
+    return robot;
+  }
+
+  /** Pushes (or retargets) a tag, as a docker push would; `pushedAt` in ms defaults to now. */
+  pushTag(
+    org: string,
+    repo: string,
+    tag: string,
+    options: { digest?: string; pushedAt?: number; size?: number | null; immutable?: boolean } = {},
+  ): SimTag {
+    const repository = this.org(org).repositories.get(repo) ?? this.addRepository(org, repo);
+    const digest = options.digest ?? `sha256:${randomBytes(32).toString('hex')}`;
+    return this.state.pushTag(repository, tag, {
+      digest,
+      at: options.pushedAt ?? this.ctx.now(),
+      ...(options.size !== undefined ? { size: options.size } : {}),
+      ...(options.immutable !== undefined ? { immutable: options.immutable } : {}),
+    });
+  }
+
+  /** The organization, or undefined. */
+  organization(name: string): SimOrganization | undefined {
+    return this.state.organizations.get(name);
+  }
+
+  /** A robot by short name, or undefined. */
+  robot(org: string, shortname: string): SimRobot | undefined {
+    return this.state.organizations.get(org)?.robots.get(shortname);
+  }
+
+  /** A repository, or undefined. */
+  repository(org: string, name: string): SimRepository | undefined {
+    return this.state.organizations.get(org)?.repositories.get(name);
+  }
+
+  /** Names of the active tags of a repository. */
+  activeTags(org: string, repo: string): string[] {
+    const now = this.ctx.now();
+    return (this.repository(org, repo)?.tags ?? []).filter((t) => isActive(t, now)).map((t) => t.name);
+  }
+
+  /** Runs the autoprune worker once (Quay: every 30 s, per namespace at most hourly); returns `org/repo:tag`s. */
+  runAutoPrune(): string[] {
+    return runAutoPrune(this.ctx);
+  }
+
+  private org(name: string): SimOrganization {
+    const org = this.state.organizations.get(name);
+    if (!org) throw new Error(`no organization ${name} in the simulator`);
+    return org;
+  }
+
+  /**
+   * A docker login as Quay checks it on /v2/auth: `org+short` with the robot's current token (a
+   * regenerated robot's old token fails at once). Repositories are `org/name`; roles map to
+   * read → pull, write/admin → pull, push, delete; public repositories allow pull.
+   */
+  private verifyLogin(
+    username: string,
+    password: string,
+  ): ((repository: string) => ScopeAction[]) | undefined {
+    const found = this.state.robotByUsername(username);
+    if (!found || found.robot.token !== password) return undefined;
+    found.robot.lastAccessed = this.ctx.now();
+    const { org } = found;
+    return (repository) => {
+      if (!repository.startsWith(`${org.name}/`)) return [];
+      const repo = org.repositories.get(repository.slice(org.name.length + 1));
+      if (!repo) return [];
+      const role = repo.permissions.get(username);
+      if (role === 'write' || role === 'admin') return ['pull', 'push', 'delete'];
+      if (role === 'read' || repo.visibility === 'public') return ['pull'];
+      return [];
+    };
+  }
+}
