@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { IonosSimulator } from './ionos/simulator.ts';
+import { QuaySimulator } from './quay/simulator.ts';
+import { SelectelSimulator } from './selectel/simulator.ts';
+import { RegistryTokenService } from './token-service.ts';
+
+/** Where the simulators listen and how to log in to them (simulator credentials, made per run). */
+export interface SimulatorEndpoints {
+  ionos: { baseUrl: string; token: string };
+  selectel: {
+    apiEndpoint: string;
+    identityEndpoint: string;
+    projectId: string;
+    username: string;
+    password: string;
+    accountId: string;
+  };
+  quay: { url: string; token: string };
+  /** The Docker registry token service: a registry's `auth.token` settings. */
+  tokenService: { realm: string; service: string; issuer: string; jwks: unknown };
+  /** The docker server host the simulators report for their registries. */
+  registryHost: string;
+}
+
+/** All simulators and the token service, started together. */
+export interface RunningSimulators {
+  ionos: IonosSimulator;
+  selectel: SelectelSimulator;
+  quay: QuaySimulator;
+  tokenService: RegistryTokenService;
+  endpoints: SimulatorEndpoints;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startSimulators}. */
+export interface StartSimulatorsOptions {
+  /** Docker host of the registry behind the simulators (default `127.0.0.1:5000`). */
+  registryHost?: string;
+  /** Provisioning and deletion times of the fake registries (default 2 s). */
+  processMs?: number;
+}
+
+/**
+ * Starts the IONOS, Selectel and Quay simulators and the registry token service that checks
+ * logins against all three, on free loopback ports.
+ */
+export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<RunningSimulators> {
+  const registryHost = options.registryHost ?? '127.0.0.1:5000';
+  const processMs = options.processMs ?? 2_000;
+  const selectelUser = {
+    username: 'berth-demo',
+    password: randomBytes(12).toString('base64url'),
+    accountId: String(100_000 + (randomBytes(2).readUInt16BE() % 900_000)),
+    projects: [randomBytes(16).toString('hex')],
+  };
+  const ionos = new IonosSimulator({
+    registryHost,
+    provisionDelayMs: processMs,
+    deletionDelayMs: processMs,
+    minTokenLifetimeMs: 0,
+  });
+  const selectel = new SelectelSimulator({
+    registryHost,
+    users: [selectelUser],
+    createDurationMs: processMs,
+    deleteDurationMs: processMs,
+  });
+  const quay = new QuaySimulator({ registryHost });
+  const tokenService = new RegistryTokenService({
+    verifiers: [ionos.registryAccess, selectel.registryAccess, quay.registryAccess],
+  });
+  const ionosUrl = await ionos.start();
+  await selectel.start();
+  const quayUrl = await quay.start();
+  await tokenService.start();
+  return {
+    ionos,
+    selectel,
+    quay,
+    tokenService,
+    endpoints: {
+      ionos: { baseUrl: ionosUrl, token: ionos.apiToken },
+      selectel: {
+        apiEndpoint: selectel.apiEndpoint,
+        identityEndpoint: selectel.identityEndpoint,
+        projectId: selectelUser.projects[0] as string,
+        username: selectelUser.username,
+        password: selectelUser.password,
+        accountId: selectelUser.accountId,
+      },
+      quay: { url: quayUrl, token: quay.token },
+      tokenService: {
+        realm: tokenService.realm,
+        service: tokenService.service,
+        issuer: tokenService.issuer,
+        jwks: tokenService.jwks,
+      },
+      registryHost,
+    },
+    async stop() {
+      await Promise.all([ionos.stop(), selectel.stop(), quay.stop(), tokenService.stop()]);
+    },
+  };
+}
