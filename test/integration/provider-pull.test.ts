@@ -24,6 +24,8 @@ interface Wired {
   /** Repository pattern for the credential's scope, as that provider names repositories. */
   scope: string;
   verifier: RegistryAccessVerifier;
+  /** Moves the simulator's clock, for expiry; absent where credentials never expire (Quay robots). */
+  advance?: (ms: number) => void;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ const providers: Record<string, Wiring> = {
       repository: 'shop/app',
       scope: 'shop/*',
       verifier: h.sim.registryAccess,
+      advance: (ms) => h.sim.advance(ms),
       stop: h.close,
     };
   },
@@ -75,6 +78,7 @@ const providers: Record<string, Wiring> = {
       repository: 'shop/app',
       scope: '*',
       verifier: bed.sim.registryAccess,
+      advance: (ms) => bed.sim.advance(ms),
       stop: bed.stop,
     };
   },
@@ -137,6 +141,23 @@ describe.each(Object.entries(providers))('%s: a credential issued through the si
     const image = `${registry.host}/${wired.repository}:v1`;
     await crane(['append', '-f', join(work, 'layer.tar'), '-t', image], config);
     expect(await crane(['digest', image], config)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('is refused by the registry once expired, where credentials expire', async (ctx) => {
+    if (!wired.advance) return ctx.skip();
+    const shortLived = await wired.provider.tokens.issue({
+      registry: wired.registry,
+      name: 'berth-test-short',
+      scopes: [{ repository: wired.scope, actions: ['pull'] }],
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const config = join(work, 'docker-short');
+    const { server, username, password } = shortLived.login;
+    await crane(['auth', 'login', server, '-u', username, '-p', password], config);
+    const image = `${registry.host}/${wired.repository}:v1`;
+    expect(await crane(['digest', image], config)).toMatch(/^sha256:/);
+    wired.advance(120_000);
+    await expect(crane(['digest', image], config)).rejects.toThrow(/UNAUTHORIZED|401/);
   });
 
   it('is refused by the registry once revoked', async () => {
