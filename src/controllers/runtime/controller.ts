@@ -34,6 +34,12 @@ export interface ReconcileRequest<T> {
   ensureFinalizer(): Promise<boolean>;
   /** Removes the berth finalizer (after the external clean-up is confirmed); true if it wrote. */
   removeFinalizer(): Promise<boolean>;
+  /**
+   * Writes the status as it is now, before the end of the reconcile: for recording an intent (a
+   * create about to happen) so that a crash right after cannot forget it. Conditions are left to
+   * the final write.
+   */
+  persistStatus(): Promise<void>;
 }
 
 /** A level-based reconciler: read state, compare, act, return when to look again (or throw a typed error). */
@@ -202,6 +208,13 @@ export class Controller<T = unknown> {
     const before = raw.status;
     const status: Record<string, unknown> = structuredClone(before ?? {});
     const recordEvent = (event: EventInput) => this.options.events.record(raw, event);
+    const target = parseKey(key);
+    // What the API server holds; moves forward with every intermediate write.
+    let written = before;
+    const persistStatus = async () => {
+      await patchStatusIfChanged(this.options.custom, this.options.type, target, written, status);
+      written = structuredClone(status);
+    };
     let returned: ReconcileResult | undefined;
     let thrown: unknown;
     try {
@@ -218,6 +231,7 @@ export class Controller<T = unknown> {
         deleting: isBeingDeleted(raw),
         ensureFinalizer: () => ensureFinalizer(this.options.custom, this.options.type, raw),
         removeFinalizer: () => removeFinalizer(this.options.custom, this.options.type, raw),
+        persistStatus,
       });
     } catch (err) {
       thrown = err ?? new Error('reconcile threw without an error');
@@ -239,14 +253,7 @@ export class Controller<T = unknown> {
     }
 
     try {
-      const { namespace, name: objName } = parseKey(key);
-      await patchStatusIfChanged(
-        this.options.custom,
-        this.options.type,
-        { namespace, name: objName },
-        before,
-        status,
-      );
+      await patchStatusIfChanged(this.options.custom, this.options.type, target, written, status);
     } catch (err) {
       const code = (err as { code?: number }).code;
       if (code === 404) return; // deleted while we worked

@@ -30,6 +30,16 @@ export class WaitingError extends Error {
   }
 }
 
+/** A failure worth retrying with backoff, with a reason for the Ready condition (default `Failed`). */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  readonly reason: string;
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** The outcome of one reconcile, as the controller sees it. */
 export type Outcome =
   | { kind: 'success'; result: ReconcileResult }
