@@ -84,6 +84,11 @@ const ConfigShape = z.object({
     .describe('This replica in the Lease (default: hostname and a random id)'),
   shutdownGracePeriod: duration('shutdown-grace-period').default(30_000),
   reconcileTimeout: duration('reconcile-timeout').default(60_000),
+  providerRegistryHost: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'provider-registry-host must be host or host:port')
+    .optional()
+    .describe('Docker server host reported for Selectel and Quay registries (simulators and tests only)'),
 });
 
 /** Every setting of the operator, from flags and environment, in one schema (the single place config is read). */

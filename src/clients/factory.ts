@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { OperatorMetrics } from '../metrics.ts';
+import type { ProviderLimits } from './http/limiter.ts';
+import { createIonosProvider } from './ionos/adapter.ts';
+import type { DesiredRegistry, Provider } from './provider.ts';
+import { createQuayProvider } from './quay/adapter.ts';
+import { createSelectelProvider } from './selectel/adapter.ts';
+
+/** The decoded `data` of a credentials Secret. */
+export type CredentialData = Record<string, string>;
+
+/** A credentials Secret that lacks what its provider needs; the message names the missing keys. */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+/** Builds (or reuses) the provider for a registry's settings and credentials. */
+export type ProviderFactory = (desired: DesiredRegistry, credentials: CredentialData) => Provider;
+
+/** Options for {@link createProviderFactory}. */
+export interface ProviderFactoryOptions {
+  metrics?: OperatorMetrics | undefined;
+  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
+  limits?: ProviderLimits | undefined;
+  /**
+   * Docker server host to report for Selectel and Quay registries instead of the API host: for a
+   * registry served elsewhere (the simulators in tests and the demo). IONOS reports its own.
+   */
+  registryHost?: string | undefined;
+}
+
+const need = (data: CredentialData, provider: string, keys: string[]): void => {
+  const missing = keys.filter((k) => !data[k]);
+  if (missing.length > 0) {
+    throw new CredentialsError(`the credentials Secret for ${provider} lacks ${missing.join(', ')}`);
+  }
+};
+
+/**
+ * The one place that turns a ContainerRegistry's provider settings and its credentials Secret into
+ * a concrete provider. Clients are cached per provider, endpoint and credentials (by hash), so a
+ * changed Secret gets a fresh client on the next reconcile and an unchanged one keeps its pool,
+ * rate limit and cached IAM token.
+ */
+export function createProviderFactory(options: ProviderFactoryOptions = {}): ProviderFactory {
+  const cache = new Map<string, Provider>();
+  const common = {
+    metrics: options.metrics,
+    logger: options.logger,
+    ...(options.limits ? { limits: options.limits } : {}),
+  };
+  return (desired, data) => {
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([desired.provider, endpointOf(desired), Object.entries(data).sort()]))
+      .digest('hex');
+    const cached = cache.get(fingerprint);
+    if (cached) return cached;
+    const provider = build(desired, data);
+    cache.set(fingerprint, provider);
+    return provider;
+  };
+
+  function build(desired: DesiredRegistry, data: CredentialData): Provider {
+    switch (desired.provider) {
+      case 'ionos': {
+        const credentials = data.token
+          ? { token: data.token }
+          : (need(data, 'ionos', ['username', 'password']),
+            { username: data.username as string, password: data.password as string });
+        return createIonosProvider({ ...common, credentials, baseUrl: desired.settings.apiEndpoint });
+      }
+      case 'selectel': {
+        const credentials = data.token
+          ? { token: data.token }
+          : (need(data, 'selectel', ['username', 'password', 'accountId']),
+            {
+              username: data.username as string,
+              password: data.password as string,
+              accountId: data.accountId as string,
+            });
+        return createSelectelProvider({
+          ...common,
+          projectId: desired.settings.projectId,
+          credentials,
+          apiEndpoint: desired.settings.apiEndpoint,
+          identityEndpoint: desired.settings.identityEndpoint,
+          registryHost: options.registryHost,
+        });
+      }
+      case 'quay':
+        need(data, 'quay', ['token']);
+        return createQuayProvider({
+          ...common,
+          token: data.token as string,
+          baseUrl: desired.settings.url,
+          registryHost: options.registryHost,
+        });
+    }
+  }
+}
+
+function endpointOf(desired: DesiredRegistry): string {
+  switch (desired.provider) {
+    case 'ionos':
+      return desired.settings.apiEndpoint ?? '';
+    case 'selectel':
+      return `${desired.settings.apiEndpoint ?? ''}|${desired.settings.identityEndpoint ?? ''}|${desired.settings.projectId}`;
+    case 'quay':
+      return desired.settings.url;
+  }
+}
