@@ -1,8 +1,16 @@
+import { createProviderFactory } from '../clients/factory.ts';
 import type { ControllerFactory } from '../operator.ts';
+import { containerRegistryController } from './container-registry/controller.ts';
 
 /**
- * The controllers `npm start` runs. The ContainerRegistry, RegistryToken and CleanupPolicy
- * controllers register here as they land (issues #5, #6, #7); until then the operator runs its
- * engine, leader election, health and metrics with no kind to reconcile.
+ * The controllers `npm start` runs. RegistryToken and CleanupPolicy register here as they land
+ * (issues #6 and #7).
  */
-export const registeredControllers: ControllerFactory = () => [];
+export const registeredControllers: ControllerFactory = (deps) => {
+  const providers = createProviderFactory({
+    metrics: deps.metrics,
+    logger: deps.logger,
+    registryHost: deps.config.providerRegistryHost,
+  });
+  return [containerRegistryController(deps, providers)];
+};

@@ -78,6 +78,8 @@ export interface SimServerOptions {
 export class SimServer {
   readonly faults: FaultInjector;
   readonly log: LoggedRequest[] = [];
+  /** Requests as they arrive, before latency, faults or handling: to act while one is in flight. */
+  readonly received: { method: string; path: string; at: number }[] = [];
   private readonly routes: Route[] = [];
   private readonly options: SimServerOptions;
   private server: Server | undefined;
@@ -148,6 +150,7 @@ export class SimServer {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
     const rawBody = await readBody(req);
+    this.received.push({ method, path: url.pathname, at: Date.now() });
     if (url.pathname === '/_sim/faults' && method === 'POST') return this.adminFaults(rawBody, res);
 
     const route = this.routes.find((r) => r.method === method && r.regex.test(url.pathname));
