@@ -249,7 +249,12 @@ export class Controller<T = unknown> {
     if (effects.result === 'error') metrics?.reconcileErrors.inc({ controller: name });
     if (effects.result === 'terminal_error') metrics?.terminalReconcileErrors.inc({ controller: name });
     if (thrown && outcome.kind !== 'conflict') {
-      logger.warn({ outcome: outcome.kind, err: (thrown as Error).message }, 'reconcile did not succeed');
+      // Waiting is not a failure (a registry provisioning): worth a line, not a warning.
+      const level = outcome.kind === 'waiting' ? 'info' : 'warn';
+      logger[level](
+        { outcome: outcome.kind, err: (thrown as Error).message },
+        'reconcile did not succeed yet',
+      );
     }
 
     try {
