@@ -44,6 +44,19 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The transport options every provider factory accepts and hands to its {@link HttpClient}. */
+export interface TransportOptions {
+  dispatcher?: Dispatcher | undefined;
+  limits?: ProviderLimits | undefined;
+  retry?: Partial<RetryOptions> | undefined;
+  timeoutMs?: number | undefined;
+  metrics?: OperatorMetrics | undefined;
+  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
+  redactor?: Redactor | undefined;
+  /** Injected for tests: observes retry delays without waiting. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
 /** One request. */
 export interface RequestOptions<S extends z.ZodType | undefined> {
   /** Logical name for metrics and errors, e.g. `tokens.create`. */

@@ -4,12 +4,8 @@
  * setting), so that capability is absent. `createIonosProvider` is the only constructor main.ts needs.
  */
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import type { OperatorMetrics } from '../../metrics.ts';
+import type { TransportOptions } from '../http/client.ts';
 import { HttpClient } from '../http/client.ts';
-import type { ProviderLimits } from '../http/limiter.ts';
-import type { Redactor } from '../http/redact.ts';
-import type { RetryOptions } from '../http/retry.ts';
 import type { Provider } from '../provider.ts';
 import { DEFAULT_PAGE_SIZE, IONOS_API_URL, IonosApi } from './api.ts';
 import { parseIonosError } from './errors.ts';
@@ -21,7 +17,7 @@ import { IonosTokens } from './tokens.ts';
 export type IonosCredentials = { token: string } | { username: string; password: string };
 
 /** Options of {@link createIonosProvider}. */
-export interface IonosProviderOptions {
+export interface IonosProviderOptions extends TransportOptions {
   credentials: IonosCredentials;
   /** Defaults to {@link IONOS_API_URL}; a simulator's URL in tests. */
   baseUrl?: string | undefined;
@@ -29,15 +25,6 @@ export interface IonosProviderOptions {
   contractNumber?: string | undefined;
   /** Page size of list calls (default 100). */
   pageSize?: number | undefined;
-  dispatcher?: Dispatcher | undefined;
-  limits?: ProviderLimits | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  timeoutMs?: number | undefined;
-  metrics?: OperatorMetrics | undefined;
-  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
-  redactor?: Redactor | undefined;
-  /** Injected for tests (observes retry delays without waiting). */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /** The IONOS provider. */

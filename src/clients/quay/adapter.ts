@@ -1,10 +1,5 @@
-import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import type { OperatorMetrics } from '../../metrics.ts';
+import type { TransportOptions } from '../http/client.ts';
 import { HttpClient } from '../http/client.ts';
-import type { ProviderLimits } from '../http/limiter.ts';
-import type { Redactor } from '../http/redact.ts';
-import type { RetryOptions } from '../http/retry.ts';
 import type { Provider } from '../provider.ts';
 import { QuayApi } from './api.ts';
 import { parseQuayError } from './api-shapes.ts';
@@ -18,7 +13,7 @@ import { QuayTokens } from './tokens.ts';
 export const QUAY_IO = 'https://quay.io';
 
 /** Options of {@link createQuayProvider}. */
-export interface QuayProviderOptions {
+export interface QuayProviderOptions extends TransportOptions {
   /** The Quay instance (spec.quay.url), without `/api/v1`. Defaults to https://quay.io. */
   baseUrl?: string | undefined;
   /** The OAuth access token (Bearer): scopes org:admin, repo:admin, repo:create (+ user:admin to create orgs). */
@@ -29,15 +24,6 @@ export interface QuayProviderOptions {
    * `registryHost`, or an install behind a different host name).
    */
   registryHost?: string | undefined;
-  dispatcher?: Dispatcher | undefined;
-  limits?: ProviderLimits | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  timeoutMs?: number | undefined;
-  metrics?: OperatorMetrics | undefined;
-  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
-  redactor?: Redactor | undefined;
-  /** Injected by tests to observe retry delays without waiting. */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /**

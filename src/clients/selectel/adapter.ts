@@ -2,13 +2,7 @@
  * The Selectel CRaaS provider: registries, v2 scoped tokens (or legacy v1 TTL tokens), images with
  * cleanup, and on-demand garbage collection, for one Selectel project.
  */
-import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
-import type { OperatorMetrics } from '../../metrics.ts';
-import { HttpClient } from '../http/client.ts';
-import type { ProviderLimits } from '../http/limiter.ts';
-import type { Redactor } from '../http/redact.ts';
-import type { RetryOptions } from '../http/retry.ts';
+import { HttpClient, type TransportOptions } from '../http/client.ts';
 import type { Provider } from '../provider.ts';
 import { CraasApi, CraasTransport, DEFAULT_API_ENDPOINT } from './api.ts';
 import { SelectelAuth, type SelectelCredentials, type SelectelTransportOptions } from './auth.ts';
@@ -20,7 +14,7 @@ import { SelectelTokens } from './tokens.ts';
 import { SelectelTokensV1 } from './tokens-v1.ts';
 
 /** Options of {@link createSelectelProvider}. */
-export interface SelectelProviderOptions {
+export interface SelectelProviderOptions extends TransportOptions {
   /** The project (32 hex characters) the IAM token is scoped to; the provider serves only it. */
   projectId: string;
   /** A service user (username, password, accountId) or an IAM token given directly. */
@@ -39,15 +33,7 @@ export interface SelectelProviderOptions {
   pageSize?: number | undefined;
   /** How long before expiry the IAM token is renewed (default 5 minutes). */
   renewIamTokenBeforeMs?: number | undefined;
-  dispatcher?: Dispatcher | undefined;
-  limits?: ProviderLimits | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  timeoutMs?: number | undefined;
-  metrics?: OperatorMetrics | undefined;
-  logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
-  redactor?: Redactor | undefined;
-  /** Injected for tests: retry waits, and the clock for token expiry. */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Injected for tests: the clock for IAM token expiry. */
   now?: (() => number) | undefined;
 }
 
