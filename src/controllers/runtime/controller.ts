@@ -288,7 +288,10 @@ export class Controller<T = unknown> {
   }
 }
 
-/** Up to 10 % later, never earlier: a renewal must not run before its time. */
-function jitter(ms: number): number {
-  return Math.round(ms * (1 + 0.1 * Math.random()));
+/**
+ * Up to 10 % later but at most 30 s, never earlier: a renewal must not run before its time, and a
+ * requeue for a credential's renewal days away must not drift past its expiry.
+ */
+export function jitter(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms + Math.min(0.1 * ms, 30_000) * random());
 }

@@ -97,3 +97,13 @@ describe('effectsOf: the single outcome mapping', () => {
     expect(fixed.map((c) => c.type)).toEqual(['Ready']);
   });
 });
+
+describe('requeue jitter', () => {
+  it('adds up to 10 % but never more than 30 s, and never runs early', async () => {
+    const { jitter } = await import('./controller.ts');
+    expect(jitter(10_000, () => 0)).toBe(10_000);
+    expect(jitter(10_000, () => 0.999)).toBe(10_999);
+    // A renewal 20 days away is jittered by seconds, not by two days.
+    expect(jitter(20 * 86_400_000, () => 1)).toBe(20 * 86_400_000 + 30_000);
+  });
+});
