@@ -67,9 +67,10 @@ describe('the registry token service in front of a real distribution registry', 
     await pusher(['append', '-f', layer, '-t', image]);
     const puller = await as('puller', 'pull-secret-1');
     expect(await puller(['digest', image])).toMatch(/^sha256:/);
-    await expect(puller(['append', '-f', layer, '-t', `${registry.host}/shop/app:v2`])).rejects.toThrow(
-      /UNAUTHORIZED|DENIED|401|403/,
-    );
+    // crane's wording depends on where the refusal lands (a 401 challenge, or a manifest PUT whose
+    // retry has no body): what matters is that the push fails and the tag does not appear.
+    await expect(puller(['append', '-f', layer, '-t', `${registry.host}/shop/app:v2`])).rejects.toThrow();
+    expect((await pusher(['ls', `${registry.host}/shop/app`])).split('\n')).toEqual(['v1']);
     expect(
       tokens.log.some((l) => l.username === 'puller' && l.granted.some((g) => g.actions.includes('pull'))),
     ).toBe(true);
@@ -77,9 +78,8 @@ describe('the registry token service in front of a real distribution registry', 
 
   it('grants nothing outside the credential scopes', async () => {
     const pusher = await as('pusher', 'push-secret-1');
-    await expect(pusher(['append', '-f', layer, '-t', `${registry.host}/other/app:v1`])).rejects.toThrow(
-      /UNAUTHORIZED|DENIED|401|403/,
-    );
+    await expect(pusher(['append', '-f', layer, '-t', `${registry.host}/other/app:v1`])).rejects.toThrow();
+    await expect(pusher(['digest', `${registry.host}/other/app:v1`])).rejects.toThrow();
   });
 
   it('refuses a wrong password and, once revoked, a credential that worked', async () => {
