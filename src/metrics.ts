@@ -21,6 +21,8 @@ export interface OperatorMetrics {
   informerSynced: Gauge<'informer'>;
   leaderStatus: Gauge<'name'>;
   providerRequests: Counter<'provider' | 'operation' | 'code'>;
+  tokenExpiry: Gauge<'namespace' | 'name'>;
+  tokenRotations: Counter<'provider' | 'result'>;
   providerRequestDuration: Histogram<'provider' | 'operation'>;
 }
 
@@ -117,6 +119,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'berth_provider_requests_total',
       help: 'Requests to provider APIs by provider, operation and HTTP status (or error kind)',
       labelNames: ['provider', 'operation', 'code'],
+      registers,
+    }),
+    tokenExpiry: new Gauge({
+      name: 'berth_registry_token_expiry_timestamp_seconds',
+      help: 'When the current credential of a RegistryToken expires (Unix seconds); absent if it never does',
+      labelNames: ['namespace', 'name'],
+      registers,
+    }),
+    tokenRotations: new Counter({
+      name: 'berth_registry_token_rotations_total',
+      help: 'Credentials issued, rotated or extended, and failures, by provider',
+      labelNames: ['provider', 'result'],
       registers,
     }),
     providerRequestDuration: new Histogram({

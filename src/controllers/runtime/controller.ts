@@ -1,4 +1,9 @@
-import type { CustomObjectsApi, KubeConfig, KubernetesListObject } from '@kubernetes/client-node';
+import type {
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { OperatorMetrics } from '../../metrics.ts';
@@ -47,6 +52,22 @@ export interface Reconciler<T> {
   reconcile(request: ReconcileRequest<T>): Promise<ReconcileResult>;
 }
 
+/**
+ * Another resource whose changes concern this controller's objects: owned Secrets, referenced
+ * ContainerRegistries, Namespaces and ServiceAccounts a token distributes to. Its handler maps a
+ * changed object to the keys to reconcile; nothing else happens in it.
+ */
+export interface WatchSource {
+  /** For logs and metrics, e.g. `secrets`. */
+  name: string;
+  /** Collection path, e.g. `/api/v1/secrets`. */
+  path: string;
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  labelSelector?: string;
+  /** Keys (`namespace/name`) of this controller's objects to reconcile after a change. */
+  map: (obj: KubernetesObject) => string[];
+}
+
 /** Options for {@link Controller}. */
 export interface ControllerOptions<T> {
   /** Short name for logs and metric labels, e.g. `registry-token`. */
@@ -68,6 +89,10 @@ export interface ControllerOptions<T> {
   reconcileTimeoutMs?: number;
   clock?: Clock;
   metrics?: OperatorMetrics;
+  /** Secondary resources to watch (see {@link WatchSource}). */
+  watches?: WatchSource[];
+  /** Annotations whose change triggers a reconcile, besides the reconcile-request one (e.g. a rotation request). */
+  triggerAnnotations?: string[];
 }
 
 /**
@@ -80,6 +105,7 @@ export class Controller<T = unknown> {
   private readonly options: ControllerOptions<T>;
   private readonly clock: Clock;
   private readonly informers: ResilientInformer<CustomObject>[];
+  private readonly secondary: ResilientInformer<KubernetesObject>[];
   private readonly fingerprints = new Map<string, string>();
   private readonly abort = new AbortController();
 
@@ -103,11 +129,12 @@ export class Controller<T = unknown> {
     });
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
     this.informers = namespaces.map((ns) => this.makeInformer(ns));
+    this.secondary = (options.watches ?? []).map((source) => this.makeSecondary(source));
   }
 
   /** True once every informer has listed its objects (what /readyz reports). */
   get synced(): boolean {
-    return this.informers.every((i) => i.synced);
+    return this.informers.every((i) => i.synced) && this.secondary.every((i) => i.synced);
   }
 
   /** Starts the informers, waits until they synced, then starts the workers. */
@@ -121,7 +148,7 @@ export class Controller<T = unknown> {
    * leader starts with warm caches; only the leader runs workers.
    */
   async startInformers(): Promise<void> {
-    await Promise.all(this.informers.map((i) => i.start()));
+    await Promise.all([...this.informers, ...this.secondary].map((i) => i.start()));
   }
 
   /** Starts reconciling queued keys (call after {@link startInformers} resolved). */
@@ -133,7 +160,12 @@ export class Controller<T = unknown> {
   async stop(graceMs = 30_000): Promise<void> {
     const drained = await this.queue.shutDown(graceMs);
     if (!drained) this.abort.abort(new Error('operator shutting down'));
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all([...this.informers, ...this.secondary].map((i) => i.stop()));
+  }
+
+  /** Every cached object (for mapping secondary changes to keys). */
+  list(): CustomObject[] {
+    return this.informers.flatMap((i) => [...i.list()]);
   }
 
   /** The cached object for a key, from whichever namespace informer holds it. */
@@ -182,13 +214,38 @@ export class Controller<T = unknown> {
     return informer;
   }
 
+  private makeSecondary(source: WatchSource): ResilientInformer<KubernetesObject> {
+    const { metrics, name } = this.options;
+    const informerName = `${name}/${source.name}`;
+    const informer = new ResilientInformer<KubernetesObject>({
+      name: informerName,
+      kubeConfig: this.options.kubeConfig,
+      path: source.path,
+      list: source.list,
+      ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
+      logger: this.options.logger,
+      hooks: metrics && {
+        restarted: () => metrics.informerRestarts.inc({ informer: informerName }),
+        synced: () => metrics.informerSynced.set({ informer: informerName }, 1),
+      },
+    });
+    metrics?.informerSynced.set({ informer: informerName }, 0);
+    const enqueue = (obj: KubernetesObject) => {
+      for (const key of source.map(obj)) this.queue.add(key);
+    };
+    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, enqueue);
+    return informer;
+  }
+
   private onChange(obj: CustomObject): void {
     const key = keyOf(obj);
     const meta = obj.metadata ?? {};
     const fingerprint = [
       meta.generation ?? '',
       meta.deletionTimestamp ? 'deleting' : '',
-      meta.annotations?.[RECONCILE_REQUESTED_ANNOTATION] ?? '',
+      ...[RECONCILE_REQUESTED_ANNOTATION, ...(this.options.triggerAnnotations ?? [])].map(
+        (a) => meta.annotations?.[a] ?? '',
+      ),
     ].join('|');
     if (this.fingerprints.get(key) === fingerprint) return;
     this.fingerprints.set(key, fingerprint);
