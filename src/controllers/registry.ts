@@ -1,10 +1,10 @@
 import { createProviderFactory } from '../clients/factory.ts';
 import type { ControllerFactory } from '../operator.ts';
 import { containerRegistryController } from './container-registry/controller.ts';
+import { registryTokenController } from './registry-token/controller.ts';
 
 /**
- * The controllers `npm start` runs. RegistryToken and CleanupPolicy register here as they land
- * (issues #6 and #7).
+ * The controllers `npm start` runs. CleanupPolicy registers here when it lands (issue #7).
  */
 export const registeredControllers: ControllerFactory = (deps) => {
   const providers = createProviderFactory({
@@ -12,5 +12,5 @@ export const registeredControllers: ControllerFactory = (deps) => {
     logger: deps.logger,
     registryHost: deps.config.providerRegistryHost,
   });
-  return [containerRegistryController(deps, providers)];
+  return [containerRegistryController(deps, providers), registryTokenController(deps, providers)];
 };

@@ -38,12 +38,12 @@ export async function writeHtpasswd(file: string, users: Record<string, string>)
 
 /** Starts `registry serve` with filesystem storage, deletes enabled and the given auth. */
 export async function startRegistry(
-  options: { auth?: RegistryAuth; dir?: string } = {},
+  options: { auth?: RegistryAuth; dir?: string; port?: number } = {},
 ): Promise<RunningRegistry> {
   const bins = await binaryPaths();
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-registry-')));
   await mkdir(join(dir, 'storage'), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = {
     version: 0.1,
     log: { level: 'info', accesslog: { disabled: true } },
@@ -100,17 +100,21 @@ export async function crane(args: string[], dockerConfigDir: string): Promise<st
 }
 
 /** Starts a registry whose bearer-token auth is served by `tokens` (trusted through a JWKS file). */
-export async function startRegistryWithTokenAuth(tokens: {
-  realm: string;
-  service: string;
-  issuer: string;
-  jwks: unknown;
-}): Promise<RunningRegistry> {
+export async function startRegistryWithTokenAuth(
+  tokens: {
+    realm: string;
+    service: string;
+    issuer: string;
+    jwks: unknown;
+  },
+  port?: number,
+): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
   const jwks = join(dir, 'jwks.json');
   await writeFile(jwks, JSON.stringify(tokens.jwks));
   return startRegistry({
     dir,
+    ...(port ? { port } : {}),
     auth: { token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, jwks } },
   });
 }

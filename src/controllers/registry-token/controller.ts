@@ -1,0 +1,171 @@
+import type { CoreV1Api, CustomObjectsApi, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { ProviderFactory } from '../../clients/factory.ts';
+import {
+  ContainerRegistrySchema,
+  GROUP,
+  RegistryTokenSchema,
+  registryTokenCrd,
+  VERSION,
+} from '../../crds/index.ts';
+import type { RegistryToken } from '../../crds/registry-token.ts';
+import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
+import type { OperatorDeps } from '../../operator.ts';
+import { CONTAINER_REGISTRY, secretReader } from '../container-registry/controller.ts';
+import { Controller, type WatchSource } from '../runtime/controller.ts';
+import type { ResourceType } from '../runtime/resource.ts';
+import { distribute, targetsNamespace, undistribute } from './distribute.ts';
+import type { TokenDistributor } from './distributor.ts';
+import { ROTATE_REQUESTED_ANNOTATION } from './reasons.ts';
+import { RegistryTokenReconciler } from './reconcile.ts';
+
+/** The RegistryToken resource. */
+export const REGISTRY_TOKEN: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  kind: registryTokenCrd.kind,
+  plural: registryTokenCrd.plural,
+};
+
+/** Distribution on the core API (copies and ServiceAccount entries), see distribute.ts. */
+export function coreDistributor(core: CoreV1Api): TokenDistributor {
+  return {
+    async distribute(token, secret: V1Secret | undefined, registry) {
+      if (!secret?.metadata?.name) return { namespacesServed: [], problems: [] };
+      const input = {
+        token: {
+          namespace: token.metadata.namespace,
+          name: token.metadata.name,
+          uid: token.metadata.uid ?? '',
+        },
+        secret: {
+          name: secret.metadata.name,
+          type: secret.type ?? 'kubernetes.io/dockerconfigjson',
+          data: secret.data ?? {},
+          labels: secret.metadata.labels ?? {},
+          annotations: secret.metadata.annotations ?? {},
+        },
+        distribute: token.spec.distribute,
+        registry,
+      };
+      const result = await distribute(core, input);
+      return { namespacesServed: result.namespacesServed, problems: result.problems };
+    },
+    async undistribute(token, secretName) {
+      await undistribute(core, {
+        token: {
+          namespace: token.metadata.namespace,
+          name: token.metadata.name,
+          uid: token.metadata.uid ?? '',
+        },
+        secretName,
+        serviceAccounts: token.spec.distribute?.serviceAccounts ?? [],
+      });
+    },
+  };
+}
+
+async function getRegistry(custom: CustomObjectsApi, namespace: string, name: string) {
+  try {
+    const raw = await custom.getNamespacedCustomObject({ ...CONTAINER_REGISTRY, namespace, name });
+    const parsed = ContainerRegistrySchema.safeParse(raw);
+    return parsed.success ? parsed.data : undefined;
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The RegistryToken controller. Besides its own kind it watches the Secrets it writes (a deleted
+ * or edited Secret is repaired at once), ContainerRegistries (a registry becoming Ready), and
+ * Namespaces and ServiceAccounts (new distribution targets are served within seconds).
+ */
+export function registryTokenController(deps: OperatorDeps, providers: ProviderFactory): Controller {
+  const { config, clients, logger, metrics } = deps;
+  const { core, custom } = clients;
+  let controller: Controller | undefined;
+  const tokens = () => (controller?.list() ?? []) as unknown as RegistryToken[];
+  const keys = (match: (t: RegistryToken) => boolean) =>
+    tokens()
+      .filter(match)
+      .map((t) => `${t.metadata.namespace}/${t.metadata.name}`);
+
+  const watches: WatchSource[] = [
+    {
+      name: 'secrets',
+      path: '/api/v1/secrets',
+      labelSelector: `${MANAGED_BY_LABEL}=berth`,
+      list: () => core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=berth` }),
+      map: (obj: KubernetesObject) =>
+        (obj.metadata?.ownerReferences ?? [])
+          .filter((r) => r.kind === registryTokenCrd.kind && r.controller)
+          .map((r) => `${obj.metadata?.namespace}/${r.name}`),
+    },
+    {
+      name: 'containerregistries',
+      path: `/apis/${GROUP}/${VERSION}/${CONTAINER_REGISTRY.plural}`,
+      list: () => custom.listClusterCustomObject({ ...CONTAINER_REGISTRY }) as never,
+      map: (obj) =>
+        keys(
+          (t) =>
+            t.spec.registryRef.name === obj.metadata?.name &&
+            (t.spec.registryRef.namespace ?? t.metadata.namespace) === obj.metadata?.namespace,
+        ),
+    },
+    {
+      name: 'namespaces',
+      path: '/api/v1/namespaces',
+      list: () => core.listNamespace(),
+      map: (obj) =>
+        keys((t) =>
+          targetsNamespace(t.spec.distribute, {
+            name: obj.metadata?.name ?? '',
+            labels: obj.metadata?.labels ?? {},
+          }),
+        ),
+    },
+    {
+      name: 'serviceaccounts',
+      path: '/api/v1/serviceaccounts',
+      list: () => core.listServiceAccountForAllNamespaces(),
+      map: (obj) =>
+        keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
+    },
+  ];
+
+  const reconciler = new RegistryTokenReconciler({
+    core,
+    providers,
+    readCredentials: secretReader(core),
+    getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
+    namespaceLabels: async (namespace) =>
+      (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
+    distributor: coreDistributor(core),
+    observe: {
+      expiry: (token, expiresAt) => {
+        const labels = { namespace: token.metadata.namespace, name: token.metadata.name };
+        if (expiresAt === undefined) metrics.tokenExpiry.remove(labels);
+        else metrics.tokenExpiry.set(labels, Math.floor(expiresAt / 1000));
+      },
+      rotation: (provider, result) => metrics.tokenRotations.inc({ provider, result }),
+    },
+  });
+  controller = new Controller<RegistryToken>({
+    name: 'registry-token',
+    type: REGISTRY_TOKEN,
+    schema: RegistryTokenSchema,
+    reconciler,
+    kubeConfig: clients.kubeConfig,
+    custom,
+    events: deps.eventsFor('registry-token'),
+    logger,
+    metrics,
+    namespaces: config.namespaces,
+    workers: config.workers,
+    reconcileTimeoutMs: config.reconcileTimeout,
+    watches,
+    triggerAnnotations: [ROTATE_REQUESTED_ANNOTATION],
+    ...(config.shardSelector ? { labelSelector: config.shardSelector } : {}),
+  }) as Controller;
+  return controller;
+}

@@ -1,0 +1,120 @@
+import type { IssuedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
+import { providerCall } from '../container-registry/provider-errors.ts';
+import { toMetaTime } from '../runtime/conditions.ts';
+import type { ReconcileRequest } from '../runtime/controller.ts';
+import { counterOf, credentialName, credentialPrefix } from './names.ts';
+import { TokenReason } from './reasons.ts';
+
+/** The mutable status of a RegistryToken. */
+export type TokenStatus = RegistryTokenStatus & Record<string, unknown>;
+
+/** What the credential operations need. */
+export interface CredentialContext {
+  req: ReconcileRequest<RegistryToken>;
+  status: TokenStatus;
+  provider: Provider;
+  registry: TokenRegistry;
+  /** Name of the registry's credentials Secret, for error messages. */
+  credentialsSecret: string;
+}
+
+const call = <T>(ctx: CredentialContext, fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
+
+/**
+ * Issues the next credential. The name is chosen and recorded (`status.pendingIssue`, written to
+ * the API server) before the provider is called, so that after a crash, a timeout or a lost
+ * answer the credential can be found by name and revoked instead of leaking.
+ */
+export async function issueNext(
+  ctx: CredentialContext,
+  expiresAt: Date | undefined,
+): Promise<IssuedCredential> {
+  const { req, status, provider, registry } = ctx;
+  const token = req.object;
+  const counters = [status.credentialName, ...(status.pendingRevocations ?? []).map((p) => p.credentialName)];
+  const name = credentialName(token.metadata.uid ?? '', Math.max(0, ...counters.map(counterOf)) + 1);
+  status.pendingIssue = { credentialName: name, startedAt: toMetaTime(req.now()) };
+  await req.persistStatus();
+  try {
+    return await call(ctx, () =>
+      provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt }),
+    );
+  } catch (err) {
+    // The answer may be lost while the credential exists: keep only what the Secret holds.
+    await sweepOrphans(ctx, undefined).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Revokes every credential the operator owns for this token that is neither the current one,
+ * nor waiting for its grace period, nor `adopt` (the one the Secret holds after a lost status
+ * write). Returns the adopted credential's id, if it was found.
+ */
+export async function sweepOrphans(
+  ctx: CredentialContext,
+  adopt: string | undefined,
+): Promise<string | undefined> {
+  const { req, status, provider, registry } = ctx;
+  const owned = await call(ctx, () =>
+    provider.tokens.listOwned(registry, credentialPrefix(req.object.metadata.uid ?? '')),
+  );
+  const keep = new Set([
+    status.credentialId,
+    ...(status.pendingRevocations ?? []).map((p) => p.credentialId),
+  ]);
+  let adopted: string | undefined;
+  for (const credential of owned) {
+    if (keep.has(credential.id)) continue;
+    if (adopt !== undefined && credential.id === adopt) {
+      adopted = credential.id;
+      continue;
+    }
+    await call(ctx, () => provider.tokens.revoke(registry, credential.id));
+    await req.recordEvent({
+      type: 'Warning',
+      reason: TokenReason.OrphanRevoked,
+      note: `revoked credential ${credential.name} that an interrupted issue left behind`,
+      action: 'Revoke',
+    });
+  }
+  delete status.pendingIssue;
+  return adopted;
+}
+
+/** Revokes replaced credentials whose grace period is over; returns the earliest still pending. */
+export async function revokeDue(ctx: CredentialContext): Promise<number | undefined> {
+  const { req, status, provider, registry } = ctx;
+  const now = req.now();
+  const remaining: NonNullable<TokenStatus['pendingRevocations']> = [];
+  for (const pending of status.pendingRevocations ?? []) {
+    if (Date.parse(pending.revokeAfter) > now) {
+      remaining.push(pending);
+      continue;
+    }
+    await call(ctx, () => provider.tokens.revoke(registry, pending.credentialId));
+    await req.recordEvent({
+      type: 'Normal',
+      reason: TokenReason.Revoked,
+      note: `revoked replaced credential ${pending.credentialName ?? pending.credentialId} after its grace period`,
+      action: 'Revoke',
+    });
+  }
+  if (remaining.length > 0) status.pendingRevocations = remaining;
+  else delete status.pendingRevocations;
+  const times = remaining.map((p) => Date.parse(p.revokeAfter));
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/**
+ * Revokes pending replaced credentials at once. Called before issuing while one is still in its
+ * grace period, so that no more than two live credentials ever exist for one RegistryToken.
+ */
+export async function revokePendingNow(ctx: CredentialContext): Promise<void> {
+  const { status, provider, registry } = ctx;
+  for (const pending of status.pendingRevocations ?? []) {
+    await call(ctx, () => provider.tokens.revoke(registry, pending.credentialId));
+  }
+  delete status.pendingRevocations;
+}

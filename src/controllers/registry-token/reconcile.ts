@@ -1,0 +1,379 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { ProviderFactory } from '../../clients/factory.ts';
+import { NotFoundError } from '../../clients/http/errors.ts';
+import { capabilitiesOf, type Provider, type TokenRegistry } from '../../clients/provider.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
+import { durationMs } from '../../crds/duration.ts';
+import type { RegistryToken } from '../../crds/registry-token.ts';
+import { admitReference } from '../container-registry/allowed-namespaces.ts';
+import { desiredOf } from '../container-registry/desired.ts';
+import { CREDENTIALS_RETRY_MS, providerCall } from '../container-registry/provider-errors.ts';
+import type { CredentialsReader } from '../container-registry/reconcile.ts';
+import { toMetaTime } from '../runtime/conditions.ts';
+import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
+import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
+import type { TokenDistributor } from './distributor.ts';
+import {
+  type CredentialContext,
+  issueNext,
+  revokeDue,
+  revokePendingNow,
+  sweepOrphans,
+  type TokenStatus,
+} from './lifecycle.ts';
+import { ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
+import { msUntil, renewalTime } from './renewal.ts';
+import { readSecret, type SecretOwner, secretProblem, writeSecret } from './secret.ts';
+
+/** What the RegistryToken reconciler needs from outside. */
+export interface RegistryTokenDeps {
+  core: CoreV1Api;
+  providers: ProviderFactory;
+  readCredentials: CredentialsReader;
+  getRegistry: (namespace: string, name: string) => Promise<ContainerRegistry | undefined>;
+  namespaceLabels: (namespace: string) => Promise<Record<string, string>>;
+  distributor: TokenDistributor;
+  /** Observes expiry and rotations for metrics. */
+  observe?: {
+    expiry(token: RegistryToken, expiresAt: number | undefined): void;
+    rotation(provider: string, result: 'issued' | 'rotated' | 'extended' | 'failed'): void;
+  };
+}
+
+/**
+ * RegistryToken: a credential at the provider, written into a dockerconfigjson Secret, renewed at
+ * `expiresAt - renewBefore` by rotating (make-before-break: new credential, Secret, grace period,
+ * revoke) or extending, repaired by rotation when the Secret is deleted or edited, and recovered
+ * after crashes by listing what the operator owns at the provider.
+ */
+export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
+  private readonly deps: RegistryTokenDeps;
+
+  constructor(deps: RegistryTokenDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(req: ReconcileRequest<RegistryToken>): Promise<ReconcileResult> {
+    const token = req.object;
+    const status = req.status as TokenStatus;
+    const owner = ownerOf(token);
+    const secretName = token.spec.secret?.name ?? token.metadata.name;
+    if (req.deleting && !(await this.registryExists(token))) {
+      // Nothing left to revoke against: the registry (and with it its credentials) is gone.
+      await this.deps.distributor.undistribute(token, secretName);
+      await req.recordEvent({
+        type: 'Warning',
+        reason: TokenReason.RegistryNotFound,
+        note: 'the ContainerRegistry is gone; credentials at the provider could not be revoked',
+        action: 'Revoke',
+      });
+      await req.removeFinalizer();
+      return {};
+    }
+    const registry = await this.resolveRegistry(token, req.deleting);
+    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry);
+    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
+    if (req.deleting) return this.finalize(ctx, secretName);
+
+    if (token.spec.renewal === 'Extend' && !capabilitiesOf(provider).extend) {
+      throw new TerminalError(
+        TokenReason.CapabilityNotSupported,
+        `${provider.name} cannot extend a credential's expiry; use renewal: Rotate`,
+      );
+    }
+    await req.ensureFinalizer();
+
+    let secret = await readSecret(this.deps.core, owner.namespace, secretName);
+    if (status.pendingIssue) {
+      // A crash, timeout or lost answer interrupted an issue: keep only what the Secret holds.
+      const inSecret = secret?.metadata?.annotations?.[SecretAnnotation.CredentialId];
+      const adopted = await sweepOrphans(ctx, inSecret !== status.credentialId ? inSecret : undefined);
+      if (adopted) await this.adopt(ctx, adopted);
+    }
+
+    const now = req.now();
+    const lifetimeMs = durationMs(token.spec.lifetime);
+    const requested = token.metadata.annotations?.[ROTATE_REQUESTED_ANNOTATION];
+    const honoured = secret?.metadata?.annotations?.[SecretAnnotation.RotationRequest];
+    const renewAt = status.renewAt ? Date.parse(status.renewAt) : undefined;
+    const reason = !status.credentialId
+      ? 'Initial'
+      : (secretProblem(secret, status.credentialId) ??
+        (requested !== undefined && requested !== honoured ? 'RotationRequested' : undefined) ??
+        (renewAt !== undefined && renewAt <= now && token.spec.renewal === 'Rotate' ? 'Renewal' : undefined));
+
+    if (reason) {
+      secret = await this.rotate(ctx, owner, secretName, reason, lifetimeMs, requested, secret);
+    } else if (renewAt !== undefined && renewAt <= now) {
+      await this.extend(ctx, lifetimeMs, owner, secretName, requested, secret);
+    }
+    const nextRevocation = await revokeDue(ctx);
+
+    const served = await this.deps.distributor.distribute(token, secret, registry);
+    status.secretName = secretName;
+    if (served.namespacesServed.length > 0) status.namespacesServed = served.namespacesServed;
+    else delete status.namespacesServed;
+    this.deps.observe?.expiry(token, status.expiresAt ? Date.parse(status.expiresAt) : undefined);
+
+    const next = [status.renewAt ? Date.parse(status.renewAt) : undefined, nextRevocation].filter(
+      (t): t is number => t !== undefined,
+    );
+    const message =
+      served.problems.length > 0
+        ? `credential ${status.credentialName} in Secret ${secretName}; not distributed: ${served.problems.join('; ')}`
+        : `credential ${status.credentialName} in Secret ${secretName}` +
+          (status.expiresAt ? `, valid until ${status.expiresAt}` : '');
+    return {
+      message,
+      ...(next.length > 0 ? { requeueAfterMs: Math.max(1_000, msUntil(Math.min(...next), req.now())) } : {}),
+    };
+  }
+
+  private async rotate(
+    ctx: CredentialContext,
+    owner: SecretOwner,
+    secretName: string,
+    reason: string,
+    lifetimeMs: number,
+    requested: string | undefined,
+    existing: Awaited<ReturnType<typeof readSecret>>,
+  ): Promise<Awaited<ReturnType<typeof readSecret>>> {
+    const { req, status, provider } = ctx;
+    const token = req.object;
+    // At most two live credentials: a replaced one still in its grace period goes now.
+    if ((status.pendingRevocations ?? []).length > 0) await revokePendingNow(ctx);
+    const now = req.now();
+    const expiresAt = provider.tokens.expires ? new Date(now + lifetimeMs) : undefined;
+    let issued: Awaited<ReturnType<typeof issueNext>>;
+    try {
+      issued = await issueNext(ctx, expiresAt);
+    } catch (err) {
+      this.deps.observe?.rotation(provider.name, 'failed');
+      throw err;
+    }
+    const written = await writeSecret(this.deps.core, owner, existing, {
+      name: secretName,
+      login: issued.login,
+      credentialId: issued.id,
+      labels: token.spec.secret?.labels ?? {},
+      annotations: token.spec.secret?.annotations ?? {},
+      rotationRequest: requested,
+    });
+    const previous = status.credentialId;
+    if (previous) {
+      const grace = durationMs(token.spec.gracePeriod);
+      status.pendingRevocations = [
+        ...(status.pendingRevocations ?? []),
+        {
+          credentialId: previous,
+          ...(status.credentialName ? { credentialName: status.credentialName } : {}),
+          revokeAfter: toMetaTime(now + grace),
+        },
+      ];
+      status.lastRotatedAt = toMetaTime(now);
+    }
+    this.current(
+      ctx,
+      issued.id,
+      issued.name,
+      issued.login.username,
+      issued.login.server,
+      now,
+      issued.expiresAt,
+    );
+    delete status.pendingIssue;
+    this.deps.observe?.rotation(provider.name, previous ? 'rotated' : 'issued');
+    await req.recordEvent({
+      type: 'Normal',
+      reason: previous ? TokenReason.Rotated : TokenReason.Issued,
+      note: previous
+        ? `rotated to credential ${issued.name} (${reason}); the previous one is revoked after ${token.spec.gracePeriod}`
+        : `issued credential ${issued.name} into Secret ${secretName}`,
+      action: 'Issue',
+    });
+    return written;
+  }
+
+  private async extend(
+    ctx: CredentialContext,
+    lifetimeMs: number,
+    owner: SecretOwner,
+    secretName: string,
+    requested: string | undefined,
+    secret: Awaited<ReturnType<typeof readSecret>>,
+  ): Promise<void> {
+    const { req, status, provider, registry } = ctx;
+    const extend = provider.tokens.extend;
+    const id = status.credentialId;
+    if (!extend || !id) return;
+    const now = req.now();
+    try {
+      const observed = await providerCall(ctx.credentialsSecret, () =>
+        extend.call(provider.tokens, registry, id, new Date(now + lifetimeMs)),
+      );
+      this.current(
+        ctx,
+        id,
+        status.credentialName ?? observed.name,
+        status.username,
+        status.server,
+        now,
+        observed.expiresAt,
+        false,
+      );
+      this.deps.observe?.rotation(provider.name, 'extended');
+      await req.recordEvent({
+        type: 'Normal',
+        reason: TokenReason.Extended,
+        note: `extended credential ${status.credentialName} until ${status.expiresAt}`,
+        action: 'Extend',
+      });
+    } catch (err) {
+      // Expired and gone at the provider (IONOS deletes expired tokens): issue a new one.
+      if (!((err as { cause?: unknown }).cause instanceof NotFoundError) && !(err instanceof NotFoundError))
+        throw err;
+      await this.rotate(ctx, owner, secretName, 'Expired', lifetimeMs, requested, secret);
+    }
+  }
+
+  private current(
+    ctx: CredentialContext,
+    id: string,
+    name: string | undefined,
+    username: string | undefined,
+    server: string | undefined,
+    now: number,
+    expiresAt: Date | undefined,
+    issuedNow = true,
+  ): void {
+    const { status, req } = ctx;
+    const spec = req.object.spec;
+    status.credentialId = id;
+    if (name) status.credentialName = name;
+    if (username) status.username = username;
+    if (server) status.server = server;
+    if (issuedNow) status.issuedAt = toMetaTime(now);
+    if (expiresAt) status.expiresAt = toMetaTime(expiresAt.getTime());
+    else delete status.expiresAt;
+    const issuedAt = status.issuedAt ? Date.parse(status.issuedAt) : now;
+    const renewAt = renewalTime({
+      issuedAt: issuedNow ? now : issuedAt,
+      expiresAt: expiresAt?.getTime(),
+      lifetimeMs: durationMs(spec.lifetime),
+      renewBeforeMs: spec.renewBefore ? durationMs(spec.renewBefore) : undefined,
+      rotateEveryMs: spec.rotateEvery ? durationMs(spec.rotateEvery) : undefined,
+    });
+    if (renewAt !== undefined) status.renewAt = toMetaTime(renewAt);
+    else delete status.renewAt;
+  }
+
+  private async adopt(ctx: CredentialContext, id: string): Promise<void> {
+    const { req, status, provider, registry } = ctx;
+    const observed = await providerCall(ctx.credentialsSecret, () => provider.tokens.observe(registry, id));
+    if (!observed) return;
+    if (status.credentialId && status.credentialId !== id) {
+      const grace = durationMs(req.object.spec.gracePeriod);
+      status.pendingRevocations = [
+        ...(status.pendingRevocations ?? []),
+        { credentialId: status.credentialId, revokeAfter: toMetaTime(req.now() + grace) },
+      ];
+    }
+    this.current(ctx, id, observed.name, undefined, registry.server, req.now(), observed.expiresAt);
+    await req.recordEvent({
+      type: 'Normal',
+      reason: TokenReason.Recovered,
+      note: `credential ${observed.name} was issued and written before a restart; kept it`,
+      action: 'Issue',
+    });
+  }
+
+  private async finalize(ctx: CredentialContext, secretName: string): Promise<ReconcileResult> {
+    const { req, status, provider } = ctx;
+    const token = req.object;
+    await this.deps.distributor.undistribute(token, secretName);
+    if (token.spec.deletionPolicy === 'Revoke') {
+      await sweepOrphans(
+        { ...ctx, status: { ...status, credentialId: undefined, pendingRevocations: [] } },
+        undefined,
+      );
+      await req.recordEvent({
+        type: 'Normal',
+        reason: TokenReason.Revoked,
+        note: `revoked every credential of this token at ${provider.name}`,
+        action: 'Revoke',
+      });
+    }
+    await req.removeFinalizer();
+    return {};
+  }
+
+  private async registryExists(token: RegistryToken): Promise<boolean> {
+    const namespace = token.spec.registryRef.namespace ?? token.metadata.namespace;
+    return (await this.deps.getRegistry(namespace, token.spec.registryRef.name)) !== undefined;
+  }
+
+  private async resolveRegistry(token: RegistryToken, deleting = false): Promise<ContainerRegistry> {
+    const namespace = token.spec.registryRef.namespace ?? token.metadata.namespace;
+    const name = token.spec.registryRef.name;
+    const registry = await this.deps.getRegistry(namespace, name);
+    if (!registry) {
+      throw new WaitingError(
+        TokenReason.RegistryNotFound,
+        `ContainerRegistry ${namespace}/${name} does not exist`,
+        15_000,
+      );
+    }
+    if (namespace !== token.metadata.namespace && !deleting) {
+      const admission = admitReference(
+        registry,
+        token.metadata.namespace,
+        await this.deps.namespaceLabels(token.metadata.namespace),
+      );
+      if (!admission.allowed)
+        throw new WaitingError(TokenReason.RegistryNotAllowed, admission.message, 60_000);
+    }
+    const ready =
+      registry.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    if (!ready || !registry.status?.externalId || !registry.status.server) {
+      throw new WaitingError(
+        TokenReason.RegistryNotReady,
+        `ContainerRegistry ${namespace}/${name} is not Ready yet`,
+        10_000,
+      );
+    }
+    return registry;
+  }
+
+  private async providerFor(
+    registry: ContainerRegistry,
+  ): Promise<{ provider: Provider; tokenRegistry: TokenRegistry; credentialsSecret: string }> {
+    const desired = desiredOf(registry);
+    const credentialsSecret = registry.spec.credentialsRef.name;
+    const data = await this.deps.readCredentials(registry.metadata.namespace, credentialsSecret);
+    if (!data) {
+      throw new WaitingError(
+        'CredentialsNotFound',
+        `Secret ${credentialsSecret} of ContainerRegistry ${registry.metadata.namespace}/${registry.metadata.name} does not exist`,
+        CREDENTIALS_RETRY_MS,
+      );
+    }
+    const provider = await providerCall(credentialsSecret, async () => this.deps.providers(desired, data));
+    const tokenRegistry: TokenRegistry = {
+      externalId: registry.status?.externalId ?? '',
+      name: registry.status?.registryName ?? desired.name,
+      server: registry.status?.server ?? '',
+      desired,
+    };
+    return { provider, tokenRegistry, credentialsSecret };
+  }
+}
+
+function ownerOf(token: RegistryToken): SecretOwner {
+  return {
+    apiVersion: token.apiVersion,
+    kind: token.kind,
+    namespace: token.metadata.namespace,
+    name: token.metadata.name,
+    uid: token.metadata.uid ?? '',
+  };
+}

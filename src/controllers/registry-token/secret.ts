@@ -1,0 +1,120 @@
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { DockerLogin } from '../../clients/provider.ts';
+import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
+import { TerminalError } from '../runtime/outcome.ts';
+import { contentHash, DOCKER_CONFIG_KEY, dockerConfigJson } from './docker-config.ts';
+import { SecretAnnotation, TokenReason } from './reasons.ts';
+
+/** The RegistryToken a Secret belongs to. */
+export interface SecretOwner {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** What the primary Secret should hold. */
+export interface DesiredSecret {
+  name: string;
+  login: DockerLogin;
+  credentialId: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The rotate-requested-at value this content honours, if any. */
+  rotationRequest?: string | undefined;
+}
+
+/** Why the existing Secret cannot be trusted to hold the current credential, or undefined. */
+export function secretProblem(
+  secret: V1Secret | undefined,
+  credentialId: string | undefined,
+): string | undefined {
+  if (!secret) return 'SecretDeleted';
+  const data = secret.data ?? {};
+  const annotations = secret.metadata?.annotations ?? {};
+  if (annotations[SecretAnnotation.ContentHash] !== contentHash(data)) return 'SecretModified';
+  if (credentialId !== undefined && annotations[SecretAnnotation.CredentialId] !== credentialId)
+    return 'SecretModified';
+  return undefined;
+}
+
+/** True when the Secret is controlled by this owner (so berth may overwrite it). */
+export function ownedBy(secret: V1Secret, owner: SecretOwner): boolean {
+  return (secret.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.uid && r.controller === true);
+}
+
+/** Builds the `kubernetes.io/dockerconfigjson` Secret: owner reference, managed-by label, content hash. */
+export function buildSecret(owner: SecretOwner, desired: DesiredSecret): V1Secret {
+  const data = { [DOCKER_CONFIG_KEY]: Buffer.from(dockerConfigJson(desired.login)).toString('base64') };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: {
+      name: desired.name,
+      namespace: owner.namespace,
+      labels: { ...desired.labels, [MANAGED_BY_LABEL]: 'berth' },
+      annotations: {
+        ...desired.annotations,
+        [SecretAnnotation.ContentHash]: contentHash(data),
+        [SecretAnnotation.CredentialId]: desired.credentialId,
+        ...(desired.rotationRequest !== undefined
+          ? { [SecretAnnotation.RotationRequest]: desired.rotationRequest }
+          : {}),
+      },
+      ownerReferences: [
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name: owner.name,
+          uid: owner.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    data,
+  };
+}
+
+/**
+ * Creates the Secret, or replaces it (with its resourceVersion) when this token owns it. A
+ * same-named Secret berth does not own is never overwritten: that needs the user (Stalled).
+ */
+export async function writeSecret(
+  core: CoreV1Api,
+  owner: SecretOwner,
+  existing: V1Secret | undefined,
+  desired: DesiredSecret,
+): Promise<V1Secret> {
+  const body = buildSecret(owner, desired);
+  if (!existing) return core.createNamespacedSecret({ namespace: owner.namespace, body });
+  if (!ownedBy(existing, owner)) {
+    throw new TerminalError(
+      TokenReason.SecretConflict,
+      `Secret ${desired.name} exists in ${owner.namespace} and is not managed by this RegistryToken; ` +
+        'delete it or set spec.secret.name to another name',
+    );
+  }
+  const metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' };
+  return core.replaceNamespacedSecret({
+    namespace: owner.namespace,
+    name: desired.name,
+    body: { ...body, metadata },
+  });
+}
+
+/** Reads a Secret, or undefined when it does not exist. */
+export async function readSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ namespace, name });
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
