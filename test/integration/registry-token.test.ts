@@ -209,9 +209,19 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
       await crane(['auth', 'login', login.server, '-u', login.username, '-p', login.password], dir);
       await crane(['append', '-f', join(work, 'layer.tar'), '-t', image], dir);
       expect(await push(['digest'])).toMatch(/^sha256:/);
-      // Nothing secret in status or events.
+      // Expiry and rotations are metrics; nothing secret is in status, events or metrics.
+      const metrics = await fetch(`http://${operator.health.address}/metrics`).then((r) => r.text());
+      expect(metrics).toContain(
+        `berth_registry_token_rotations_total{provider="${provider}",result="issued"}`,
+      );
+      if (provider !== 'quay') {
+        const expiry = Math.floor(Date.parse(token.status?.expiresAt ?? '') / 1000);
+        expect(metrics).toContain(
+          `berth_registry_token_expiry_timestamp_seconds{namespace="${namespace}",name="${name}"} ${expiry}`,
+        );
+      }
       const events = (await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace })).items;
-      const visible = JSON.stringify(token.status) + JSON.stringify(events.map((e) => e.note));
+      const visible = JSON.stringify(token.status) + JSON.stringify(events.map((e) => e.note)) + metrics;
       expect(visible).not.toContain(login.password);
     });
 
