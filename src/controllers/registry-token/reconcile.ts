@@ -5,13 +5,12 @@ import { capabilitiesOf, type Provider, type TokenRegistry } from '../../clients
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
-import { admitReference } from '../container-registry/allowed-namespaces.ts';
-import { desiredOf } from '../container-registry/desired.ts';
-import { CREDENTIALS_RETRY_MS, providerCall } from '../container-registry/provider-errors.ts';
+import { providerCall } from '../container-registry/provider-errors.ts';
 import type { CredentialsReader } from '../container-registry/reconcile.ts';
+import { providerOf, resolveRegistry } from '../container-registry/reference.ts';
 import { toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
-import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
+import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
 import type { TokenDistributor } from './distributor.ts';
 import {
   type CredentialContext,
@@ -312,58 +311,18 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     return (await this.deps.getRegistry(namespace, token.spec.registryRef.name)) !== undefined;
   }
 
-  private async resolveRegistry(token: RegistryToken, deleting = false): Promise<ContainerRegistry> {
-    const namespace = token.spec.registryRef.namespace ?? token.metadata.namespace;
-    const name = token.spec.registryRef.name;
-    const registry = await this.deps.getRegistry(namespace, name);
-    if (!registry) {
-      throw new WaitingError(
-        TokenReason.RegistryNotFound,
-        `ContainerRegistry ${namespace}/${name} does not exist`,
-        15_000,
-      );
-    }
-    if (namespace !== token.metadata.namespace && !deleting) {
-      const admission = admitReference(
-        registry,
-        token.metadata.namespace,
-        await this.deps.namespaceLabels(token.metadata.namespace),
-      );
-      if (!admission.allowed)
-        throw new WaitingError(TokenReason.RegistryNotAllowed, admission.message, 60_000);
-    }
-    const ready =
-      registry.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    if (!ready || !registry.status?.externalId || !registry.status.server) {
-      throw new WaitingError(
-        TokenReason.RegistryNotReady,
-        `ContainerRegistry ${namespace}/${name} is not Ready yet`,
-        10_000,
-      );
-    }
-    return registry;
+  private resolveRegistry(token: RegistryToken, deleting = false): Promise<ContainerRegistry> {
+    return resolveRegistry(
+      this.deps,
+      { namespace: token.metadata.namespace, ref: token.spec.registryRef },
+      { skipAdmission: deleting },
+    );
   }
 
   private async providerFor(
     registry: ContainerRegistry,
   ): Promise<{ provider: Provider; tokenRegistry: TokenRegistry; credentialsSecret: string }> {
-    const desired = desiredOf(registry);
-    const credentialsSecret = registry.spec.credentialsRef.name;
-    const data = await this.deps.readCredentials(registry.metadata.namespace, credentialsSecret);
-    if (!data) {
-      throw new WaitingError(
-        'CredentialsNotFound',
-        `Secret ${credentialsSecret} of ContainerRegistry ${registry.metadata.namespace}/${registry.metadata.name} does not exist`,
-        CREDENTIALS_RETRY_MS,
-      );
-    }
-    const provider = await providerCall(credentialsSecret, async () => this.deps.providers(desired, data));
-    const tokenRegistry: TokenRegistry = {
-      externalId: registry.status?.externalId ?? '',
-      name: registry.status?.registryName ?? desired.name,
-      server: registry.status?.server ?? '',
-      desired,
-    };
+    const { provider, registry: tokenRegistry, credentialsSecret } = await providerOf(this.deps, registry);
     return { provider, tokenRegistry, credentialsSecret };
   }
 }
