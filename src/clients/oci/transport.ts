@@ -1,0 +1,191 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { TransportOptions } from '../http/client.ts';
+import {
+  ConnectionError,
+  errorForStatus,
+  type ProviderError,
+  type ProviderErrorContext,
+  type ProviderName,
+  TimeoutError,
+} from '../http/errors.ts';
+import { DEFAULT_LIMITS, ProviderLimiter } from '../http/limiter.ts';
+import { globalRedactor, type Redactor, stripQuery } from '../http/redact.ts';
+import {
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryOptions,
+  retryDelay,
+} from '../http/retry.ts';
+import { ErrorBodySchema } from './schemas.ts';
+
+/** Options of {@link OciTransport}: the shared transport options plus whose registry this is. */
+export interface OciTransportOptions extends TransportOptions {
+  provider: ProviderName;
+}
+
+/** One request to a registry or its token realm. */
+export interface OciRequest {
+  /** Logical name for metrics and errors, e.g. `oci.manifests.delete`. */
+  operation: string;
+  method: 'GET' | 'HEAD' | 'DELETE';
+  url: URL;
+  headers: Record<string, string>;
+  signal?: AbortSignal | undefined;
+}
+
+/** A response of any status, with its raw body (manifest digests are computed over the bytes). */
+export interface OciResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * The registry transport on undici: a timeout per attempt, retries with backoff and Retry-After
+ * on 408/429/5xx and connection failures, the provider limiter, metrics and redaction, as in
+ * `HttpClient`. Unlike `HttpClient` it hands back every response (401 included, with its
+ * `WWW-Authenticate` challenge) and its bytes; callers turn failures into typed errors with
+ * {@link OciTransport.failure}. All OCI methods are GET, HEAD or DELETE, which are safe to repeat.
+ */
+export class OciTransport {
+  private readonly options: OciTransportOptions;
+  private readonly retry: RetryOptions;
+  private readonly limiter: ProviderLimiter;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly redactor: Redactor;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: OciTransportOptions) {
+    this.options = options;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.limiter = new ProviderLimiter(options.limits ?? DEFAULT_LIMITS);
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.redactor = options.redactor ?? globalRedactor;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The redactor every message passes through; credentials and tokens are registered here. */
+  get secrets(): Redactor {
+    return this.redactor;
+  }
+
+  /** Sends `req`, retrying transient failures; resolves with the final response of any status. */
+  async send(req: OciRequest): Promise<OciResponse> {
+    const { provider, logger, metrics } = this.options;
+    const started = performance.now();
+    let attempt = 0;
+    try {
+      for (;;) {
+        attempt++;
+        let res: OciResponse | undefined;
+        let error: ProviderError | undefined;
+        try {
+          res = await this.limiter.run(() => this.once(req));
+        } catch (err) {
+          if (!(err instanceof ConnectionError || err instanceof TimeoutError)) throw err;
+          error = err;
+        }
+        const retryable = error !== undefined || (res !== undefined && isRetryableStatus(res.status));
+        if (!retryable || attempt > this.retry.retries || req.signal?.aborted) {
+          if (error || !res) throw error;
+          return res;
+        }
+        const hint = res ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined;
+        const delay = retryDelay(attempt, this.retry, hint);
+        logger?.debug(
+          { provider, operation: req.operation, status: res?.status, attempt, delayMs: delay },
+          'retrying registry request',
+        );
+        await this.sleep(delay);
+      }
+    } finally {
+      metrics?.providerRequestDuration.observe(
+        { provider, operation: req.operation },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
+  /** The typed error for a failed response, with the registry's error code and redacted message. */
+  failure(req: OciRequest, res: OciResponse, prefix?: string): ProviderError {
+    const context = { ...this.context(req), status: res.status };
+    const body = ErrorBodySchema.safeParse(safeJson(res.body));
+    const first = body.success ? body.data.errors[0] : undefined;
+    if (first?.code) context.code = first.code;
+    const what = [first?.code, first?.message].filter(Boolean).join(': ');
+    const detail = what ? `: ${this.redactor.redact(what).slice(0, 300)}` : '';
+    const message = `${prefix ?? `${this.options.provider} ${req.operation}`} failed with HTTP ${res.status}${detail}`;
+    return errorForStatus(
+      res.status,
+      message,
+      context,
+      parseRetryAfter(res.headers['retry-after'], Date.now()),
+    );
+  }
+
+  /** Where a request went, for errors: method and path only, never the host's query or headers. */
+  context(req: OciRequest): ProviderErrorContext {
+    return {
+      provider: this.options.provider,
+      operation: req.operation,
+      method: req.method,
+      path: this.redactor.redact(stripQuery(req.url.pathname)),
+    };
+  }
+
+  /** Closes the connection pool, if this transport created it. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async once(req: OciRequest): Promise<OciResponse> {
+    const { provider, metrics } = this.options;
+    const count = (code: string) =>
+      metrics?.providerRequests.inc({ provider, operation: req.operation, code });
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        signal,
+        dispatcher: this.dispatcher,
+      });
+      const body = req.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.body.arrayBuffer());
+      if (req.method === 'HEAD') await res.body.dump();
+      count(String(res.statusCode));
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+    } catch (err) {
+      const context = this.context(req);
+      if (timeout.aborted) {
+        count('timeout');
+        throw new TimeoutError(`${provider} ${req.operation}: no response within the timeout`, context, {
+          cause: err,
+        });
+      }
+      count('connection_error');
+      const reason = this.redactor.redact((err as Error).message ?? String(err));
+      throw new ConnectionError(`${provider} ${req.operation}: connection failed (${reason})`, context);
+    }
+  }
+}
+
+/** The body as JSON, or undefined when it is empty or not JSON. */
+export function safeJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
