@@ -1,0 +1,300 @@
+/**
+ * The retention plan of a CleanupPolicy run: a pure function from the registry's manifests, the
+ * rules and the clock to what is deleted and what is kept, each with the rule that decided it.
+ * Every choice below errs towards keeping, because a wrong deletion cannot be undone.
+ *
+ * - **Repositories** not matched by `repositories.include`, or matched by `exclude`, are not
+ *   evaluated at all: they appear neither in deletions nor in keeps nor in `evaluated`.
+ * - **Order.** Within a repository, tags are ranked by the push time of their manifest, newest
+ *   first; equal push times are ordered by tag name (ascending, by code unit), then by digest, so
+ *   the plan does not depend on the order the registry listed things in.
+ * - **Tags.** Rules are checked in this order and the first that keeps a tag names the reason:
+ *   not matched by `tags.include` (an empty include matches nothing); matched by `tags.exclude`;
+ *   matched by `keepTags`; among the `keepLast` newest; unknown push time; not older than
+ *   `olderThan`; not older than `minAge`. A tag is deletable only when none keeps it, i.e. every rule
+ *   that is set agrees. `keepLast` counts only the tags the rules apply to (tags kept by
+ *   `tags.include`/`tags.exclude`/`keepTags` do not use up its places), and counts tags, not
+ *   manifests, like Quay's `number_of_tags`. Ages are compared strictly (`now - pushedAt > d`), so a
+ *   tag exactly at a limit is kept. With neither `keepLast` nor `olderThan` (which the CRD rejects)
+ *   no tag is deleted.
+ * - **Multi-tag manifests.** A manifest whose tags are all deletable becomes one `delete-manifest`
+ *   (it frees space). A manifest with at least one kept tag is never deleted: each kept tag gets a
+ *   `keep`, each deletable tag a `delete-tag`, and the manifest stays reachable through the kept
+ *   tags. The controller must only carry out `delete-tag` with a provider that deletes a tag
+ *   without deleting its manifest (`Images.deleteTags`).
+ * - **Untagged manifests** (no tags) are deleted when `untagged` is `Delete` and they are older than
+ *   `minAge` and, if set, `olderThan`; tag rules (`keepLast`, `keepTags`, `tags`) do not apply.
+ * - **maxDeletions.** Every `delete-manifest` and every `delete-tag` counts as one. When more are
+ *   eligible, the oldest (by push time, then repository, tag, digest) are deleted, the rest become
+ *   keeps with reason "maxDeletionsPerRun reached" (one per tag), and `stoppedAtLimit` is true.
+ * - **Output order.** `deletions`: repository, then oldest first, then tag, then digest; `keeps`:
+ *   repository, then newest first, then tag, then digest. `evaluated` counts the tags and untagged
+ *   manifests of the covered repositories; `bytesFreed` sums the known sizes of deleted manifests.
+ */
+import type { z } from 'zod';
+import type { Artifact } from '../../clients/provider.ts';
+import type { RetentionRulesSchema } from '../../crds/cleanup-rules.ts';
+import { durationMs } from '../../crds/duration.ts';
+import { firstMatch, matchesAny } from './glob.ts';
+
+/** The retention rules of a CleanupPolicy, defaults applied. */
+export type RetentionRules = z.output<typeof RetentionRulesSchema>;
+
+/** Everything {@link plan} decides on. */
+export interface PlanInput {
+  /** Every manifest of the covered repositories, with its tags (none = untagged), push time and size. */
+  artifacts: Artifact[];
+  /** spec.repositories. */
+  repositories: { include: string[]; exclude?: string[] | undefined };
+  /** spec.rules, defaults applied (untagged 'Keep', minAge '1h'). */
+  rules: RetentionRules;
+  /** The clock, in milliseconds since the epoch. */
+  now: number;
+  /** spec.maxDeletionsPerRun. */
+  maxDeletions: number;
+}
+
+/** One decision of a plan, with the rule that made it. */
+export type Decision =
+  | { action: 'delete-tag'; repository: string; tag: string; digest: string; reason: string }
+  | {
+      action: 'delete-manifest';
+      repository: string;
+      digest: string;
+      tags: string[];
+      reason: string;
+      sizeBytes?: number;
+    }
+  | { action: 'keep'; repository: string; tag?: string; digest: string; reason: string };
+
+/** The outcome of {@link plan}. */
+export interface Plan {
+  /** delete-tag and delete-manifest decisions: repository, then oldest first. */
+  deletions: Decision[];
+  /** keep decisions: repository, then newest first. */
+  keeps: Decision[];
+  /** Tags and untagged manifests evaluated. */
+  evaluated: number;
+  /** True when more deletions were eligible than maxDeletions allowed. */
+  stoppedAtLimit: boolean;
+  /** Sum of the known sizes of the deleted manifests. */
+  bytesFreed: number;
+}
+
+/** The reason given to deletions cut by maxDeletionsPerRun. */
+export const LIMIT_REASON = 'maxDeletionsPerRun reached';
+
+interface Manifest {
+  repository: string;
+  digest: string;
+  tags: string[];
+  /** Milliseconds; NaN when unknown, which keeps the manifest. */
+  pushedAt: number;
+  sizeBytes?: number;
+}
+
+/** A decision with the push time it is ordered by. */
+interface Ranked {
+  decision: Decision;
+  pushedAt: number;
+}
+
+/** What planning the repositories collects: keeps, and deletions before the limit is applied. */
+interface Outcome {
+  keeps: Ranked[];
+  eligible: Ranked[];
+}
+
+interface Verdict {
+  delete: boolean;
+  reason: string;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Unknown push times sort as newest, so they use up keepLast places rather than free them. */
+const sortTime = (t: number): number => (Number.isNaN(t) ? Number.POSITIVE_INFINITY : t);
+
+const nameOf = (d: Decision): string => (d.action === 'delete-manifest' ? (d.tags[0] ?? '') : (d.tag ?? ''));
+
+const byName = (a: Ranked, b: Ranked): number =>
+  compare(nameOf(a.decision), nameOf(b.decision)) || compare(a.decision.digest, b.decision.digest);
+
+/** Repository, then oldest first (newest first when `newest`), then name and digest: a total order. */
+function order(newest: boolean) {
+  return (a: Ranked, b: Ranked): number => {
+    const byTime = (sortTime(a.pushedAt) - sortTime(b.pushedAt)) * (newest ? -1 : 1);
+    return (
+      compare(a.decision.repository, b.decision.repository) ||
+      (Number.isNaN(byTime) ? 0 : byTime) ||
+      byName(a, b)
+    );
+  };
+}
+
+/** Groups artifacts by repository and digest; a digest listed twice is merged (union of tags, newest push). */
+function group(artifacts: readonly Artifact[]): Map<string, Map<string, Manifest>> {
+  const repos = new Map<string, Map<string, Manifest>>();
+  for (const a of artifacts) {
+    const manifests = repos.get(a.repository) ?? new Map<string, Manifest>();
+    repos.set(a.repository, manifests);
+    const pushedAt = a.pushedAt.getTime();
+    const seen = manifests.get(a.digest);
+    if (seen === undefined) {
+      const { repository, digest, sizeBytes } = a;
+      const m: Manifest = { repository, digest, tags: [...new Set(a.tags)], pushedAt };
+      manifests.set(digest, sizeBytes === undefined ? m : { ...m, sizeBytes });
+      continue;
+    }
+    seen.tags = [...new Set([...seen.tags, ...a.tags])];
+    // NaN wins in Math.max, so an unknown time on either copy keeps the manifest.
+    seen.pushedAt = Math.max(seen.pushedAt, pushedAt);
+    if (a.sizeBytes !== undefined) seen.sizeBytes = Math.max(seen.sizeBytes ?? 0, a.sizeBytes);
+  }
+  return repos;
+}
+
+/** The rules with durations parsed once. */
+interface Compiled {
+  rules: RetentionRules;
+  olderThanMs: number | undefined;
+  minAgeMs: number;
+  now: number;
+}
+
+/** The age checks shared by tags and untagged manifests; undefined when old enough to delete. */
+function ageKeeps(c: Compiled, pushedAt: number): string | undefined {
+  if (Number.isNaN(pushedAt)) return 'unknown push time';
+  const age = c.now - pushedAt;
+  if (c.olderThanMs !== undefined && !(age > c.olderThanMs)) {
+    return `younger than olderThan ${c.rules.olderThan}`;
+  }
+  if (!(age > c.minAgeMs)) return `younger than minAge ${c.rules.minAge}`;
+  return undefined;
+}
+
+/** Decides one tag; `nextRank` gives its place among the tags the rules apply to (0 = newest). */
+function decideTag(c: Compiled, tag: string, pushedAt: number, nextRank: () => number): Verdict {
+  const { rules } = c;
+  const include = rules.tags?.include;
+  if (include !== undefined && !matchesAny(include, tag))
+    return { delete: false, reason: 'not in tags.include' };
+  const excluded = firstMatch(rules.tags?.exclude, tag);
+  if (excluded !== undefined) return { delete: false, reason: `tags.exclude ${excluded}` };
+  const protectedBy = firstMatch(rules.keepTags, tag);
+  if (protectedBy !== undefined) return { delete: false, reason: `keepTags ${protectedBy}` };
+  const rank = nextRank();
+  if (rules.keepLast !== undefined && rank < rules.keepLast) {
+    return { delete: false, reason: `keepLast ${rules.keepLast}` };
+  }
+  const tooYoung = ageKeeps(c, pushedAt);
+  if (tooYoung !== undefined) return { delete: false, reason: tooYoung };
+  const because: string[] = [];
+  if (rules.keepLast !== undefined) because.push(`beyond keepLast ${rules.keepLast}`);
+  if (rules.olderThan !== undefined) because.push(`older than ${rules.olderThan}`);
+  if (because.length === 0) return { delete: false, reason: 'neither keepLast nor olderThan set' };
+  return { delete: true, reason: because.join(', ') };
+}
+
+/** Decides every tag and untagged manifest of one repository. */
+function planRepository(c: Compiled, repository: string, list: Manifest[], out: Outcome): number {
+  const entries = list
+    .flatMap((m) => m.tags.map((tag) => ({ tag, m })))
+    .sort(
+      (a, b) =>
+        sortTime(b.m.pushedAt) - sortTime(a.m.pushedAt) ||
+        compare(a.tag, b.tag) ||
+        compare(a.m.digest, b.m.digest),
+    );
+  let ranked = 0;
+  const nextRank = () => ranked++;
+  const verdicts = new Map<Manifest, { tag: string; verdict: Verdict }[]>();
+  for (const { tag, m } of entries) {
+    const forManifest = verdicts.get(m) ?? [];
+    verdicts.set(m, forManifest);
+    forManifest.push({ tag, verdict: decideTag(c, tag, m.pushedAt, nextRank) });
+  }
+  for (const m of list) {
+    const { digest, pushedAt } = m;
+    const tagged = verdicts.get(m);
+    if (tagged === undefined) {
+      const tooYoung = c.rules.untagged === 'Keep' ? 'untagged: Keep' : ageKeeps(c, pushedAt);
+      if (tooYoung !== undefined) {
+        out.keeps.push({ decision: { action: 'keep', repository, digest, reason: tooYoung }, pushedAt });
+      } else {
+        const reason =
+          c.rules.olderThan === undefined ? 'untagged' : `untagged, older than ${c.rules.olderThan}`;
+        out.eligible.push({ decision: manifestDeletion(m, [], reason), pushedAt });
+      }
+      continue;
+    }
+    const first = tagged[0];
+    if (first !== undefined && tagged.every((t) => t.verdict.delete)) {
+      const tags = tagged.map((t) => t.tag).sort(compare);
+      out.eligible.push({ decision: manifestDeletion(m, tags, first.verdict.reason), pushedAt });
+      continue;
+    }
+    // At least one tag is kept, so the manifest stays; only the deletable tags go.
+    for (const { tag, verdict } of tagged) {
+      const decision: Decision = verdict.delete
+        ? { action: 'delete-tag', repository, tag, digest, reason: verdict.reason }
+        : { action: 'keep', repository, tag, digest, reason: verdict.reason };
+      (verdict.delete ? out.eligible : out.keeps).push({ decision, pushedAt });
+    }
+  }
+  return entries.length + list.filter((m) => m.tags.length === 0).length;
+}
+
+function manifestDeletion(m: Manifest, tags: string[], reason: string): Decision {
+  const d: Decision = { action: 'delete-manifest', repository: m.repository, digest: m.digest, tags, reason };
+  if (m.sizeBytes !== undefined) d.sizeBytes = m.sizeBytes;
+  return d;
+}
+
+/** The keeps a deletion cut by maxDeletionsPerRun turns into: one per tag, or one for the manifest. */
+function cut({ decision: d, pushedAt }: Ranked): Ranked[] {
+  const base = { action: 'keep', repository: d.repository, digest: d.digest, reason: LIMIT_REASON } as const;
+  if (d.action === 'delete-tag') return [{ decision: { ...base, tag: d.tag }, pushedAt }];
+  if (d.action === 'delete-manifest' && d.tags.length > 0) {
+    return d.tags.map((tag) => ({ decision: { ...base, tag }, pushedAt }));
+  }
+  return [{ decision: base, pushedAt }];
+}
+
+/** Plans one run: what to delete and what to keep, and why (see the module comment for the rules). */
+export function plan(input: PlanInput): Plan {
+  const { rules, now } = input;
+  const c: Compiled = {
+    rules,
+    now,
+    olderThanMs: rules.olderThan === undefined ? undefined : durationMs(rules.olderThan),
+    minAgeMs: durationMs(rules.minAge),
+  };
+  const limit = Number.isFinite(input.maxDeletions) ? Math.max(0, Math.floor(input.maxDeletions)) : 0;
+  const out: Outcome = { keeps: [], eligible: [] };
+  let evaluated = 0;
+  const repos = group(input.artifacts);
+  for (const repository of [...repos.keys()].sort(compare)) {
+    const { include, exclude } = input.repositories;
+    if (!matchesAny(include, repository) || matchesAny(exclude, repository)) continue;
+    evaluated += planRepository(c, repository, [...(repos.get(repository)?.values() ?? [])], out);
+  }
+  // Oldest first across all repositories, so the limit spares the newest images.
+  const byAge = [...out.eligible].sort(
+    (a, b) =>
+      a.pushedAt - b.pushedAt || compare(a.decision.repository, b.decision.repository) || byName(a, b),
+  );
+  const chosen = byAge.slice(0, limit);
+  const keeps = [...out.keeps, ...byAge.slice(limit).flatMap(cut)];
+  let bytesFreed = 0;
+  for (const { decision: d } of chosen) {
+    if (d.action === 'delete-manifest' && (d.sizeBytes ?? 0) > 0) bytesFreed += d.sizeBytes ?? 0;
+  }
+  return {
+    deletions: chosen.sort(order(false)).map((r) => r.decision),
+    keeps: keeps.sort(order(true)).map((r) => r.decision),
+    evaluated,
+    stoppedAtLimit: byAge.length > limit,
+    bytesFreed,
+  };
+}
