@@ -23,6 +23,8 @@ export interface OperatorMetrics {
   providerRequests: Counter<'provider' | 'operation' | 'code'>;
   tokenExpiry: Gauge<'namespace' | 'name'>;
   tokenRotations: Counter<'provider' | 'result'>;
+  cleanupRuns: Counter<'provider' | 'result'>;
+  cleanupDeletions: Counter<'provider'>;
   providerRequestDuration: Histogram<'provider' | 'operation'>;
 }
 
@@ -131,6 +133,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'berth_registry_token_rotations_total',
       help: 'Credentials issued, rotated or extended, and failures, by provider',
       labelNames: ['provider', 'result'],
+      registers,
+    }),
+    cleanupRuns: new Counter({
+      name: 'berth_cleanup_runs_total',
+      help: 'CleanupPolicy runs by provider and result (dry_run, succeeded, partial, stopped_at_limit)',
+      labelNames: ['provider', 'result'],
+      registers,
+    }),
+    cleanupDeletions: new Counter({
+      name: 'berth_cleanup_deletions_total',
+      help: 'Tags and manifests deleted by CleanupPolicies, by provider',
+      labelNames: ['provider'],
       registers,
     }),
     providerRequestDuration: new Histogram({

@@ -1,10 +1,13 @@
 import { createProviderFactory } from '../clients/factory.ts';
+import { createOciClient } from '../clients/oci/client.ts';
 import type { ControllerFactory } from '../operator.ts';
+import { cleanupPolicyController } from './cleanup-policy/controller.ts';
+import type { ManifestDeleterFactory } from './cleanup-policy/execute.ts';
 import { containerRegistryController } from './container-registry/controller.ts';
 import { registryTokenController } from './registry-token/controller.ts';
 
 /**
- * The controllers `npm start` runs. CleanupPolicy registers here when it lands (issue #7).
+ * The controllers `npm start` runs, wired to the concrete provider clients.
  */
 export const registeredControllers: ControllerFactory = (deps) => {
   const providers = createProviderFactory({
@@ -12,5 +15,21 @@ export const registeredControllers: ControllerFactory = (deps) => {
     logger: deps.logger,
     registryHost: deps.config.providerRegistryHost,
   });
-  return [containerRegistryController(deps, providers), registryTokenController(deps, providers)];
+  const oci: ManifestDeleterFactory = (provider, server, login) => {
+    // Loopback registries (simulators, tests) speak plain HTTP, as docker and crane assume too.
+    const scheme = /^(localhost|127\.|\[::1\])/.test(server) ? 'http' : 'https';
+    const client = createOciClient({
+      baseUrl: `${scheme}://${server}`,
+      provider,
+      credentials: { username: login.username, password: login.password },
+      metrics: deps.metrics,
+      logger: deps.logger,
+    });
+    return { deleteManifest: (repository, digest) => client.deleteManifest(repository, digest) };
+  };
+  return [
+    containerRegistryController(deps, providers),
+    registryTokenController(deps, providers),
+    cleanupPolicyController(deps, providers, oci),
+  ];
 };

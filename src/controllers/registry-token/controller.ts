@@ -64,7 +64,8 @@ export function coreDistributor(core: CoreV1Api): TokenDistributor {
   };
 }
 
-async function getRegistry(custom: CustomObjectsApi, namespace: string, name: string) {
+/** Reads and parses a ContainerRegistry; undefined when it does not exist (or does not parse). */
+export async function getRegistry(custom: CustomObjectsApi, namespace: string, name: string) {
   try {
     const raw = await custom.getNamespacedCustomObject({ ...CONTAINER_REGISTRY, namespace, name });
     const parsed = ContainerRegistrySchema.safeParse(raw);

@@ -1,0 +1,57 @@
+import type { ProviderFactory } from '../../clients/factory.ts';
+import type { CleanupPolicy } from '../../crds/cleanup-policy.ts';
+import { CleanupPolicySchema, cleanupPolicyCrd, GROUP, VERSION } from '../../crds/index.ts';
+import type { OperatorDeps } from '../../operator.ts';
+import { secretReader } from '../container-registry/controller.ts';
+import { getRegistry } from '../registry-token/controller.ts';
+import { Controller } from '../runtime/controller.ts';
+import type { ResourceType } from '../runtime/resource.ts';
+import type { ManifestDeleterFactory } from './execute.ts';
+import { CleanupPolicyReconciler, RUN_REQUESTED_ANNOTATION } from './reconcile.ts';
+
+/** The CleanupPolicy resource. */
+export const CLEANUP_POLICY: ResourceType = {
+  group: GROUP,
+  version: VERSION,
+  kind: cleanupPolicyCrd.kind,
+  plural: cleanupPolicyCrd.plural,
+};
+
+/** The CleanupPolicy controller, wired to the operator's clients and an OCI client factory. */
+export function cleanupPolicyController(
+  deps: OperatorDeps,
+  providers: ProviderFactory,
+  oci: ManifestDeleterFactory,
+): Controller {
+  const { config, clients, logger, metrics } = deps;
+  const { core, custom } = clients;
+  const reconciler = new CleanupPolicyReconciler({
+    providers,
+    readCredentials: secretReader(core),
+    getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
+    namespaceLabels: async (namespace) =>
+      (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
+    oci,
+    observe: {
+      run: (provider, result) => metrics.cleanupRuns.inc({ provider, result }),
+      deleted: (provider, count) => metrics.cleanupDeletions.inc({ provider }, count),
+    },
+  });
+  return new Controller<CleanupPolicy>({
+    name: 'cleanup-policy',
+    type: CLEANUP_POLICY,
+    schema: CleanupPolicySchema,
+    reconciler,
+    kubeConfig: clients.kubeConfig,
+    custom,
+    events: deps.eventsFor('cleanup-policy'),
+    logger,
+    metrics,
+    namespaces: config.namespaces,
+    workers: config.workers,
+    // A run lists and deletes up to maxDeletionsPerRun images: give it more than a minute.
+    reconcileTimeoutMs: Math.max(config.reconcileTimeout, 10 * 60_000),
+    triggerAnnotations: [RUN_REQUESTED_ANNOTATION],
+    ...(config.shardSelector ? { labelSelector: config.shardSelector } : {}),
+  }) as Controller;
+}

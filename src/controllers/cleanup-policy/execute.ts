@@ -1,0 +1,137 @@
+import type { DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
+import { providerCall } from '../container-registry/provider-errors.ts';
+import type { Decision, Plan } from './plan.ts';
+
+/** One item of a run, as status shows it. */
+export interface RunItem {
+  repository: string;
+  tag?: string;
+  digest?: string;
+  action: 'Deleted' | 'WouldDelete' | 'Failed' | 'Kept';
+  reason: string;
+}
+
+/** Deletes manifests by digest through the registry's OCI distribution API (IONOS has no other way). */
+export interface ManifestDeleter {
+  deleteManifest(repository: string, digest: string): Promise<void>;
+}
+
+/** Builds a {@link ManifestDeleter} for a provider's registry host and a login. */
+export type ManifestDeleterFactory = (
+  provider: Provider['name'],
+  server: string,
+  login: DockerLogin,
+) => ManifestDeleter;
+
+/** What executing a plan needs. */
+export interface ExecutionContext {
+  provider: Provider;
+  registry: TokenRegistry;
+  credentialsSecret: string;
+  /** For providers without delete endpoints: a temporary delete-scoped credential and the OCI API. */
+  oci: ManifestDeleterFactory;
+  /** Deterministic name of the temporary credential of this run (revoked afterwards, swept after a crash). */
+  cleanupCredentialName: string;
+  /** Prefix of every temporary cleanup credential of this policy, for the sweep. */
+  cleanupCredentialPrefix: string;
+  now: number;
+}
+
+const itemOf = (d: Decision, action: RunItem['action'], reason = d.reason): RunItem => ({
+  repository: d.repository,
+  ...('tag' in d && d.tag ? { tag: d.tag } : {}),
+  digest: d.digest,
+  action,
+  reason,
+});
+
+/**
+ * Carries out the deletions of a plan with what the provider offers: its delete endpoints
+ * (Selectel cleanup, Quay tags), else the OCI API with a delete-scoped credential issued for this
+ * run and revoked afterwards (IONOS). Deletions are idempotent, so a run that failed half way is
+ * simply planned and run again. Failures are reported per item, never thrown for one item.
+ */
+export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunItem[]> {
+  const images = ctx.provider.images;
+  const byRepo = new Map<string, Decision[]>();
+  for (const d of plan.deletions) byRepo.set(d.repository, [...(byRepo.get(d.repository) ?? []), d]);
+  const items: RunItem[] = [];
+  const call = <T>(fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
+
+  if (images?.deleteDigests || images?.deleteTags) {
+    for (const [repository, decisions] of byRepo) {
+      const manifests = decisions.filter((d) => d.action === 'delete-manifest');
+      const tags = decisions.filter((d) => d.action === 'delete-tag');
+      const failedDigests = new Set<string>();
+      const failedTags = new Set<string>();
+      if (manifests.length > 0 && images.deleteDigests) {
+        const res = await call(
+          () =>
+            images.deleteDigests?.(
+              ctx.registry,
+              repository,
+              manifests.map((d) => d.digest),
+            ) ?? Promise.resolve({ failed: [] }),
+        );
+        for (const f of res.failed) failedDigests.add(f);
+      }
+      if (tags.length > 0 && images.deleteTags) {
+        const names = tags.map((d) => (d.action === 'delete-tag' ? d.tag : ''));
+        const res = await call(
+          () => images.deleteTags?.(ctx.registry, repository, names) ?? Promise.resolve({ failed: [] }),
+        );
+        for (const f of res.failed) failedTags.add(f);
+      }
+      for (const d of manifests)
+        items.push(
+          failedDigests.has(d.digest)
+            ? itemOf(d, 'Failed', 'the provider reported the deletion as failed')
+            : itemOf(d, 'Deleted'),
+        );
+      for (const d of tags) {
+        const tag = d.action === 'delete-tag' ? d.tag : '';
+        if (!images.deleteTags) items.push(itemOf(d, 'Kept', 'the provider cannot delete a single tag'));
+        else
+          items.push(
+            failedTags.has(tag)
+              ? itemOf(d, 'Failed', 'the provider reported the deletion as failed')
+              : itemOf(d, 'Deleted'),
+          );
+      }
+    }
+    return items;
+  }
+
+  // The OCI path: a credential scoped to delete, for this run only.
+  const { provider, registry } = ctx;
+  const leftovers = await call(() => provider.tokens.listOwned(registry, ctx.cleanupCredentialPrefix));
+  for (const old of leftovers) await call(() => provider.tokens.revoke(registry, old.id));
+  const issued = await call(() =>
+    provider.tokens.issue({
+      registry,
+      name: ctx.cleanupCredentialName,
+      scopes: [...byRepo.keys()].map((repository) => ({ repository, actions: ['pull', 'delete'] })),
+      expiresAt: new Date(ctx.now + 3_600_000),
+    }),
+  );
+  try {
+    const oci = ctx.oci(provider.name, registry.server, issued.login);
+    for (const [, decisions] of byRepo) {
+      for (const d of decisions) {
+        if (d.action !== 'delete-manifest') {
+          items.push(itemOf(d, 'Kept', 'the OCI API deletes manifests, not single tags'));
+          continue;
+        }
+        try {
+          await oci.deleteManifest(d.repository, d.digest);
+          items.push(itemOf(d, 'Deleted'));
+        } catch (err) {
+          items.push(itemOf(d, 'Failed', (err as Error).message.slice(0, 200)));
+        }
+      }
+    }
+  } finally {
+    await call(() => provider.tokens.revoke(registry, issued.id));
+  }
+  return items;
+}

@@ -1,0 +1,182 @@
+import type { Artifact } from '../../clients/provider.ts';
+import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
+import { MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
+import { providerCall } from '../container-registry/provider-errors.ts';
+import { providerOf, type ReferenceDeps, resolveRegistry } from '../container-registry/reference.ts';
+import { Reason, toMetaTime } from '../runtime/conditions.ts';
+import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
+import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import { execute, type ManifestDeleterFactory, type RunItem } from './execute.ts';
+import { matchesAny } from './glob.ts';
+import { plan } from './plan.ts';
+import { dueRun, validateSchedule } from './schedule.ts';
+
+/** Annotation that runs the policy once now; its value must be a timestamp later than the last run. */
+export const RUN_REQUESTED_ANNOTATION = 'berth.dev/run-requested-at';
+
+/** What the CleanupPolicy reconciler needs from outside. */
+export interface CleanupDeps extends ReferenceDeps {
+  oci: ManifestDeleterFactory;
+  observe?: {
+    run(provider: string, result: 'dry_run' | 'succeeded' | 'partial' | 'stopped_at_limit'): void;
+    deleted(provider: string, count: number): void;
+  };
+}
+
+type Status = CleanupPolicyStatus & Record<string, unknown>;
+
+/**
+ * CleanupPolicy: at each scheduled slot (in its time zone; missed slots collapse into one run) or
+ * on request, list the covered repositories, plan with the pure rule evaluator, and delete (or, in
+ * a dry run, only report) what the plan says, at most maxDeletionsPerRun, then optionally start
+ * the provider's garbage collection.
+ */
+export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
+  private readonly deps: CleanupDeps;
+
+  constructor(deps: CleanupDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(req: ReconcileRequest<CleanupPolicy>): Promise<ReconcileResult> {
+    const policy = req.object;
+    const status = req.status as Status;
+    if (req.deleting) return {};
+    const spec = policy.spec;
+    if (spec.mode === 'Native') {
+      throw new TerminalError(
+        'CapabilityNotSupported',
+        'mode: Native (Quay auto-prune policies) is not supported yet; use mode: Operator',
+      );
+    }
+    const schedule = spec.schedule ?? '';
+    const invalid = validateSchedule(schedule, spec.timeZone);
+    if (invalid) throw new TerminalError(Reason.InvalidSpec, invalid);
+
+    const registry = await resolveRegistry(this.deps, {
+      namespace: policy.metadata.namespace,
+      ref: spec.registryRef,
+    });
+    const { provider, registry: target, credentialsSecret } = await providerOf(this.deps, registry);
+    const images = provider.images;
+    if (!images) {
+      throw new TerminalError(
+        'CapabilityNotSupported',
+        `${provider.name} offers no image listing; cleanup is not possible`,
+      );
+    }
+
+    const now = req.now();
+    const lastRunAt = status.lastRunAt ? Date.parse(status.lastRunAt) : undefined;
+    const createdAt = Date.parse(String(policy.metadata.creationTimestamp ?? new Date(now).toISOString()));
+    const { due, next } = dueRun({
+      schedule,
+      timeZone: spec.timeZone,
+      now,
+      createdAt,
+      ...(lastRunAt ? { lastRunAt } : {}),
+    });
+    const requested = Date.parse(policy.metadata.annotations?.[RUN_REQUESTED_ANNOTATION] ?? '');
+    const manual = !Number.isNaN(requested) && requested > (lastRunAt ?? 0);
+    if (spec.suspend) delete status.nextRunAt;
+    else status.nextRunAt = toMetaTime(next);
+    const requeueAfterMs = Math.max(1_000, next - now);
+    if (!manual && (!due || spec.suspend)) {
+      return { requeueAfterMs, message: spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}` };
+    }
+
+    const call = <T>(fn: () => Promise<T>) => providerCall(credentialsSecret, fn);
+    const artifacts: Artifact[] = await call(async () => {
+      const out: Artifact[] = [];
+      for await (const repository of images.listRepositories(target)) {
+        const { include, exclude } = spec.repositories;
+        if (!matchesAny(include, repository) || matchesAny(exclude ?? [], repository)) continue;
+        for await (const artifact of images.listArtifacts(target, repository)) out.push(artifact);
+      }
+      return out;
+    });
+    const planned = plan({
+      artifacts,
+      repositories: spec.repositories,
+      rules: spec.rules,
+      now,
+      maxDeletions: spec.maxDeletionsPerRun,
+    });
+
+    const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
+    const items: RunItem[] = spec.dryRun
+      ? planned.deletions.map((d) => ({
+          repository: d.repository,
+          ...('tag' in d && d.tag ? { tag: d.tag } : {}),
+          digest: d.digest,
+          action: 'WouldDelete' as const,
+          reason: d.reason,
+        }))
+      : await execute(
+          {
+            provider,
+            registry: target,
+            credentialsSecret,
+            oci: this.deps.oci,
+            cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
+            cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
+            now,
+          },
+          planned,
+        );
+    const deleted = items.filter((i) => i.action === 'Deleted' || i.action === 'WouldDelete').length;
+    const failed = items.filter((i) => i.action === 'Failed').length;
+
+    if (!spec.dryRun && deleted > 0 && spec.garbageCollection?.enabled && provider.garbageCollection) {
+      const gc = provider.garbageCollection;
+      const started = await call(() => gc.start(target));
+      if (started) status.lastGarbageCollectionAt = toMetaTime(req.now());
+    }
+
+    const keeps: RunItem[] = planned.keeps.map((k) => ({
+      repository: k.repository,
+      ...('tag' in k && k.tag ? { tag: k.tag } : {}),
+      digest: k.digest,
+      action: 'Kept',
+      reason: k.reason,
+    }));
+    const order = { Failed: 0, Deleted: 1, WouldDelete: 1, Kept: 2 } as const;
+    status.lastRunAt = toMetaTime(now);
+    status.lastRun = {
+      startedAt: new Date(now).toISOString(),
+      finishedAt: new Date(req.now()).toISOString(),
+      dryRun: spec.dryRun,
+      repositories: new Set(artifacts.map((a) => a.repository)).size,
+      evaluated: planned.evaluated,
+      deleted,
+      kept: planned.keeps.length + items.filter((i) => i.action === 'Kept').length,
+      failed,
+      ...(spec.dryRun ? {} : { bytesFreed: planned.bytesFreed }),
+      stoppedAtLimit: planned.stoppedAtLimit,
+    };
+    status.lastRunItems = [...items, ...keeps]
+      .sort((a, b) => order[a.action] - order[b.action])
+      .slice(0, MAX_RUN_ITEMS) as Status['lastRunItems'];
+
+    const result = spec.dryRun
+      ? 'dry_run'
+      : failed > 0
+        ? 'partial'
+        : planned.stoppedAtLimit
+          ? 'stopped_at_limit'
+          : 'succeeded';
+    this.deps.observe?.run(provider.name, result);
+    if (!spec.dryRun) this.deps.observe?.deleted(provider.name, deleted);
+    const summary =
+      `${spec.dryRun ? 'dry run: would delete' : 'deleted'} ${deleted}, kept ${status.lastRun.kept}, failed ${failed} ` +
+      `of ${planned.evaluated} evaluated` +
+      (planned.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${spec.maxDeletionsPerRun}` : '');
+    await req.recordEvent({
+      type: failed > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
+      reason: spec.dryRun ? 'DryRun' : failed > 0 ? 'RunFailedPartly' : 'RunCompleted',
+      note: summary,
+      action: 'Cleanup',
+    });
+    return { requeueAfterMs, message: `last run: ${summary}` };
+  }
+}

@@ -1,0 +1,382 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { registeredControllers } from '../../src/controllers/registry.ts';
+import { type RunningOperator, startOperator } from '../../src/operator.ts';
+import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import { freePort } from '../cluster/ports.ts';
+import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
+import { kstatusViolations } from '../support/kstatus.ts';
+import { installBerthCrds } from './berth-crds.ts';
+import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+
+const execFileAsync = promisify(execFile);
+const kc = adminKubeConfig();
+const custom = kc.makeApiClient(CustomObjectsApi);
+const core = kc.makeApiClient(CoreV1Api);
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+const REPOS = ['shop/a', 'shop/b', 'shop/c', 'shop/d', 'shop/excluded'];
+const DIGESTS_PER_REPO = 20; // two tags each: 40 tags per repository, 200 in all
+const HOUR = 3_600_000;
+
+/** One seeded manifest: where, which tags, how old. */
+interface Seed {
+  repository: string;
+  tags: string[];
+  ageHours: number;
+}
+
+/** The dataset: per repository 20 manifests with two tags each, the oldest carrying a keepTags match. */
+function dataset(): Seed[] {
+  const seeds: Seed[] = [];
+  for (const repository of REPOS) {
+    for (let i = 0; i < DIGESTS_PER_REPO; i++) {
+      const oldest = i === DIGESTS_PER_REPO - 1;
+      seeds.push({ repository, tags: [`b${i}`, oldest ? 'release-1' : `c${i}`], ageHours: 24 + i * 24 });
+    }
+  }
+  return seeds;
+}
+
+type Policy = {
+  metadata: { generation: number };
+  status?: {
+    observedGeneration?: number;
+    lastRun?: {
+      dryRun: boolean;
+      deleted: number;
+      evaluated: number;
+      failed: number;
+      stoppedAtLimit: boolean;
+    };
+    lastRunItems?: { repository: string; tag?: string; digest?: string; action: string; reason: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason: string;
+      message: string;
+      lastTransitionTime: string;
+    }[];
+  };
+};
+
+/** How each provider is seeded and inspected. */
+interface ProviderCase {
+  registrySpec(): Record<string, unknown>;
+  secret(): Record<string, string>;
+  /** Seeds the dataset; returns digest per `repository@index`. */
+  seed(externalId: string, seeds: Seed[]): Promise<void>;
+  /** Tags present now, as `repository:tag`. */
+  tags(externalId: string): Promise<Set<string>>;
+  /** Every manifest's tags, by digest, as the provider lists them. */
+  digestTags(externalId: string): Map<string, string[]>;
+}
+
+describe('CleanupPolicy on the real control plane with the simulators', () => {
+  let namespace: string;
+  let sims: RunningSimulators;
+  let registry: RunningRegistry;
+  let operator: RunningOperator;
+  let work: string;
+
+  const cases: Record<string, ProviderCase> = {
+    selectel: {
+      registrySpec: () => ({
+        provider: 'selectel',
+        credentialsRef: { name: 'api-selectel' },
+        selectel: {
+          projectId: sims.endpoints.selectel.projectId,
+          apiEndpoint: sims.endpoints.selectel.apiEndpoint,
+          identityEndpoint: sims.endpoints.selectel.identityEndpoint,
+        },
+      }),
+      secret: () => ({
+        username: sims.endpoints.selectel.username,
+        password: sims.endpoints.selectel.password,
+        accountId: sims.endpoints.selectel.accountId,
+      }),
+      async seed(id, seeds) {
+        for (const s of seeds) {
+          sims.selectel.addImage(id, s.repository, {
+            tags: s.tags,
+            pushedAt: new Date(Date.now() - s.ageHours * HOUR),
+            size: 1_000_000,
+          });
+        }
+      },
+      digestTags(id) {
+        const out = new Map<string, string[]>();
+        for (const repo of sims.selectel.registry(id)?.repositories.values() ?? [])
+          for (const img of repo.images)
+            out.set(
+              img.digest,
+              img.tags.map((t) => `${repo.name}:${t}`),
+            );
+        return out;
+      },
+      async tags(id) {
+        const reg = sims.selectel.registry(id);
+        const out = new Set<string>();
+        for (const repo of reg?.repositories.values() ?? [])
+          for (const img of repo.images) for (const t of img.tags) out.add(`${repo.name}:${t}`);
+        return out;
+      },
+    },
+    quay: {
+      registrySpec: () => ({
+        provider: 'quay',
+        credentialsRef: { name: 'api-quay' },
+        quay: { url: sims.endpoints.quay.url, organization: 'cleanup' },
+      }),
+      secret: () => ({ token: sims.endpoints.quay.token }),
+      async seed(org, seeds) {
+        for (const s of seeds) {
+          const digest = `sha256:${Buffer.from(`${s.repository}${s.tags[0]}`).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+          for (const tag of s.tags) {
+            sims.quay.pushTag(org, s.repository, tag, {
+              digest,
+              pushedAt: Date.now() - s.ageHours * HOUR,
+              size: 1_000_000,
+            });
+          }
+        }
+      },
+      digestTags(org) {
+        const out = new Map<string, string[]>();
+        for (const repo of REPOS)
+          for (const t of sims.quay.repository(org, repo)?.tags ?? [])
+            if (t.end === undefined) out.set(t.digest, [...(out.get(t.digest) ?? []), `${repo}:${t.name}`]);
+        return out;
+      },
+      async tags(org) {
+        const out = new Set<string>();
+        for (const repo of REPOS) for (const t of sims.quay.activeTags(org, repo)) out.add(`${repo}:${t}`);
+        return out;
+      },
+    },
+    ionos: {
+      registrySpec: () => ({
+        provider: 'ionos',
+        credentialsRef: { name: 'api-ionos' },
+        ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
+      }),
+      secret: () => ({ token: sims.endpoints.ionos.token }),
+      // IONOS lists artifacts through its API but deletes through the registry itself (OCI): the
+      // same images go to the real registry and into the simulator's listing.
+      async seed(id, seeds) {
+        const pusher = sims.ionos.addToken(id, {
+          name: 'seed-pusher',
+          scopes: [{ name: '*', type: 'repository', actions: ['pull', 'push'] }],
+        });
+        const dir = join(work, 'seed-docker');
+        await crane(['auth', 'login', registry.host, '-u', 'seed-pusher', '-p', pusher.password], dir);
+        const pushOne = async (s: Seed, n: number) => {
+          const layerDir = await mkdtemp(join(tmpdir(), 'berth-layer-'));
+          await writeFile(join(layerDir, 'f.txt'), `${s.repository} ${n}\n`);
+          await execFileAsync('tar', ['-cf', join(layerDir, 'l.tar'), '-C', layerDir, 'f.txt']);
+          const ref = `${registry.host}/${s.repository}:${s.tags[0]}`;
+          await crane(['append', '-f', join(layerDir, 'l.tar'), '-t', ref], dir);
+          for (const tag of s.tags.slice(1)) await crane(['tag', ref, tag], dir);
+          const digest = await crane(['digest', ref], dir);
+          sims.ionos.pushArtifact(id, s.repository, {
+            digest,
+            tags: s.tags,
+            pushedAt: new Date(Date.now() - s.ageHours * HOUR),
+          });
+        };
+        for (let i = 0; i < seeds.length; i += 8)
+          await Promise.all(seeds.slice(i, i + 8).map((s, j) => pushOne(s, i + j)));
+      },
+      digestTags(id) {
+        const out = new Map<string, string[]>();
+        for (const repo of sims.ionos.registry(id).repositories.values())
+          for (const a of repo.artifacts.values())
+            out.set(
+              a.digest,
+              a.tags.map((t) => `${repo.name}:${t}`),
+            );
+        return out;
+      },
+      async tags() {
+        const dir = join(work, 'seed-docker');
+        const out = new Set<string>();
+        for (const repo of REPOS) {
+          const listed = await crane(['ls', `${registry.host}/${repo}`], dir).catch(() => '');
+          for (const t of listed.split('\n').filter(Boolean)) out.add(`${repo}:${t}`);
+        }
+        return out;
+      },
+    },
+  };
+
+  const readPolicy = (name: string) =>
+    custom.getNamespacedCustomObject({ ...CLEANUP_POLICY, namespace, name }) as Promise<Policy>;
+  const runNow = async (name: string, stamp: string) => {
+    await custom.patchNamespacedCustomObject(
+      {
+        ...CLEANUP_POLICY,
+        namespace,
+        name,
+        body: { metadata: { annotations: { 'berth.dev/run-requested-at': stamp } } },
+      },
+      mergePatch,
+    );
+  };
+  const ranAfter = (name: string, after: number) =>
+    eventually(
+      async () => {
+        const p = await readPolicy(name);
+        const at = Date.parse((p.status as { lastRunAt?: string } | undefined)?.lastRunAt ?? '');
+        return at >= Math.floor(after / 1000) * 1000 && p.status?.lastRun ? p : undefined;
+      },
+      { timeoutMs: 60_000, what: `${name} ran` },
+    );
+
+  beforeAll(async () => {
+    namespace = await createNamespace(kc, 'cpol');
+    await installBerthCrds(kc, namespace);
+    const port = await freePort();
+    sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
+    registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+    work = await mkdtemp(join(tmpdir(), 'berth-cpol-'));
+    operator = await startOperator(
+      parseConfig(
+        [
+          `--namespaces=${namespace}`,
+          '--leader-elect=false',
+          '--metrics-addr=127.0.0.1:0',
+          '--workers=4',
+          `--provider-registry-host=${registry.host}`,
+        ],
+        {},
+      ),
+      registeredControllers,
+      { kubeConfig: kc, logger: pino({ level: 'silent' }) },
+    );
+  });
+  afterAll(async () => {
+    await operator?.stop('test done');
+    await registry?.stop();
+    await sims?.stop();
+  });
+
+  describe.concurrent.each(['selectel', 'quay', 'ionos'])('%s', (provider) => {
+    it('deletes exactly what its dry run reported, keeps keepTags, kept digests and excluded repositories, and honours maxDeletionsPerRun', {
+      timeout: 240_000,
+    }, async () => {
+      const c = cases[provider] as ProviderCase;
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: `api-${provider}` }, stringData: c.secret() },
+      });
+      const regName = `cleanup-${provider}`;
+      await custom.createNamespacedCustomObject({
+        ...CONTAINER_REGISTRY,
+        namespace,
+        body: {
+          apiVersion: 'berth.dev/v1alpha1',
+          kind: 'ContainerRegistry',
+          metadata: { name: regName },
+          spec: c.registrySpec(),
+        },
+      });
+      const reg = await eventually(
+        async () => {
+          const r = (await custom.getNamespacedCustomObject({
+            ...CONTAINER_REGISTRY,
+            namespace,
+            name: regName,
+          })) as {
+            status?: { externalId?: string; conditions?: { type: string; status: string }[] };
+          };
+          return r.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? r : undefined;
+        },
+        { what: `${regName} Ready` },
+      );
+      const id = reg.status?.externalId as string;
+      await c.seed(id, dataset());
+      const before = await c.tags(id);
+      expect(before.size).toBe(200);
+
+      const policy = (name: string, extra: Record<string, unknown>) =>
+        custom.createNamespacedCustomObject({
+          ...CLEANUP_POLICY,
+          namespace,
+          body: {
+            apiVersion: 'berth.dev/v1alpha1',
+            kind: 'CleanupPolicy',
+            metadata: { name },
+            spec: {
+              registryRef: { name: regName },
+              schedule: '0 3 * * *',
+              timeZone: 'Europe/Berlin',
+              repositories: { include: ['**'], exclude: ['shop/excluded'] },
+              rules: { keepLast: 30, keepTags: ['release-*'] },
+              maxDeletionsPerRun: 1000,
+              ...extra,
+            },
+          },
+        });
+      const name = `keep30-${provider}`;
+      await policy(name, { dryRun: true });
+      const dryAt = Date.now();
+      await runNow(name, new Date(dryAt).toISOString());
+      const dry = await ranAfter(name, dryAt);
+      expect(dry.status?.lastRun?.dryRun).toBe(true);
+      expect(kstatusViolations(dry)).toEqual([]);
+      const would = (dry.status?.lastRunItems ?? []).filter((i) => i.action === 'WouldDelete');
+      expect(would.length).toBe(dry.status?.lastRun?.deleted);
+      expect(await c.tags(id)).toEqual(before); // a dry run deletes nothing
+      const byDigest = c.digestTags(id);
+
+      await custom.patchNamespacedCustomObject(
+        { ...CLEANUP_POLICY, namespace, name, body: { spec: { dryRun: false } } },
+        mergePatch,
+      );
+      const realAt = Date.now() + 1_000;
+      await new Promise((r) => setTimeout(r, 1_100));
+      await runNow(name, new Date(realAt).toISOString());
+      const real = await ranAfter(name, realAt);
+      expect(real.status?.lastRun?.dryRun).toBe(false);
+      const after = await c.tags(id);
+      const removed = [...before].filter((t) => !after.has(t)).sort();
+      // What the dry run said, tag by tag: a manifest item stands for all its tags. The OCI API
+      // (IONOS) deletes manifests, never single tags, so tag items are kept there.
+      const expected = would
+        .flatMap((i) =>
+          i.tag
+            ? provider === 'ionos'
+              ? []
+              : [`${i.repository}:${i.tag}`]
+            : (byDigest.get(i.digest ?? '') ?? []),
+        )
+        .sort();
+      expect(removed).toEqual(expected);
+      expect(removed.length).toBeGreaterThan(0);
+      expect(removed.some((t) => t.startsWith('shop/excluded:'))).toBe(false);
+      expect(removed.some((t) => t.endsWith(':release-1'))).toBe(false);
+      expect([...after].filter((t) => t.endsWith(':release-1'))).toHaveLength(5);
+
+      // A second policy with a low limit stops there and says so.
+      const limited = `limit-${provider}`;
+      await policy(limited, { rules: { keepLast: 1 }, maxDeletionsPerRun: 7, dryRun: true });
+      const limitAt = Date.now();
+      await runNow(limited, new Date(limitAt).toISOString());
+      const stopped = await ranAfter(limited, limitAt);
+      expect(stopped.status?.lastRun?.deleted).toBe(7);
+      expect(stopped.status?.lastRun?.stoppedAtLimit).toBe(true);
+      expect(stopped.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain(
+        'stopped at maxDeletionsPerRun 7',
+      );
+    });
+  });
+});
