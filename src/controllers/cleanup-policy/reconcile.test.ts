@@ -1,0 +1,142 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProviderFactory } from '../../clients/factory.ts';
+import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
+import {
+  type SelectelTestBed,
+  startSelectelTestBed,
+  TEST_PROJECT,
+  TEST_USER,
+} from '../../simulators/selectel/testing.ts';
+import type { ReconcileRequest } from '../runtime/controller.ts';
+import { CleanupPolicyReconciler } from './reconcile.ts';
+
+// The reconciler with an injected clock, against the Selectel simulator: runs happen at the
+// scheduled wall-clock time of the policy's time zone, and missed slots collapse into one run.
+describe('CleanupPolicy scheduling with an injected clock', () => {
+  let bed: SelectelTestBed;
+  let registry: ContainerRegistry;
+  const HOUR = 3_600_000;
+
+  beforeAll(async () => {
+    bed = await startSelectelTestBed();
+    const reg = bed.sim.addRegistry(TEST_PROJECT, 'sched');
+    for (let i = 0; i < 12; i++) {
+      bed.sim.addImage(reg.id, 'app', {
+        tags: [`t${i}`],
+        pushedAt: new Date(Date.UTC(2026, 5, 1) - i * 24 * HOUR),
+      });
+    }
+    registry = {
+      apiVersion: 'berth.dev/v1alpha1',
+      kind: 'ContainerRegistry',
+      metadata: { name: 'sched', namespace: 'ns' },
+      spec: {
+        provider: 'selectel',
+        credentialsRef: { name: 'creds' },
+        selectel: {
+          projectId: TEST_PROJECT,
+          apiEndpoint: bed.sim.apiEndpoint,
+          identityEndpoint: bed.sim.identityEndpoint,
+        },
+        deletionPolicy: 'Retain',
+        adoptionPolicy: 'Never',
+        allowedNamespaces: { from: 'Same' },
+        observeInterval: '10m',
+      },
+      status: {
+        externalId: reg.id,
+        server: bed.sim.registryHost,
+        registryName: 'sched',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Succeeded',
+            message: '',
+            lastTransitionTime: '2026-06-01T00:00:00Z',
+          },
+        ],
+      },
+    } as unknown as ContainerRegistry;
+  });
+  afterAll(() => bed?.stop());
+
+  const reconciler = () =>
+    new CleanupPolicyReconciler({
+      providers: createProviderFactory({ registryHost: '127.0.0.1:5000' }),
+      readCredentials: async () => ({
+        username: TEST_USER.username,
+        password: TEST_USER.password,
+        accountId: TEST_USER.accountId,
+      }),
+      getRegistry: async () => registry,
+      namespaceLabels: async () => ({}),
+      oci: () => ({ deleteManifest: async () => undefined }),
+    });
+  const policy = CleanupPolicySchema.parse({
+    apiVersion: 'berth.dev/v1alpha1',
+    kind: 'CleanupPolicy',
+    metadata: {
+      name: 'p',
+      namespace: 'ns',
+      uid: 'u-1',
+      creationTimestamp: '2026-06-01T12:00:00Z',
+      generation: 1,
+    },
+    spec: {
+      registryRef: { name: 'sched' },
+      schedule: '0 3 * * *',
+      timeZone: 'Europe/Berlin',
+      dryRun: true,
+      repositories: { include: ['**'] },
+      rules: { keepLast: 5 },
+    },
+  });
+  const request = (now: number, status: Record<string, unknown>): ReconcileRequest<typeof policy> => ({
+    object: policy,
+    status,
+    logger: pino({ level: 'silent' }),
+    recordEvent: async () => undefined,
+    signal: new AbortController().signal,
+    now: () => now,
+    deleting: false,
+    ensureFinalizer: async () => false,
+    removeFinalizer: async () => false,
+    persistStatus: async () => undefined,
+  });
+
+  it('runs at 03:00 Berlin time (01:00Z in summer), not before, and requeues for the next slot', async () => {
+    const status: Record<string, unknown> = {};
+    const before = await reconciler().reconcile(request(Date.UTC(2026, 5, 2, 0, 59), status));
+    expect(status.lastRunAt).toBeUndefined();
+    expect(status.nextRunAt).toBe('2026-06-02T01:00:00Z');
+    expect(before.requeueAfterMs).toBe(60_000);
+
+    await reconciler().reconcile(request(Date.UTC(2026, 5, 2, 1, 0, 5), status));
+    expect(status.lastRunAt).toBe('2026-06-02T01:00:05Z');
+    expect((status.lastRun as { deleted: number }).deleted).toBe(7);
+    expect(status.nextRunAt).toBe('2026-06-03T01:00:00Z');
+  });
+
+  it('in winter the same schedule runs at 02:00Z', async () => {
+    const status: Record<string, unknown> = { lastRunAt: '2026-12-01T02:00:00Z' };
+    await reconciler().reconcile(request(Date.UTC(2026, 11, 2, 1, 59), status));
+    expect(status.lastRunAt).toBe('2026-12-01T02:00:00Z');
+    await reconciler().reconcile(request(Date.UTC(2026, 11, 2, 2, 0, 1), status));
+    expect(status.lastRunAt).toBe('2026-12-02T02:00:01Z');
+  });
+
+  it('runs once for slots missed while the operator was down, then waits for the next slot', async () => {
+    const status: Record<string, unknown> = { lastRunAt: '2026-06-02T01:00:00Z' };
+    // Down for three days: three slots missed.
+    const back = Date.UTC(2026, 5, 5, 9, 30);
+    await reconciler().reconcile(request(back, status));
+    expect(status.lastRunAt).toBe('2026-06-05T09:30:00Z');
+    const again = await reconciler().reconcile(request(back + 60_000, status));
+    expect(status.lastRunAt).toBe('2026-06-05T09:30:00Z');
+    expect(status.nextRunAt).toBe('2026-06-06T01:00:00Z');
+    expect(again.requeueAfterMs).toBe(Date.UTC(2026, 5, 6, 1, 0) - (back + 60_000));
+  });
+});
