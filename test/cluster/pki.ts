@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,7 +70,10 @@ export async function createPki(dir: string): Promise<Pki> {
         'ca.crt',
         '-CAkey',
         'ca.key',
-        '-CAcreateserial',
+        // An explicit random serial per certificate: -CAcreateserial shares ca.srl, and the two
+        // certificates issued in parallel raced on it (seen as "Unable to load number from ca.srl").
+        '-set_serial',
+        `0x${randomBytes(16).toString('hex')}`,
         ...days,
       ].concat(['-out', `${name}.crt`, '-extfile', ext]),
       dir,
