@@ -169,6 +169,39 @@ export interface GarbageCollection {
   reclaimableBytes?(registry: TokenRegistry): Promise<number | undefined>;
 }
 
+/** A retention rule the provider runs by itself (Quay auto-prune): one of keepLast or olderThan. */
+export interface NativeRetentionRule {
+  keepLast?: number | undefined;
+  /** In the provider's own duration syntax, e.g. `30d`. */
+  olderThan?: string | undefined;
+  /** A regular expression on tag names, and whether the rule applies to matching or to other tags. */
+  tagPattern?: string | undefined;
+  tagPatternMatches?: boolean | undefined;
+}
+
+/** A native policy in place: on one repository, or registry-wide (repository undefined). */
+export interface NativePolicyRef {
+  repository: string | undefined;
+  id: string;
+}
+
+/** Native retention capability (CleanupPolicy mode: Native). */
+export interface NativeRetention {
+  /**
+   * Ensures one policy with `rule` on each target (a repository, or undefined for the whole
+   * registry) and removes the `previous` policies no longer wanted. Idempotent. Resolves undefined
+   * when this instance has no native retention (Quay without FEATURE_AUTO_PRUNE).
+   */
+  apply(
+    registry: TokenRegistry,
+    targets: (string | undefined)[],
+    rule: NativeRetentionRule,
+    previous: NativePolicyRef[],
+  ): Promise<NativePolicyRef[] | undefined>;
+  /** Removes policies. Idempotent. */
+  remove(registry: TokenRegistry, policies: NativePolicyRef[]): Promise<void>;
+}
+
 /** Everything one provider offers; a missing member is a capability it lacks. */
 export interface Provider {
   readonly name: ProviderName;
@@ -176,6 +209,7 @@ export interface Provider {
   readonly tokens: Tokens;
   readonly images?: Images | undefined;
   readonly garbageCollection?: GarbageCollection | undefined;
+  readonly nativeRetention?: NativeRetention | undefined;
   /** Checks the API credentials (e.g. Quay `GET /api/v1/user/`); throws UnauthorizedError when wrong. */
   verifyCredentials(): Promise<void>;
 }

@@ -379,4 +379,90 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
       );
     });
   });
+
+  it('in Native mode puts a Quay auto-prune policy in place, says what it cannot carry over, and removes it on delete', {
+    timeout: 120_000,
+  }, async () => {
+    await core
+      .createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'api-quay-native' }, stringData: { token: sims.endpoints.quay.token } },
+      })
+      .catch(() => undefined);
+    await custom.createNamespacedCustomObject({
+      ...CONTAINER_REGISTRY,
+      namespace,
+      body: {
+        apiVersion: 'berth.dev/v1alpha1',
+        kind: 'ContainerRegistry',
+        metadata: { name: 'native-quay' },
+        spec: {
+          provider: 'quay',
+          credentialsRef: { name: 'api-quay-native' },
+          quay: { url: sims.endpoints.quay.url, organization: 'nativeorg' },
+        },
+      },
+    });
+    await eventually(
+      async () => {
+        const r = (await custom.getNamespacedCustomObject({
+          ...CONTAINER_REGISTRY,
+          namespace,
+          name: 'native-quay',
+        })) as {
+          status?: { conditions?: { type: string; status: string }[] };
+        };
+        return r.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+      },
+      { what: 'native-quay Ready' },
+    );
+    for (let i = 0; i < 10; i++)
+      sims.quay.pushTag('nativeorg', 'app', `t${i}`, { pushedAt: Date.now() - (i + 1) * HOUR });
+    await custom.createNamespacedCustomObject({
+      ...CLEANUP_POLICY,
+      namespace,
+      body: {
+        apiVersion: 'berth.dev/v1alpha1',
+        kind: 'CleanupPolicy',
+        metadata: { name: 'native' },
+        spec: {
+          registryRef: { name: 'native-quay' },
+          mode: 'Native',
+          repositories: { include: ['**'] },
+          rules: { keepLast: 3 },
+        },
+      },
+    });
+    const ready = await eventually(
+      async () => {
+        const p = (await readPolicy('native')) as Policy & {
+          status?: { nativePolicies?: { repository: string; uuid: string }[] };
+        };
+        return p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? p : undefined;
+      },
+      { what: 'native policy Ready' },
+    );
+    expect(ready.status?.nativePolicies).toHaveLength(1);
+    expect(ready.status?.nativePolicies?.[0]?.repository).toBe('nativeorg');
+    expect(ready.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain(
+      'not carried over: maxDeletionsPerRun',
+    );
+    expect(kstatusViolations(ready)).toEqual([]);
+    // Quay's own worker prunes to the three newest tags.
+    sims.quay.runAutoPrune();
+    expect(sims.quay.activeTags('nativeorg', 'app').sort()).toEqual(['t0', 't1', 't2']);
+
+    await custom.deleteNamespacedCustomObject({ ...CLEANUP_POLICY, namespace, name: 'native' });
+    await eventually(() => (sims.quay.organization('nativeorg')?.policies.size ?? 0) === 0, {
+      what: 'auto-prune policy removed',
+    });
+    await eventually(
+      () =>
+        readPolicy('native').then(
+          () => false,
+          (err: unknown) => (err as { code?: number }).code === 404,
+        ),
+      { what: 'native policy deleted' },
+    );
+  });
 });

@@ -6,6 +6,7 @@ import { parseQuayError } from './api-shapes.ts';
 import { QuayAutoPrune } from './autoprune.ts';
 import type { QuayContext } from './context.ts';
 import { QuayImages } from './images.ts';
+import { QuayNativeRetention } from './native-retention.ts';
 import { QuayRegistries } from './registries.ts';
 import { QuayTokens } from './tokens.ts';
 
@@ -38,6 +39,7 @@ export class QuayProvider implements Provider {
   readonly images: QuayImages;
   readonly garbageCollection = undefined;
   readonly autoPrune: QuayAutoPrune;
+  readonly nativeRetention: QuayNativeRetention;
   readonly api: QuayApi;
 
   constructor(ctx: QuayContext) {
@@ -46,6 +48,7 @@ export class QuayProvider implements Provider {
     this.tokens = new QuayTokens(ctx);
     this.images = new QuayImages(ctx);
     this.autoPrune = new QuayAutoPrune(ctx.api);
+    this.nativeRetention = new QuayNativeRetention(this.autoPrune);
   }
 
   /** `GET /user/`: throws UnauthorizedError for an invalid or expired token. */

@@ -8,6 +8,7 @@ import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
 import { execute, type ManifestDeleterFactory, type RunItem } from './execute.ts';
 import { matchesAny } from './glob.ts';
+import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
 import { dueRun, validateSchedule } from './schedule.ts';
 
@@ -41,18 +42,14 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
   async reconcile(req: ReconcileRequest<CleanupPolicy>): Promise<ReconcileResult> {
     const policy = req.object;
     const status = req.status as Status;
-    if (req.deleting) return {};
     const spec = policy.spec;
-    if (spec.mode === 'Native') {
-      throw new TerminalError(
-        'CapabilityNotSupported',
-        'mode: Native (Quay auto-prune policies) is not supported yet; use mode: Operator',
-      );
-    }
+    if (spec.mode === 'Native' || req.deleting) return this.native(req, status);
     const schedule = spec.schedule ?? '';
     const invalid = validateSchedule(schedule, spec.timeZone);
     if (invalid) throw new TerminalError(Reason.InvalidSpec, invalid);
 
+    // Switched from Native to Operator: the provider must stop pruning by itself.
+    if ((status.nativePolicies ?? []).length > 0) await this.native(req, status, true);
     const registry = await resolveRegistry(this.deps, {
       namespace: policy.metadata.namespace,
       ref: spec.registryRef,
@@ -178,5 +175,68 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       action: 'Cleanup',
     });
     return { requeueAfterMs, message: `last run: ${summary}` };
+  }
+
+  /**
+   * Native mode: the rules become provider policies (Quay auto-prune) that the provider runs by
+   * itself; berth keeps them as the spec says, names what could not be carried over, and removes
+   * them (behind a finalizer) when the policy goes or leaves Native mode. Registry-wide policies
+   * are recorded under the organization's name.
+   */
+  private async native(
+    req: ReconcileRequest<CleanupPolicy>,
+    status: Status,
+    removeOnly = false,
+  ): Promise<ReconcileResult> {
+    const policy = req.object;
+    const removing = removeOnly || req.deleting;
+    if (removing && (status.nativePolicies ?? []).length === 0) {
+      if (req.deleting) await req.removeFinalizer();
+      return {};
+    }
+    const registry = await resolveRegistry(
+      this.deps,
+      { namespace: policy.metadata.namespace, ref: policy.spec.registryRef },
+      { skipAdmission: req.deleting },
+    );
+    const { provider, registry: reg, credentialsSecret } = await providerOf(this.deps, registry);
+    const previous = (status.nativePolicies ?? []).map((p) => ({
+      repository: p.repository === reg.name ? undefined : p.repository,
+      id: p.uuid,
+    }));
+    const retention = provider.nativeRetention;
+    if (removing) {
+      if (retention) await providerCall(credentialsSecret, () => retention.remove(reg, previous));
+      delete status.nativePolicies;
+      if (req.deleting) await req.removeFinalizer();
+      return {};
+    }
+    if (!retention) {
+      throw new TerminalError(
+        'CapabilityNotSupported',
+        `mode: Native needs provider auto-prune; ${provider.name} has none`,
+      );
+    }
+    const translation = translateToNative(policy.spec);
+    const rule = translation.rule;
+    if (!rule)
+      throw new TerminalError(Reason.InvalidSpec, translation.refusal ?? 'cannot be expressed natively');
+    await req.ensureFinalizer();
+    const placed = await providerCall(credentialsSecret, () =>
+      retention.apply(reg, translation.targets, rule, previous),
+    );
+    if (!placed) {
+      throw new TerminalError(
+        'CapabilityNotSupported',
+        `this ${provider.name} instance has no auto-prune (FEATURE_AUTO_PRUNE); use mode: Operator`,
+      );
+    }
+    status.nativePolicies = placed.map((p) => ({ repository: p.repository ?? reg.name, uuid: p.id }));
+    delete status.nextRunAt;
+    const note =
+      translation.unsupported.length > 0 ? `; not carried over: ${translation.unsupported.join('; ')}` : '';
+    const count = `${placed.length} ${provider.name} auto-prune ${placed.length === 1 ? 'policy' : 'policies'}`;
+    // Re-checked every 10 minutes, so policies changed or removed at the provider are put back.
+    return { requeueAfterMs: 10 * 60_000, message: `${count} in place${note}` };
   }
 }
