@@ -4,19 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
-import { registeredControllers } from '../../src/controllers/registry.ts';
-import { type RunningOperator, startOperator } from '../../src/operator.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { freePort } from '../cluster/ports.ts';
-import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
+import { crane, type RunningRegistry } from '../cluster/registry.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
 const kc = adminKubeConfig();
@@ -85,7 +81,6 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
   let namespace: string;
   let sims: RunningSimulators;
   let registry: RunningRegistry;
-  let operator: RunningOperator;
   let work: string;
 
   const cases: Record<string, ProviderCase> = {
@@ -241,33 +236,15 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
       { timeoutMs: 60_000, what: `${name} ran` },
     );
 
+  let stack: ProviderStack;
   beforeAll(async () => {
     namespace = await createNamespace(kc, 'cpol');
     await installBerthCrds(kc, namespace);
-    const port = await freePort();
-    sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
-    registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+    stack = await startProviderStack(kc, namespace);
+    ({ sims, registry } = stack);
     work = await mkdtemp(join(tmpdir(), 'berth-cpol-'));
-    operator = await startOperator(
-      parseConfig(
-        [
-          `--namespaces=${namespace}`,
-          '--leader-elect=false',
-          '--metrics-addr=127.0.0.1:0',
-          '--workers=4',
-          `--provider-registry-host=${registry.host}`,
-        ],
-        {},
-      ),
-      registeredControllers,
-      { kubeConfig: kc, logger: pino({ level: 'silent' }) },
-    );
   });
-  afterAll(async () => {
-    await operator?.stop('test done');
-    await registry?.stop();
-    await sims?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   describe.concurrent.each(['selectel', 'quay', 'ionos'])('%s', (provider) => {
     it('deletes exactly what its dry run reported, keeps keepTags, kept digests and excluded repositories, and honours maxDeletionsPerRun', {

@@ -10,20 +10,17 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
-import { registeredControllers } from '../../src/controllers/registry.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
-import { type RunningOperator, startOperator } from '../../src/operator.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { freePort } from '../cluster/ports.ts';
-import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
+import type { RunningOperator } from '../../src/operator.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
+import { crane, type RunningRegistry } from '../cluster/registry.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
 const kc = adminKubeConfig();
@@ -134,12 +131,12 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     return (args: string[]) => crane([...args, image], dir);
   };
 
+  let stack: ProviderStack;
   beforeAll(async () => {
     namespace = await createNamespace(kc, 'rtok');
     await installBerthCrds(kc, namespace);
-    const port = await freePort();
-    sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
-    registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+    stack = await startProviderStack(kc, namespace);
+    ({ sims, registry, operator } = stack);
     work = await mkdtemp(join(tmpdir(), 'berth-rtok-'));
     await writeFile(join(work, 'f.txt'), 'hello\n');
     await execFileAsync('tar', ['-cf', join(work, 'layer.tar'), '-C', work, 'f.txt']);
@@ -160,26 +157,8 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         },
       });
     }
-    operator = await startOperator(
-      parseConfig(
-        [
-          `--namespaces=${namespace}`,
-          '--leader-elect=false',
-          '--metrics-addr=127.0.0.1:0',
-          '--workers=4',
-          `--provider-registry-host=${registry.host}`,
-        ],
-        {},
-      ),
-      registeredControllers,
-      { kubeConfig: kc, logger: pino({ level: 'silent' }) },
-    );
   });
-  afterAll(async () => {
-    await operator?.stop('test done');
-    await registry?.stop();
-    await sims?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   describe.concurrent.each(['ionos', 'selectel', 'quay'])('%s', (provider) => {
     const make = () => (registries[provider] as () => ReturnType<(typeof registries)['ionos']>)();

@@ -1,0 +1,51 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { parseConfig } from '../../src/config.ts';
+import { registeredControllers } from '../../src/controllers/registry.ts';
+import { type RunningOperator, startOperator } from '../../src/operator.ts';
+import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import { freePort } from '../cluster/ports.ts';
+import { type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
+
+/** The provider simulators, a real registry behind their token service, and the operator. */
+export interface ProviderStack {
+  sims: RunningSimulators;
+  registry: RunningRegistry;
+  operator: RunningOperator;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what the controller tests share: simulators that report the real registry's host, that
+ * registry trusting the simulators' token service, and the operator (all controllers, in-process,
+ * no leader election) watching one namespace.
+ */
+export async function startProviderStack(kc: KubeConfig, namespace: string): Promise<ProviderStack> {
+  const port = await freePort();
+  const sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
+  const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+  const operator = await startOperator(
+    parseConfig(
+      [
+        `--namespaces=${namespace}`,
+        '--leader-elect=false',
+        '--metrics-addr=127.0.0.1:0',
+        '--workers=4',
+        `--provider-registry-host=${registry.host}`,
+      ],
+      {},
+    ),
+    registeredControllers,
+    { kubeConfig: kc, logger: pino({ level: 'silent' }) },
+  );
+  return {
+    sims,
+    registry,
+    operator,
+    async stop() {
+      await operator.stop('test done');
+      await registry.stop();
+      await sims.stop();
+    },
+  };
+}
