@@ -139,4 +139,49 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
     expect(status.nextRunAt).toBe('2026-06-06T01:00:00Z');
     expect(again.requeueAfterMs).toBe(Date.UTC(2026, 5, 6, 1, 0) - (back + 60_000));
   });
+
+  it('resumes a run that failed half way: nothing recorded, the next attempt deletes the rest exactly once', async () => {
+    const reg = bed.sim.addRegistry(TEST_PROJECT, 'resume');
+    for (const repo of ['one', 'two']) {
+      for (let i = 0; i < 6; i++) {
+        bed.sim.addImage(reg.id, repo, {
+          tags: [`t${i}`],
+          pushedAt: new Date(Date.UTC(2026, 5, 1) - i * 24 * HOUR),
+        });
+      }
+    }
+    const saved = registry;
+    registry = {
+      ...registry,
+      status: { ...registry.status, externalId: reg.id, registryName: 'resume' },
+    } as ContainerRegistry;
+    try {
+      const real = {
+        ...policy,
+        spec: { ...policy.spec, dryRun: false, rules: { ...policy.spec.rules, keepLast: 2 } },
+      };
+      const status: Record<string, unknown> = {};
+      const at = Date.UTC(2026, 5, 2, 1, 0, 5);
+      // The second repository's cleanup keeps failing (more often than the client retries): the run
+      // stops with an error and records nothing.
+      bed.sim.server.faults.schedule(
+        { kind: 'serverError', status: 503 },
+        { times: 4, match: { method: 'POST', path: /repositories\/two\/cleanup$/ } },
+      );
+      await expect(reconciler().reconcile({ ...request(at, status), object: real })).rejects.toThrow();
+      expect(status.lastRunAt).toBeUndefined();
+      const left = () =>
+        [...(bed.sim.registry(reg.id)?.repositories.values() ?? [])]
+          .map((r) => `${r.name}:${r.images.length}`)
+          .sort();
+      expect(left()).toEqual(['one:2', 'two:6']);
+      // The retry plans again from what is left and finishes the job.
+      await reconciler().reconcile({ ...request(at + 2_000, status), object: real });
+      expect(left()).toEqual(['one:2', 'two:2']);
+      expect((status.lastRun as { deleted: number; failed: number }).deleted).toBe(4);
+      expect(status.lastRunAt).toBe('2026-06-02T01:00:07Z');
+    } finally {
+      registry = saved;
+    }
+  });
 });
