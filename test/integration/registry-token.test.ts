@@ -115,7 +115,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         const ready = t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
         return ready && t.status?.observedGeneration === t.metadata.generation && pred(t) ? t : undefined;
       },
-      { timeoutMs: 45_000, what: `${name} Ready` },
+      { timeoutMs: 90_000, what: `${name} Ready` },
     );
   const secretLogin = async (name: string) => {
     const secret = await core.readNamespacedSecret({ namespace, name });
@@ -164,7 +164,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     const make = () => (registries[provider] as () => ReturnType<(typeof registries)['ionos']>)();
 
     it('writes a dockerconfigjson Secret whose credentials push and pull on the real registry', {
-      timeout: 90_000,
+      timeout: 200_000,
     }, async () => {
       const { repository, scope } = make();
       const name = `push-${provider}`;
@@ -205,7 +205,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     });
 
     it('repairs a deleted and an edited Secret by rotating, and revokes the replaced credential', {
-      timeout: 90_000,
+      timeout: 200_000,
     }, async () => {
       const { repository, scope } = make();
       const name = `repair-${provider}`;
@@ -236,7 +236,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
       expect(await crane(['digest', image], dir)).toMatch(/^sha256:/);
     });
 
-    it('rotates once per new value of berth.dev/rotate-requested-at', { timeout: 90_000 }, async () => {
+    it('rotates once per new value of berth.dev/rotate-requested-at', { timeout: 200_000 }, async () => {
       const { scope } = make();
       const name = `manual-${provider}`;
       await createToken(name, {
@@ -260,7 +260,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
       expect((await readToken(name)).status?.credentialId).toBe(after.status?.credentialId);
     });
 
-    it('revokes its credentials and loses its Secret when deleted', { timeout: 90_000 }, async () => {
+    it('revokes its credentials and loses its Secret when deleted', { timeout: 200_000 }, async () => {
       const { scope } = make();
       const name = `gone-${provider}`;
       await createToken(name, {
