@@ -11,6 +11,7 @@ import {
   SchemaMismatchError,
   TimeoutError,
 } from './errors.ts';
+import { flattenHeaders } from './headers.ts';
 import { DEFAULT_LIMITS, ProviderLimiter, type ProviderLimits } from './limiter.ts';
 import { globalRedactor, type Redactor, stripQuery } from './redact.ts';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryOptions, retryDelay } from './retry.ts';
@@ -247,11 +248,4 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers))
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }

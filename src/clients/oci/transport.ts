@@ -8,6 +8,7 @@ import {
   type ProviderName,
   TimeoutError,
 } from '../http/errors.ts';
+import { flattenHeaders } from '../http/headers.ts';
 import { DEFAULT_LIMITS, ProviderLimiter } from '../http/limiter.ts';
 import { globalRedactor, type Redactor, stripQuery } from '../http/redact.ts';
 import {
@@ -181,11 +182,4 @@ export function safeJson(body: Buffer): unknown {
   } catch {
     return undefined;
   }
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers))
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }
