@@ -164,7 +164,8 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
   };
   const v1Json = (expiresAt: number) => ({
     expireAt: Math.floor(expiresAt / 1000),
-    expireIn: Math.max(0, Math.floor((expiresAt - state.now()) / 1000)),
+    // Rounded, not floored: the millisecond between creating the token and answering is no lost second.
+    expireIn: Math.max(0, Math.round((expiresAt - state.now()) / 1000)),
   });
 
   server
