@@ -228,17 +228,13 @@ export class IonosApi {
     properties: TokenPropertiesInput,
     signal?: AbortSignal,
   ): Promise<IonosToken> {
-    const res = await this.http.request({
-      operation: 'tokens.create',
-      method: 'POST',
-      path: encodePath`/registries/${registryId}/tokens`,
-      body: { properties },
-      schema: TokenSchema,
-      idempotent: false,
-      ...opt(signal),
-    });
-    this.http.secrets.add(res.data.properties.credentials?.password ?? undefined);
-    return res.data;
+    return this.issuing(
+      'tokens.create',
+      'POST',
+      encodePath`/registries/${registryId}/tokens`,
+      properties,
+      signal,
+    );
   }
 
   /**
@@ -252,10 +248,31 @@ export class IonosApi {
     properties: TokenPropertiesInput,
     signal?: AbortSignal,
   ): Promise<IonosToken> {
+    return this.issuing(
+      'tokens.put',
+      'PUT',
+      encodePath`/registries/${registryId}/tokens/${tokenId}`,
+      properties,
+      signal,
+    );
+  }
+
+  /**
+   * A call that may create a token and answer its password: never retried (a retry after a lost
+   * answer would find the token and never see the password), and the password is registered with
+   * the redactor before anyone else sees the response.
+   */
+  private async issuing(
+    operation: string,
+    method: 'POST' | 'PUT',
+    path: string,
+    properties: TokenPropertiesInput,
+    signal: AbortSignal | undefined,
+  ): Promise<IonosToken> {
     const res = await this.http.request({
-      operation: 'tokens.put',
-      method: 'PUT',
-      path: encodePath`/registries/${registryId}/tokens/${tokenId}`,
+      operation,
+      method,
+      path,
       body: { properties },
       schema: TokenSchema,
       idempotent: false,
