@@ -10,6 +10,7 @@ export interface OperatorMetrics {
   reconcileTotal: Counter<'controller' | 'result'>;
   reconcileErrors: Counter<'controller'>;
   terminalReconcileErrors: Counter<'controller'>;
+  staleCacheReads: Counter<'controller'>;
   reconcileTime: Histogram<'controller'>;
   activeWorkers: Gauge<'controller'>;
   maxConcurrentReconciles: Gauge<'controller'>;
@@ -52,6 +53,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     terminalReconcileErrors: new Counter({
       name: 'berth_controller_terminal_reconcile_errors_total',
       help: 'Total number of terminal reconciliation errors (Stalled, not retried) per controller',
+      labelNames: ['controller'],
+      registers,
+    }),
+    staleCacheReads: new Counter({
+      name: 'berth_controller_stale_cache_reads_total',
+      help: 'Reconciles that read their object from the API because the cache did not hold our last write yet',
       labelNames: ['controller'],
       registers,
     }),

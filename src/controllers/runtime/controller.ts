@@ -13,7 +13,8 @@ import { Reason } from './conditions.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { ensureFinalizer, isBeingDeleted, removeFinalizer } from './finalizers.ts';
 import { ResilientInformer } from './informer.ts';
-import { classify, effectsOf, type ReconcileResult, TerminalError } from './outcome.ts';
+import { classify, effectsOf, httpStatusOf, type ReconcileResult, TerminalError } from './outcome.ts';
+import { OwnWrites } from './own-writes.ts';
 import { WorkQueue as Queue, type WorkQueue } from './queue.ts';
 import { type CustomObject, keyOf, parseKey, type ResourceType } from './resource.ts';
 import { patchStatusIfChanged } from './status.ts';
@@ -42,7 +43,9 @@ export interface ReconcileRequest<T> {
   /**
    * Writes the status as it is now, before the end of the reconcile: for recording an intent (a
    * create about to happen) so that a crash right after cannot forget it. Conditions are left to
-   * the final write.
+   * the final write. Like every write of the engine it is conditional on the version of the object
+   * this reconcile started from: if anything changed it since, it throws a 409 (and the reconcile
+   * is retried on fresh data) before the create it guards can happen.
    */
   persistStatus(): Promise<void>;
 }
@@ -107,6 +110,7 @@ export class Controller<T = unknown> {
   private readonly informers: ResilientInformer<CustomObject>[];
   private readonly secondary: ResilientInformer<KubernetesObject>[];
   private readonly fingerprints = new Map<string, string>();
+  private readonly ownWrites = new OwnWrites();
   private readonly abort = new AbortController();
 
   constructor(options: ControllerOptions<T>) {
@@ -209,6 +213,7 @@ export class Controller<T = unknown> {
     informer.on('delete', (obj) => {
       const key = keyOf(obj);
       this.fingerprints.delete(key);
+      this.ownWrites.forget(key);
       this.queue.cancelDelayed(key);
     });
     return informer;
@@ -240,6 +245,7 @@ export class Controller<T = unknown> {
   private onChange(obj: CustomObject): void {
     const key = keyOf(obj);
     const meta = obj.metadata ?? {};
+    this.ownWrites.seen(key, meta.resourceVersion);
     const fingerprint = [
       meta.generation ?? '',
       meta.deletionTimestamp ? 'deleting' : '',
@@ -252,24 +258,61 @@ export class Controller<T = unknown> {
     this.queue.add(key);
   }
 
+  /**
+   * The object to reconcile: the cached copy, unless a write of ours has not reached the cache
+   * yet (see {@link OwnWrites}); then one live GET, so no decision is made on our own old status.
+   */
+  private async read(key: string): Promise<CustomObject | undefined> {
+    const cached = this.get(key);
+    if (!cached || !this.ownWrites.cacheBehind(key, cached.metadata?.resourceVersion, this.clock.now()))
+      return cached;
+    const { type, custom, metrics, name } = this.options;
+    metrics?.staleCacheReads.inc({ controller: name });
+    try {
+      const live = (await custom.getNamespacedCustomObject({ ...type, ...parseKey(key) })) as CustomObject;
+      this.ownWrites.readLive(key, live.metadata?.resourceVersion, this.clock.now());
+      return live;
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   private async process(key: string): Promise<void> {
-    const raw = this.get(key);
+    let raw: CustomObject | undefined;
+    try {
+      raw = await this.read(key);
+    } catch (err) {
+      this.options.logger.warn({ key, err: (err as Error).message }, 'reading the object failed; retrying');
+      this.queue.addRateLimited(key);
+      return;
+    }
     if (!raw) {
       this.queue.forget(key);
       return;
     }
+    const object = raw;
     const { name, metrics, logger: root } = this.options;
     const logger = root.child({ controller: name, key });
     const started = this.clock.now();
     const generation = raw.metadata?.generation;
     const before = raw.status;
     const status: Record<string, unknown> = structuredClone(before ?? {});
-    const recordEvent = (event: EventInput) => this.options.events.record(raw, event);
+    const recordEvent = (event: EventInput) => this.options.events.record(object, event);
     const target = parseKey(key);
-    // What the API server holds; moves forward with every intermediate write.
+    // What the API server holds, and its version; both move forward with each write of ours.
     let written = before;
-    const persistStatus = async () => {
-      await patchStatusIfChanged(this.options.custom, this.options.type, target, written, status);
+    let version = raw.metadata?.resourceVersion;
+    const wrote = (resourceVersion: string | undefined) => {
+      if (resourceVersion === undefined) return false;
+      // An answer without a version (never seen) leaves the next write unconditional, not wrong.
+      version = resourceVersion || undefined;
+      this.ownWrites.wrote(key, resourceVersion, this.clock.now());
+      return true;
+    };
+    const writeStatus = async () => {
+      const { custom, type } = this.options;
+      wrote(await patchStatusIfChanged(custom, type, target, written, status, version));
       written = structuredClone(status);
     };
     let returned: ReconcileResult | undefined;
@@ -278,6 +321,7 @@ export class Controller<T = unknown> {
       const parsed = this.options.schema.safeParse(raw);
       if (!parsed.success) throw new TerminalError(Reason.InvalidSpec, describeInvalid(parsed.error));
       const timeout = AbortSignal.timeout(this.options.reconcileTimeoutMs ?? 60_000);
+      const { custom, type } = this.options;
       returned = await this.options.reconciler.reconcile({
         object: structuredClone(parsed.data),
         status,
@@ -286,9 +330,9 @@ export class Controller<T = unknown> {
         signal: AbortSignal.any([timeout, this.abort.signal]),
         now: () => this.clock.now(),
         deleting: isBeingDeleted(raw),
-        ensureFinalizer: () => ensureFinalizer(this.options.custom, this.options.type, raw),
-        removeFinalizer: () => removeFinalizer(this.options.custom, this.options.type, raw),
-        persistStatus,
+        ensureFinalizer: async () => wrote(await ensureFinalizer(custom, type, object, version)),
+        removeFinalizer: async () => wrote(await removeFinalizer(custom, type, object, version)),
+        persistStatus: writeStatus,
       });
     } catch (err) {
       thrown = err ?? new Error('reconcile threw without an error');
@@ -315,10 +359,16 @@ export class Controller<T = unknown> {
     }
 
     try {
-      await patchStatusIfChanged(this.options.custom, this.options.type, target, written, status);
+      await writeStatus();
     } catch (err) {
-      const code = (err as { code?: number }).code;
+      const code = httpStatusOf(err);
       if (code === 404) return; // deleted while we worked
+      if (code === 409) {
+        // Changed while we worked (or we started from a stale copy): look again on fresh data.
+        logger.debug('object changed during the reconcile; reconciling again');
+        this.queue.addAfter(key, 200);
+        return;
+      }
       logger.warn({ err: (err as Error).message }, 'status write failed; retrying');
       this.queue.addRateLimited(key);
       return;

@@ -19,11 +19,12 @@ async function patchFinalizers(
   type: ResourceType,
   obj: CustomObject,
   finalizers: string[],
-): Promise<void> {
-  const { namespace = '', name = '', resourceVersion } = obj.metadata ?? {};
+  resourceVersion: string | undefined,
+): Promise<string> {
+  const { namespace = '', name = '' } = obj.metadata ?? {};
   // resourceVersion makes this a compare-and-swap: a concurrent change gives 409, and the
   // controller retries on fresh data instead of dropping someone else's finalizer.
-  await api.patchNamespacedCustomObject(
+  const written = (await api.patchNamespacedCustomObject(
     {
       group: type.group,
       version: type.version,
@@ -33,37 +34,39 @@ async function patchFinalizers(
       body: { metadata: { finalizers, resourceVersion } },
     },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
+  )) as CustomObject | undefined;
+  return written?.metadata?.resourceVersion ?? '';
 }
 
 /**
  * Adds the finalizer before anything is created outside the cluster, so a deletion can never
- * skip the clean-up. Returns true when it had to write (the caller should requeue on the new version).
+ * skip the clean-up. The write is conditional on `resourceVersion` (default: the object's).
+ * Returns the new resourceVersion, or undefined when the finalizer was already there.
  */
 export async function ensureFinalizer(
   api: CustomObjectsApi,
   type: ResourceType,
   obj: CustomObject,
+  resourceVersion = obj.metadata?.resourceVersion,
   finalizer = BERTH_FINALIZER,
-): Promise<boolean> {
-  if (hasFinalizer(obj, finalizer)) return false;
-  await patchFinalizers(api, type, obj, [...(obj.metadata?.finalizers ?? []), finalizer]);
-  return true;
+): Promise<string | undefined> {
+  if (hasFinalizer(obj, finalizer)) return undefined;
+  const finalizers = [...(obj.metadata?.finalizers ?? []), finalizer];
+  return patchFinalizers(api, type, obj, finalizers, resourceVersion);
 }
 
-/** Removes the finalizer once the external clean-up is confirmed; other finalizers stay. */
+/**
+ * Removes the finalizer once the external clean-up is confirmed; other finalizers stay. Returns
+ * the new resourceVersion, or undefined when there was no finalizer to remove.
+ */
 export async function removeFinalizer(
   api: CustomObjectsApi,
   type: ResourceType,
   obj: CustomObject,
+  resourceVersion = obj.metadata?.resourceVersion,
   finalizer = BERTH_FINALIZER,
-): Promise<boolean> {
-  if (!hasFinalizer(obj, finalizer)) return false;
-  await patchFinalizers(
-    api,
-    type,
-    obj,
-    (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer),
-  );
-  return true;
+): Promise<string | undefined> {
+  if (!hasFinalizer(obj, finalizer)) return undefined;
+  const finalizers = (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+  return patchFinalizers(api, type, obj, finalizers, resourceVersion);
 }

@@ -22,7 +22,10 @@ export function statusMergePatch(
 
 /**
  * Writes status through the status subresource only when it changed, so a reconcile that changes
- * nothing causes no write, no new resourceVersion and no watch event. Returns whether it wrote.
+ * nothing causes no write, no new resourceVersion and no watch event. With `resourceVersion` the
+ * write is a compare-and-swap: if the object changed since that version (another writer, or a
+ * reconcile that started from a stale cache) the API server answers 409 and nothing is written.
+ * Returns the new resourceVersion, or undefined when there was nothing to write.
  */
 export async function patchStatusIfChanged(
   api: CustomObjectsApi,
@@ -30,19 +33,20 @@ export async function patchStatusIfChanged(
   target: { namespace: string; name: string },
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown>,
-): Promise<boolean> {
+  resourceVersion?: string,
+): Promise<string | undefined> {
   const patch = statusMergePatch(before, after);
-  if (!patch) return false;
-  await api.patchNamespacedCustomObjectStatus(
+  if (!patch) return undefined;
+  const written = (await api.patchNamespacedCustomObjectStatus(
     {
       group: type.group,
       version: type.version,
       plural: type.plural,
       namespace: target.namespace,
       name: target.name,
-      body: { status: patch },
+      body: { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), status: patch },
     },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
-  return true;
+  )) as { metadata?: { resourceVersion?: string } } | undefined;
+  return written?.metadata?.resourceVersion ?? '';
 }
