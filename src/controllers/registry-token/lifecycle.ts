@@ -1,9 +1,11 @@
+import { ConflictError } from '../../clients/http/errors.ts';
 import type { IssuedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
 import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
-import { providerCall } from '../container-registry/provider-errors.ts';
+import { outcomeOfProviderError, providerCall } from '../container-registry/provider-errors.ts';
 import { toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
-import { counterOf, credentialName, credentialPrefix } from './names.ts';
+import { TransientError } from '../runtime/outcome.ts';
+import { credentialPrefix, nextCredentialName } from './names.ts';
 import { TokenReason } from './reasons.ts';
 
 /** The mutable status of a RegistryToken. */
@@ -24,7 +26,9 @@ const call = <T>(ctx: CredentialContext, fn: () => Promise<T>) => providerCall(c
 /**
  * Issues the next credential. The name is chosen and recorded (`status.pendingIssue`, written to
  * the API server) before the provider is called, so that after a crash, a timeout or a lost
- * answer the credential can be found by name and revoked instead of leaking.
+ * answer the credential can be found by name and revoked instead of leaking. That write is
+ * conditional on the version of the token this reconcile read, so a reconcile that started from
+ * an old copy of the status fails here (409, retried on fresh data) before it creates anything.
  */
 export async function issueNext(
   ctx: CredentialContext,
@@ -32,18 +36,26 @@ export async function issueNext(
 ): Promise<IssuedCredential> {
   const { req, status, provider, registry } = ctx;
   const token = req.object;
-  const counters = [status.credentialName, ...(status.pendingRevocations ?? []).map((p) => p.credentialName)];
-  const name = credentialName(token.metadata.uid ?? '', Math.max(0, ...counters.map(counterOf)) + 1);
+  const name = nextCredentialName(token.metadata.uid ?? '', status);
   status.pendingIssue = { credentialName: name, startedAt: toMetaTime(req.now()) };
   await req.persistStatus();
   try {
-    return await call(ctx, () =>
-      provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt }),
-    );
+    return await provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt });
   } catch (err) {
     // The answer may be lost while the credential exists: keep only what the Secret holds.
     await sweepOrphans(ctx, undefined).catch(() => undefined);
-    throw err;
+    if (err instanceof ConflictError) {
+      // The name is ours (it carries the token's UID): an earlier attempt made it and its answer
+      // was lost. The sweep just revoked it, so the next attempt can take the name; this needs no
+      // user, unlike a ContainerRegistry whose name someone else holds.
+      throw new TransientError(
+        TokenReason.CredentialNameTaken,
+        `credential ${name} already existed at ${provider.name} (an earlier attempt whose answer was lost); ` +
+          'revoked it, issuing again',
+        { cause: err },
+      );
+    }
+    throw outcomeOfProviderError(err, ctx.credentialsSecret);
   }
 }
 

@@ -18,3 +18,24 @@ export function counterOf(name: string | undefined): number {
   const match = name ? /-(\d+)$/.exec(name) : null;
   return match ? Number(match[1]) : 0;
 }
+
+/** The credential names a token's status knows of: current, being issued, waiting for revocation. */
+export interface KnownCredentialNames {
+  credentialName?: string | undefined;
+  pendingIssue?: { credentialName: string } | undefined;
+  pendingRevocations?: readonly { credentialName?: string | undefined }[] | undefined;
+}
+
+/**
+ * The name of the next credential: one counter above every name the status knows. Providers
+ * refuse a second credential of the same name (Quay: "Existing robot", IONOS: unique token
+ * names), so a name still in use, the current one or one in its grace period, must never come back.
+ */
+export function nextCredentialName(uid: string, known: KnownCredentialNames): string {
+  const names = [
+    known.credentialName,
+    known.pendingIssue?.credentialName,
+    ...(known.pendingRevocations ?? []).map((p) => p.credentialName),
+  ];
+  return credentialName(uid, Math.max(0, ...names.map(counterOf)) + 1);
+}

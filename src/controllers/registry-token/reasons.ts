@@ -11,6 +11,7 @@ export const TokenReason = {
   Revoked: 'Revoked',
   Recovered: 'Recovered',
   OrphanRevoked: 'OrphanRevoked',
+  CredentialNameTaken: 'CredentialNameTaken',
   DistributionIncomplete: 'DistributionIncomplete',
 } as const;
 

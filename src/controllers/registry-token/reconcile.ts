@@ -274,7 +274,12 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       const grace = durationMs(req.object.spec.gracePeriod);
       status.pendingRevocations = [
         ...(status.pendingRevocations ?? []),
-        { credentialId: status.credentialId, revokeAfter: toMetaTime(req.now() + grace) },
+        {
+          credentialId: status.credentialId,
+          // The name keeps the next counter above it (nextCredentialName).
+          ...(status.credentialName ? { credentialName: status.credentialName } : {}),
+          revokeAfter: toMetaTime(req.now() + grace),
+        },
       ];
     }
     this.current(ctx, id, observed.name, undefined, registry.server, req.now(), observed.expiresAt);
