@@ -20,6 +20,7 @@ import { crane, type RunningRegistry } from '../cluster/registry.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { createProviderRegistries, PROVIDERS, type ProviderRegistry } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
@@ -55,49 +56,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
   let work: string;
   const issuedSecrets: string[] = [];
 
-  const registries: Record<
-    string,
-    () => { spec: Record<string, unknown>; secret: Record<string, string>; repository: string; scope: string }
-  > = {
-    ionos: () => ({
-      spec: {
-        provider: 'ionos',
-        credentialsRef: { name: 'api-ionos' },
-        ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
-      },
-      secret: { token: sims.endpoints.ionos.token },
-      repository: 'shop/app',
-      scope: 'shop/*',
-    }),
-    selectel: () => ({
-      spec: {
-        provider: 'selectel',
-        credentialsRef: { name: 'api-selectel' },
-        selectel: {
-          projectId: sims.endpoints.selectel.projectId,
-          apiEndpoint: sims.endpoints.selectel.apiEndpoint,
-          identityEndpoint: sims.endpoints.selectel.identityEndpoint,
-        },
-      },
-      secret: {
-        username: sims.endpoints.selectel.username,
-        password: sims.endpoints.selectel.password,
-        accountId: sims.endpoints.selectel.accountId,
-      },
-      repository: 'reg-selectel/app',
-      scope: '*',
-    }),
-    quay: () => ({
-      spec: {
-        provider: 'quay',
-        credentialsRef: { name: 'api-quay' },
-        quay: { url: sims.endpoints.quay.url, organization: 'acme' },
-      },
-      secret: { token: sims.endpoints.quay.token },
-      repository: 'acme/app',
-      scope: 'app',
-    }),
-  };
+  let registries: Record<(typeof PROVIDERS)[number], ProviderRegistry>;
   const registryName = (provider: string) => `reg-${provider}`;
 
   const readToken = (name: string) =>
@@ -140,28 +99,12 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     work = await mkdtemp(join(tmpdir(), 'berth-rtok-'));
     await writeFile(join(work, 'f.txt'), 'hello\n');
     await execFileAsync('tar', ['-cf', join(work, 'layer.tar'), '-C', work, 'f.txt']);
-    for (const [provider, make] of Object.entries(registries)) {
-      const { spec, secret } = make();
-      await core.createNamespacedSecret({
-        namespace,
-        body: { metadata: { name: `api-${provider}` }, stringData: secret },
-      });
-      await custom.createNamespacedCustomObject({
-        ...CONTAINER_REGISTRY,
-        namespace,
-        body: {
-          apiVersion: 'berth.dev/v1alpha1',
-          kind: 'ContainerRegistry',
-          metadata: { name: registryName(provider) },
-          spec,
-        },
-      });
-    }
+    registries = await createProviderRegistries(kc, namespace, sims.endpoints);
   });
   afterAll(() => stack?.stop());
 
-  describe.concurrent.each(['ionos', 'selectel', 'quay'])('%s', (provider) => {
-    const make = () => (registries[provider] as () => ReturnType<(typeof registries)['ionos']>)();
+  describe.concurrent.each(PROVIDERS)('%s', (provider) => {
+    const make = () => registries[provider];
 
     it('writes a dockerconfigjson Secret whose credentials push and pull on the real registry', {
       timeout: 200_000,
@@ -323,7 +266,7 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         kind: 'ContainerRegistry',
         metadata: { name: 'reg-shared' },
         spec: {
-          ...(registries.ionos as () => { spec: Record<string, unknown> })().spec,
+          ...registries.ionos.spec,
           allowedNamespaces: { from: 'All' },
         },
       },
@@ -364,9 +307,9 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     );
   });
 
-  describe.concurrent.each(['ionos', 'selectel'])('%s with renewal: Extend', (provider) => {
+  describe.concurrent.each(['ionos', 'selectel'] as const)('%s with renewal: Extend', (provider) => {
     it('keeps the same secret and moves expiresAt', { timeout: 60_000 }, async () => {
-      const { scope } = (registries[provider] as () => { scope: string })();
+      const { scope } = registries[provider];
       const name = `extend-${provider}`;
       await createToken(name, {
         registryRef: { name: registryName(provider) },

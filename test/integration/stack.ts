@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.ts';
@@ -18,9 +20,14 @@ export interface ProviderStack {
 /**
  * Starts what the controller tests share: simulators that report the real registry's host, that
  * registry trusting the simulators' token service, and the operator (all controllers, in-process,
- * no leader election) watching one namespace.
+ * no leader election) watching one namespace, through `operatorKubeConfig` when given. `BERTH_TEST_LOG=debug` (any pino level) writes the
+ * operator's log to `$TMPDIR/berth-operator-<namespace>.log` for a failing test.
  */
-export async function startProviderStack(kc: KubeConfig, namespace: string): Promise<ProviderStack> {
+export async function startProviderStack(
+  kc: KubeConfig,
+  namespace: string,
+  options: { operatorKubeConfig?: KubeConfig } = {},
+): Promise<ProviderStack> {
   const port = await freePort();
   const sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
   const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
@@ -36,7 +43,15 @@ export async function startProviderStack(kc: KubeConfig, namespace: string): Pro
       {},
     ),
     registeredControllers,
-    { kubeConfig: kc, logger: pino({ level: 'silent' }) },
+    {
+      kubeConfig: options.operatorKubeConfig ?? kc,
+      logger: process.env.BERTH_TEST_LOG
+        ? pino(
+            { level: process.env.BERTH_TEST_LOG },
+            pino.destination(join(tmpdir(), `berth-operator-${namespace}.log`)),
+          )
+        : pino({ level: 'silent' }),
+    },
   );
   return {
     sims,
