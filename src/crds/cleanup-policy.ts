@@ -123,6 +123,11 @@ export const CleanupPolicyStatusSchema = z
   .object({
     ...baseStatusShape,
     lastRunAt: timestamp('When the last run started.').optional(),
+    lastHandledRunRequestAt: z
+      .string()
+      .max(256)
+      .optional()
+      .describe('The value of the berth.dev/run-requested-at annotation the last run answered.'),
     nextRunAt: timestamp('When the next run is due (unset while suspended or in Native mode).').optional(),
     lastRun: RunSummarySchema.optional(),
     lastRunItems: z

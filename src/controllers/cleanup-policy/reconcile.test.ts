@@ -140,6 +140,26 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
     expect(again.requeueAfterMs).toBe(Date.UTC(2026, 5, 6, 1, 0) - (back + 60_000));
   });
 
+  it('answers a run request once: a dry run asked for, then dryRun: false, deletes nothing unasked', async () => {
+    const asked = {
+      ...policy.metadata.annotations,
+      'berth.dev/run-requested-at': '2026-06-02T10:00:00.400Z',
+    };
+    const dry = { ...policy, metadata: { ...policy.metadata, annotations: asked } };
+    const real = { ...dry, spec: { ...dry.spec, dryRun: false } };
+    const status: Record<string, unknown> = { lastRunAt: '2026-06-02T01:00:00Z' };
+    const at = Date.UTC(2026, 5, 2, 10, 0, 0, 600); // the same second as the request
+    await reconciler().reconcile({ ...request(at, status), object: dry });
+    expect(status.lastRun).toMatchObject({ dryRun: true, deleted: 7 });
+    expect(status.lastHandledRunRequestAt).toBe('2026-06-02T10:00:00.400Z');
+    // The edit to dryRun: false reconciles the policy again, within the same second.
+    await reconciler().reconcile({ ...request(at + 300, status), object: real });
+    expect(status.lastRun).toMatchObject({ dryRun: true });
+    expect(bed.sim.registry(registry.status?.externalId ?? '')?.repositories.get('app')?.images).toHaveLength(
+      12,
+    );
+  });
+
   it('resumes a run that failed half way: nothing recorded, the next attempt deletes the rest exactly once', async () => {
     const reg = bed.sim.addRegistry(TEST_PROJECT, 'resume');
     for (const repo of ['one', 'two']) {

@@ -10,7 +10,7 @@ import { execute, type ManifestDeleterFactory, type RunItem } from './execute.ts
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
-import { dueRun, validateSchedule } from './schedule.ts';
+import { dueRun, runRequested, validateSchedule } from './schedule.ts';
 
 /** Annotation that runs the policy once now; its value must be a timestamp later than the last run. */
 export const RUN_REQUESTED_ANNOTATION = 'berth.dev/run-requested-at';
@@ -73,13 +73,16 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       createdAt,
       ...(lastRunAt ? { lastRunAt } : {}),
     });
-    const requested = Date.parse(policy.metadata.annotations?.[RUN_REQUESTED_ANNOTATION] ?? '');
-    const manual = !Number.isNaN(requested) && requested > (lastRunAt ?? 0);
+    const requested = policy.metadata.annotations?.[RUN_REQUESTED_ANNOTATION];
+    const manual = runRequested({ requested, lastHandled: status.lastHandledRunRequestAt, lastRunAt });
     if (spec.suspend) delete status.nextRunAt;
     else status.nextRunAt = toMetaTime(next);
     const requeueAfterMs = Math.max(1_000, next - now);
     if (!manual && (!due || spec.suspend)) {
-      return { requeueAfterMs, message: spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}` };
+      const idle = spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}`;
+      // The last run's result stays in view between runs (kubectl get, berth status).
+      const last = status.lastRun ? `; last run: ${runSummary(status.lastRun, spec.maxDeletionsPerRun)}` : '';
+      return { requeueAfterMs, message: `${idle}${last}` };
     }
 
     const call = <T>(fn: () => Promise<T>) => providerCall(credentialsSecret, fn);
@@ -139,6 +142,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     }));
     const order = { Failed: 0, Deleted: 1, WouldDelete: 1, Kept: 2 } as const;
     status.lastRunAt = toMetaTime(now);
+    // Any run, scheduled or asked for, answers the request standing at its start.
+    if (requested) status.lastHandledRunRequestAt = requested;
     status.lastRun = {
       startedAt: new Date(now).toISOString(),
       finishedAt: new Date(req.now()).toISOString(),
@@ -164,10 +169,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
           : 'succeeded';
     this.deps.observe?.run(provider.name, result);
     if (!spec.dryRun) this.deps.observe?.deleted(provider.name, deleted);
-    const summary =
-      `${spec.dryRun ? 'dry run: would delete' : 'deleted'} ${deleted}, kept ${status.lastRun.kept}, failed ${failed} ` +
-      `of ${planned.evaluated} evaluated` +
-      (planned.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${spec.maxDeletionsPerRun}` : '');
+    const summary = runSummary(status.lastRun, spec.maxDeletionsPerRun);
     await req.recordEvent({
       type: failed > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
       reason: spec.dryRun ? 'DryRun' : failed > 0 ? 'RunFailedPartly' : 'RunCompleted',
@@ -239,4 +241,13 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     // Re-checked every 10 minutes, so policies changed or removed at the provider are put back.
     return { requeueAfterMs: 10 * 60_000, message: `${count} in place${note}` };
   }
+}
+
+/** One line about a run, for the Ready message and the run's event. */
+export function runSummary(run: NonNullable<Status['lastRun']>, maxDeletionsPerRun: number): string {
+  return (
+    `${run.dryRun ? 'dry run: would delete' : 'deleted'} ${run.deleted}, kept ${run.kept}, failed ${run.failed} ` +
+    `of ${run.evaluated} evaluated` +
+    (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '')
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueRun, nextRun, validateSchedule } from './schedule.ts';
+import { dueRun, nextRun, runRequested, validateSchedule } from './schedule.ts';
 
 const t = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -187,5 +187,26 @@ describe('validateSchedule', () => {
     ['0 3 * * *', '', /^spec\.timeZone/],
   ])('rejects %j in %j', (schedule, timeZone, message) => {
     expect(validateSchedule(schedule, timeZone)).toMatch(message);
+  });
+});
+
+describe('runRequested', () => {
+  const ran = t('2026-06-02T01:00:00Z'); // lastRunAt, whole seconds as status keeps it
+  it.each([
+    ['no annotation', undefined, undefined, ran, false],
+    ['a first request on a policy that never ran', 'now', undefined, undefined, true],
+    ['a new value', '2026-06-02T01:00:00.900Z', '2026-06-01T08:00:00Z', ran, true],
+    ['the value the last run answered', '2026-06-02T01:00:00.900Z', '2026-06-02T01:00:00.900Z', ran, false],
+    // The bug: a request in the same second as the run that answered it looked later than the run.
+    [
+      'old status: a request answered within the same second',
+      '2026-06-02T01:00:00.900Z',
+      undefined,
+      ran,
+      false,
+    ],
+    ['old status: a request after the last run', '2026-06-02T01:00:01Z', undefined, ran, true],
+  ])('%s', (_what, requested, lastHandled, lastRunAt, expected) => {
+    expect(runRequested({ requested, lastHandled, lastRunAt })).toBe(expected);
   });
 });

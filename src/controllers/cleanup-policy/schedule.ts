@@ -96,3 +96,24 @@ export function dueRun(input: {
   if (slot !== undefined && slot > since) return { due: true, slot, next };
   return { due: false, next };
 }
+
+/**
+ * Whether the `berth.dev/run-requested-at` annotation asks for a run that has not been made: any
+ * value other than the last one handled (`status.lastHandledRunRequestAt`), as Flux treats
+ * `reconcile.fluxcd.io/requestedAt`. Comparing the request's time with `lastRunAt` instead, as
+ * berth once did, ran twice when both fell in the same second (status keeps whole seconds): a dry
+ * run asked for, then `dryRun: false`, deleted without being asked. Policies whose status predates
+ * the handled value keep the old rule once, compared at status precision.
+ */
+export function runRequested(input: {
+  requested: string | undefined;
+  lastHandled: string | undefined;
+  lastRunAt: number | undefined;
+}): boolean {
+  const { requested, lastHandled, lastRunAt } = input;
+  if (requested === undefined || requested === '') return false;
+  if (lastHandled !== undefined) return requested !== lastHandled;
+  if (lastRunAt === undefined) return true;
+  const at = Date.parse(requested);
+  return !Number.isNaN(at) && Math.floor(at / 1000) * 1000 > lastRunAt;
+}
