@@ -148,8 +148,8 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
  * removes the Secret from every listed ServiceAccount in the token's namespace and in every
  * namespace that had a copy; other imagePullSecrets entries stay as they are. The ServiceAccounts
  * are done first, so a failure part way leaves the copies in place and a retry finds the same
- * namespaces again. The primary Secret in the token's namespace is not touched (its
- * ownerReference lets the garbage collector take it). Idempotent.
+ * namespaces again. The primary Secret in the token's namespace is not touched here (the
+ * reconciler deletes it once the credential is revoked). Idempotent.
  */
 export async function undistribute(
   core: CoreV1Api,

@@ -22,7 +22,7 @@ import {
 } from './lifecycle.ts';
 import { ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
-import { readSecret, type SecretOwner, secretProblem, writeSecret } from './secret.ts';
+import { deleteOwnedSecret, readSecret, type SecretOwner, secretProblem, writeSecret } from './secret.ts';
 
 /** What the RegistryToken reconciler needs from outside. */
 export interface RegistryTokenDeps {
@@ -66,6 +66,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         note: 'the ContainerRegistry is gone; credentials at the provider could not be revoked',
         action: 'Revoke',
       });
+      await deleteOwnedSecret(this.deps.core, owner, secretName);
       await req.removeFinalizer();
       return {};
     }
@@ -307,6 +308,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         action: 'Revoke',
       });
     }
+    await deleteOwnedSecret(this.deps.core, ownerOf(token), secretName);
     await req.removeFinalizer();
     return {};
   }

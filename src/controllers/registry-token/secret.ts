@@ -118,3 +118,22 @@ export async function readSecret(
     throw err;
   }
 }
+
+/**
+ * Deletes the Secret if this token controls it (preconditioned on its UID, so a Secret someone
+ * made under the same name meanwhile stays). Used when the token is deleted: the garbage
+ * collector would take the Secret too, but only once it knows the RegistryToken kind, which in a
+ * cluster that just installed the CRDs can take a minute; a Secret whose credential was just
+ * revoked should not outlive its token that long.
+ */
+export async function deleteOwnedSecret(core: CoreV1Api, owner: SecretOwner, name: string): Promise<void> {
+  const secret = await readSecret(core, owner.namespace, name);
+  const uid = secret?.metadata?.uid;
+  if (!secret || !uid || !ownedBy(secret, owner)) return;
+  try {
+    await core.deleteNamespacedSecret({ namespace: owner.namespace, name, body: { preconditions: { uid } } });
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code !== 404 && code !== 409) throw err;
+  }
+}
