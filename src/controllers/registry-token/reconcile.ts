@@ -8,7 +8,7 @@ import type { RegistryToken } from '../../crds/registry-token.ts';
 import { providerCall } from '../container-registry/provider-errors.ts';
 import type { CredentialsReader } from '../container-registry/reconcile.ts';
 import { providerOf, resolveRegistry } from '../container-registry/reference.ts';
-import { toMetaTime } from '../runtime/conditions.ts';
+import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
 import type { TokenDistributor } from './distributor.ts';
@@ -167,7 +167,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         {
           credentialId: previous,
           ...(status.credentialName ? { credentialName: status.credentialName } : {}),
-          revokeAfter: toMetaTime(now + grace),
+          revokeAfter: toMetaTimeNotBefore(now + grace),
         },
       ];
       status.lastRotatedAt = toMetaTime(now);
@@ -279,7 +279,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
           credentialId: status.credentialId,
           // The name keeps the next counter above it (nextCredentialName).
           ...(status.credentialName ? { credentialName: status.credentialName } : {}),
-          revokeAfter: toMetaTime(req.now() + grace),
+          revokeAfter: toMetaTimeNotBefore(req.now() + grace),
         },
       ];
     }

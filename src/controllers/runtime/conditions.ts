@@ -44,6 +44,14 @@ export function toMetaTime(ms: number): string {
 }
 
 /**
+ * A deadline as a metav1.Time, rounded up to the second: a "not before" time such as the end of a
+ * grace period must never come earlier than asked (rounding down cut a 1 s grace to nearly none).
+ */
+export function toMetaTimeNotBefore(ms: number): string {
+  return toMetaTime(Math.ceil(ms / 1000) * 1000);
+}
+
+/**
  * Returns the conditions with `input` set: `lastTransitionTime` moves only when the status flips
  * (as apimachinery's SetStatusCondition), `observedGeneration` is stamped, the message trimmed, and
  * Stalled, Reconciling, Ready sorted first so `kubectl describe` shows them on top.
