@@ -13,12 +13,29 @@ import { Reason } from './conditions.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { ensureFinalizer, isBeingDeleted, removeFinalizer } from './finalizers.ts';
 import { ResilientInformer } from './informer.ts';
-import { classify, effectsOf, httpStatusOf, type ReconcileResult, TerminalError } from './outcome.ts';
+import {
+  classify,
+  effectsOf,
+  httpStatusOf,
+  type OutcomeEffects,
+  type ReconcileResult,
+  TerminalError,
+} from './outcome.ts';
 import { OwnWrites } from './own-writes.ts';
 import { WorkQueue as Queue, type WorkQueue } from './queue.ts';
 import { type CustomObject, keyOf, parseKey, type ResourceType } from './resource.ts';
 import { patchStatusIfChanged } from './status.ts';
 import { describeInvalid } from './validation.ts';
+
+/** Every `result` label of berth_controller_reconcile_total. */
+const RESULTS: readonly OutcomeEffects['result'][] = [
+  'success',
+  'requeue_after',
+  'error',
+  'terminal_error',
+  'waiting',
+  'conflict',
+];
 
 /** Annotation that asks for one reconcile now; its value is echoed into `status.lastHandledReconcileAt`. */
 export const RECONCILE_REQUESTED_ANNOTATION = 'berth.dev/reconcile-requested-at';
@@ -119,6 +136,14 @@ export class Controller<T = unknown> {
     const { metrics, name } = options;
     const workers = options.workers ?? 2;
     metrics?.maxConcurrentReconciles.set({ controller: name }, workers);
+    // Every series exists from the start, at 0 (as controller-runtime does): an alert on the
+    // rate of errors must not wait for the first error to have something to evaluate.
+    for (const result of RESULTS) metrics?.reconcileTotal.inc({ controller: name, result }, 0);
+    metrics?.reconcileErrors.inc({ controller: name }, 0);
+    metrics?.terminalReconcileErrors.inc({ controller: name }, 0);
+    metrics?.staleCacheReads.inc({ controller: name }, 0);
+    metrics?.queueAdds.inc({ name }, 0);
+    metrics?.queueRetries.inc({ name }, 0);
     this.queue = new Queue({
       name,
       workers,
