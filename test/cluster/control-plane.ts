@@ -200,9 +200,27 @@ export class ControlPlane {
       // Garbage collection of dependents is what tests wait for; make it quick to notice deletions.
       '--concurrent-gc-syncs=5',
     ]);
-    // KCM has no readiness endpoint with --secure-port=0; it is ready enough once it stays up.
-    await sleep(500);
-    if (!isRunning(proc.pid)) throw new Error(`kube-controller-manager exited at start; see ${proc.logFile}`);
+    // KCM has no readiness endpoint with --secure-port=0. Its ServiceAccount controller giving the
+    // `default` namespace its `default` ServiceAccount shows that it runs and has synced its
+    // informers; tests that wait for garbage collection or ServiceAccounts then start from there.
+    const dispatcher = new Agent({
+      connect: {
+        ca: await readFile(this.pki.caCert),
+        cert: await readFile(this.pki.adminCert),
+        key: await readFile(this.pki.adminKey),
+      },
+    });
+    try {
+      await waitFor('kube-controller-manager', proc, 60_000, async () => {
+        const res = await fetch(`${this.state.server}/api/v1/namespaces/default/serviceaccounts/default`, {
+          dispatcher,
+        });
+        await res.body?.cancel();
+        return res.ok;
+      });
+    } finally {
+      await dispatcher.close();
+    }
   }
 
   private async saveState(): Promise<void> {

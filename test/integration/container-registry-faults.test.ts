@@ -93,10 +93,13 @@ describe('ContainerRegistry under provider faults and operator crashes', () => {
       expect(
         log.filter((l) => l.method === 'POST' && l.route.endsWith('/registries') && l.status === 201).length,
       ).toBe(5);
-      // The client-side limit (10/s, burst 20) holds even while retrying: no 1 s window above 30.
+      // The client-side limit (10/s, burst 20) holds even while retrying: at most 30 sends in any
+      // second. The simulator stamps a request when it handles it, on the event loop it shares
+      // with the operator, so a busy loop can squeeze up to half a second more of sends into one
+      // second: 35 is the bound here. Without the limit the storm's retries go far beyond it.
       const times = log.map((l) => l.at).sort((a, b) => a - b);
       const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
-      expect(busiest).toBeLessThanOrEqual(30);
+      expect(busiest).toBeLessThanOrEqual(20 + 10 * 1.5);
     } finally {
       server.faults.clear();
       await operator.stop('test done');

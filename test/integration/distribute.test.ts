@@ -62,6 +62,8 @@ const pullSecrets = async (namespace: string, name: string) =>
   ((await core.readNamespacedServiceAccount({ namespace, name })).imagePullSecrets ?? []).map((e) => e.name);
 const notFound = (p: Promise<unknown>) => p.then(() => undefined, statusOf);
 
+// One scenario in steps, each starting from what the previous one left (copies, ServiceAccount
+// entries): sequential on purpose. Run the whole file; a single step alone does not set itself up.
 describe('distribute and undistribute against the real API server', () => {
   const token = { namespace: '', name: 'shop-pull', uid: `uid-${run}` };
   let registry: ContainerRegistry;

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
+import { patchStatusIfChanged } from '../../src/controllers/runtime/status.ts';
 import { type RunningOperator, startOperator } from '../../src/operator.ts';
 import { kstatusOf, kstatusViolations } from '../support/kstatus.ts';
 import { installWidgetCrd, WIDGET, widget } from '../support/widget.ts';
@@ -249,6 +250,35 @@ describe('the controller engine with a trivial Widget controller', () => {
     } finally {
       await sharded.stop('test done');
     }
+  });
+
+  it('writes status only on the version it read: a write based on an older copy gets 409', async () => {
+    await create('cas', { size: 1 });
+    const seen = (await readyAtGeneration('cas')) as WidgetObject & { metadata: { resourceVersion: string } };
+    const target = { namespace, name: 'cas' };
+    // Someone else changes the object after we read it (a user's label, another writer).
+    await patch('cas', { metadata: { labels: { touched: 'yes' } } });
+    const stale = patchStatusIfChanged(
+      custom,
+      WIDGET,
+      target,
+      seen.status,
+      { size: 99 },
+      seen.metadata.resourceVersion,
+    );
+    await expect(stale).rejects.toMatchObject({ code: 409 });
+    expect((await read('cas')).status?.size).toBe(1);
+    const fresh = (await read('cas')) as typeof seen;
+    const written = await patchStatusIfChanged(
+      custom,
+      WIDGET,
+      target,
+      fresh.status,
+      { ...fresh.status, size: 99 },
+      fresh.metadata.resourceVersion,
+    );
+    expect(written).not.toBe(fresh.metadata.resourceVersion);
+    expect((await read('cas')).status?.size).toBe(99);
   });
 
   it('serves the documented metrics', async () => {

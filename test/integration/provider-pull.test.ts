@@ -108,7 +108,28 @@ describe.each(Object.entries(providers))('%s: a credential issued through the si
   let registry: RunningRegistry;
   let wired: Wired;
   let work: string;
-  let issued: IssuedCredential;
+  // The credential and the pushed image the later tests use, made once by whichever test runs
+  // first, so each test also runs on its own (`-t`).
+  let pushed: Promise<{ issued: IssuedCredential; digest: string }> | undefined;
+  const issueAndPush = () => {
+    pushed ??= (async () => {
+      const issued = await wired.provider.tokens.issue({
+        registry: wired.registry,
+        name: 'berth-test-1',
+        scopes: [{ repository: wired.scope, actions: ['pull', 'push'] }],
+        expiresAt: new Date(Date.now() + 2 * 3_600_000),
+      });
+      const config = join(work, 'docker');
+      await crane(
+        ['auth', 'login', issued.login.server, '-u', issued.login.username, '-p', issued.login.password],
+        config,
+      );
+      const image = `${registry.host}/${wired.repository}:v1`;
+      await crane(['append', '-f', join(work, 'layer.tar'), '-t', image], config);
+      return { issued, digest: await crane(['digest', image], config) };
+    })();
+    return pushed;
+  };
 
   beforeAll(async () => {
     await tokens.start();
@@ -126,25 +147,14 @@ describe.each(Object.entries(providers))('%s: a credential issued through the si
   });
 
   it('logs in to the real registry, pushes and pulls', async () => {
-    issued = await wired.provider.tokens.issue({
-      registry: wired.registry,
-      name: 'berth-test-1',
-      scopes: [{ repository: wired.scope, actions: ['pull', 'push'] }],
-      expiresAt: new Date(Date.now() + 2 * 3_600_000),
-    });
+    const { issued, digest } = await issueAndPush();
     expect(issued.login.server).toBe(registry.host);
-    const config = join(work, 'docker');
-    await crane(
-      ['auth', 'login', issued.login.server, '-u', issued.login.username, '-p', issued.login.password],
-      config,
-    );
-    const image = `${registry.host}/${wired.repository}:v1`;
-    await crane(['append', '-f', join(work, 'layer.tar'), '-t', image], config);
-    expect(await crane(['digest', image], config)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('is refused by the registry once expired, where credentials expire', async (ctx) => {
     if (!wired.advance) return ctx.skip();
+    await issueAndPush();
     const shortLived = await wired.provider.tokens.issue({
       registry: wired.registry,
       name: 'berth-test-short',
@@ -161,6 +171,7 @@ describe.each(Object.entries(providers))('%s: a credential issued through the si
   });
 
   it('is refused by the registry once revoked', async () => {
+    const { issued } = await issueAndPush();
     await wired.provider.tokens.revoke(wired.registry, issued.id);
     const config = join(work, 'docker');
     await expect(crane(['digest', `${registry.host}/${wired.repository}:v1`], config)).rejects.toThrow(

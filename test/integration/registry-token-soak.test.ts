@@ -127,7 +127,7 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
   });
 
   it('rotates at least three times with zero failed pulls; each replaced credential is refused after its grace period', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
     const operator = await startOperator(
       parseConfig(
@@ -158,8 +158,10 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
       const seen = new Map<string, { server: string; username: string; password: string }>();
       let failures = 0;
       let probes = 0;
-      const until = Date.now() + 75_000;
-      while (Date.now() < until) {
+      // Three rotations take about a minute (20 s apart, plus jitter and reconcile time); the
+      // probe runs until it has seen them, within a deadline a slow machine also meets.
+      const until = Date.now() + 150_000;
+      while (seen.size < 4 && Date.now() < until) {
         const started = Date.now();
         const login = await loginOf('probe');
         if (login) {
@@ -172,11 +174,13 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
       console.warn(`[rotation-probe] ${probes} pulls, ${failures} failed, ${seen.size} credentials seen`);
       expect(failures).toBe(0);
       expect(seen.size).toBeGreaterThanOrEqual(4); // the first credential and at least three rotations
-      const current = await loginOf('probe');
-      await new Promise((r) => setTimeout(r, 10_000)); // past the last grace period
+      // Every replaced credential is refused once its 8 s grace period is over. Rotation goes on
+      // meanwhile, so whatever the Secret holds at each check is left out.
       for (const [username, login] of seen) {
-        if (username === current?.username) continue;
-        expect(await pulls(login), `${username} still pulls after its grace period`).toBe(false);
+        await eventually(
+          async () => username === (await loginOf('probe'))?.username || !(await pulls(login)),
+          { timeoutMs: 30_000, intervalMs: 1_000, what: `${username} refused after its grace period` },
+        );
       }
     } finally {
       // Leave the provider as we found it: deleting the token revokes its credentials.
@@ -226,6 +230,12 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
           scopes: [{ repository: 'shop/*', actions: ['pull'] }],
         });
       }
+      // The kills are about lost answers: let at least one be lost before the first, however
+      // long the operator takes to start on this machine.
+      await eventually(() => sims.ionos.server.log.some((l) => l.fault === 'loseResponse'), {
+        timeoutMs: 60_000,
+        what: 'a lost create response',
+      });
       for (let kill = 0; kill < 10; kill++) {
         await new Promise((r) => setTimeout(r, 500 + Math.random() * 2_500));
         const exited = new Promise((r) => operator.once('exit', r));

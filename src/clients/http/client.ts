@@ -43,6 +43,8 @@ export interface HttpClientOptions {
   redactor?: Redactor;
   /** Injected for tests; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests: the wall clock that an HTTP-date Retry-After is measured against. */
+  now?: () => number;
 }
 
 /** The transport options every provider factory accepts and hands to its {@link HttpClient}. */
@@ -106,6 +108,7 @@ export class HttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly redactor: Redactor;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
@@ -114,6 +117,7 @@ export class HttpClient {
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
     this.redactor = options.redactor ?? globalRedactor;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
   }
 
   /** The redactor this client scrubs messages with; adapters register issued secrets here. */
@@ -220,7 +224,7 @@ export class HttpClient {
       if (details.code) context.code = details.code;
       const detail = details.message ? `: ${this.redactor.redact(details.message).slice(0, 300)}` : '';
       const message = `${provider} ${req.operation} failed with HTTP ${status}${detail}`;
-      const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], Date.now());
+      const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], this.now());
       throw errorForStatus(status, message, context, retryAfterMs);
     }
 
