@@ -11,7 +11,7 @@ import { RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { CRON_PATTERN, TIME_ZONE_PATTERN } from './cron.ts';
 import { customObjectSchema } from './object.ts';
-import { baseStatusShape, timestamp } from './status.ts';
+import { baseStatusShape, timestamp, withStatusDefault } from './status.ts';
 
 /** How many items of the last run status keeps; the full list goes to the log. */
 export const MAX_RUN_ITEMS = 50;
@@ -149,7 +149,9 @@ export const CleanupPolicyStatusSchema = z
       .optional()
       .describe('Native mode: the Quay auto-prune policies berth owns, so it can update or remove them.'),
   })
-  .describe('The observed state of the cleanup policy.');
+  .describe('The observed state of the cleanup policy.')
+  // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.
+  .apply(withStatusDefault);
 
 /** A CleanupPolicy object as read from the API server. */
 export const CleanupPolicySchema = customObjectSchema(

@@ -12,7 +12,7 @@ import {
   SELECTEL_NAME,
   SelectelRegistrySchema,
 } from './providers.ts';
-import { baseStatusShape, int64, timestamp } from './status.ts';
+import { baseStatusShape, int64, timestamp, withStatusDefault } from './status.ts';
 
 const PROVIDERS = ['ionos', 'selectel', 'quay'] as const;
 
@@ -145,7 +145,9 @@ export const ContainerRegistryStatusSchema = z
         'registry up by name instead of creating it again.',
     ).optional(),
   })
-  .describe('The observed state of the registry.');
+  .describe('The observed state of the registry.')
+  // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.
+  .apply(withStatusDefault);
 
 /** Rules that need metadata.name next to the spec: the provider name defaults to it. */
 export const containerRegistryObjectRules: CelRule<{

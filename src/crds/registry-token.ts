@@ -5,7 +5,7 @@ import { RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { celDurationsValid, duration, durationMs } from './duration.ts';
 import { customObjectSchema } from './object.ts';
-import { baseStatusShape, timestamp } from './status.ts';
+import { baseStatusShape, timestamp, withStatusDefault } from './status.ts';
 import { DistributeSchema, ScopeSchema, SecretTemplateSchema } from './token-parts.ts';
 
 /** How long a token lives when spec.lifetime is not set. */
@@ -166,7 +166,9 @@ export const RegistryTokenStatusSchema = z
       .optional()
       .describe('Namespaces that hold a copy of the Secret, sorted.'),
   })
-  .describe('The observed state of the token.');
+  .describe('The observed state of the token.')
+  // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.
+  .apply(withStatusDefault);
 
 /** A RegistryToken object as read from the API server. */
 export const RegistryTokenSchema = customObjectSchema(

@@ -49,11 +49,24 @@ export const ConditionSchema = z
   })
   .describe('One aspect of the current state of the object (metav1.Condition).');
 
+/**
+ * `status.observedGeneration` of an object berth has not looked at yet. No generation is negative,
+ * so it never equals `metadata.generation` and every kstatus reader sees work in progress.
+ */
+export const UNOBSERVED_GENERATION = -1;
+
 /** The status fields every berth kind shares. */
 export const baseStatusShape = {
-  observedGeneration: int64(
-    'The .metadata.generation the controller last acted on; differs from the generation while a change is in progress.',
-  ).optional(),
+  observedGeneration: z
+    .number()
+    .int()
+    .min(UNOBSERVED_GENERATION)
+    .meta({ format: 'int64' })
+    .optional()
+    .describe(
+      'The .metadata.generation the controller last acted on; differs from the generation while a change is ' +
+        'in progress. -1 (the default) until the controller first wrote status.',
+    ),
   conditions: z
     .array(ConditionSchema)
     .max(16)
@@ -72,3 +85,15 @@ export const baseStatusShape = {
 
 /** A metav1.Condition. */
 export type Condition = z.infer<typeof ConditionSchema>;
+
+/**
+ * Gives a kind's status schema the default `{observedGeneration: -1}`, which the API server applies
+ * to every object without status (on create and on every read). Without it kstatus (Flux's health
+ * checks) calls an object without status `Current`, so a RegistryToken applied a moment ago would
+ * count as healthy before berth has issued anything. zod applies the same default when parsing, so
+ * controllers see what the API server serves.
+ */
+export function withStatusDefault<S extends z.ZodObject>(schema: S): z.ZodDefault<S> {
+  // The cast: every status schema spreads baseStatusShape, so the default is a valid output.
+  return schema.default({ observedGeneration: UNOBSERVED_GENERATION } as z.util.NoUndefined<z.output<S>>);
+}
