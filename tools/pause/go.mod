@@ -1,0 +1,3 @@
+module berth.dev/tools/pause
+
+go 1.24
