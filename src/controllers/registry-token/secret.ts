@@ -70,7 +70,8 @@ export function buildSecret(owner: SecretOwner, desired: DesiredSecret): V1Secre
           name: owner.name,
           uid: owner.uid,
           controller: true,
-          blockOwnerDeletion: true,
+          // No blockOwnerDeletion: the finalizer deletes the Secret itself, and setting it would need
+          // update on registrytokens/finalizers where OwnerReferencesPermissionEnforcement is on.
         },
       ],
     },
