@@ -23,6 +23,8 @@ export interface OperatorMetrics {
   leaderStatus: Gauge<'name'>;
   providerRequests: Counter<'provider' | 'operation' | 'code'>;
   tokenExpiry: Gauge<'namespace' | 'name'>;
+  tokenRenewal: Gauge<'namespace' | 'name'>;
+  objects: Gauge<'controller' | 'state'>;
   tokenRotations: Counter<'provider' | 'result'>;
   cleanupRuns: Counter<'provider' | 'result'>;
   cleanupDeletions: Counter<'provider'>;
@@ -134,6 +136,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'berth_registry_token_expiry_timestamp_seconds',
       help: 'When the current credential of a RegistryToken expires (Unix seconds); absent if it never does',
       labelNames: ['namespace', 'name'],
+      registers,
+    }),
+    tokenRenewal: new Gauge({
+      name: 'berth_registry_token_renewal_timestamp_seconds',
+      help: 'When the current credential of a RegistryToken is due for renewal (status.renewAt, Unix seconds); absent if never',
+      labelNames: ['namespace', 'name'],
+      registers,
+    }),
+    objects: new Gauge({
+      name: 'berth_controller_objects',
+      help: 'Objects by the state their last reconcile left them in: ready, not_ready (in progress or retrying) or stalled; leader only',
+      labelNames: ['controller', 'state'],
       registers,
     }),
     tokenRotations: new Counter({

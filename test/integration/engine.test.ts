@@ -286,7 +286,10 @@ describe('the controller engine with a trivial Widget controller', () => {
     await create('metrics', { size: 1 });
     await readyAtGeneration('metrics');
     const text = await fetch(`http://${operator.health.address}/metrics`).then((r) => r.text());
+    const ready = /berth_controller_objects\{controller="widget",state="ready"\} (\d+)/.exec(text);
+    expect(Number(ready?.[1])).toBeGreaterThanOrEqual(1);
     for (const name of [
+      'berth_controller_objects{controller="widget",state="stalled"}',
       'berth_controller_reconcile_total{controller="widget",result="success"}',
       'berth_controller_reconcile_total{controller="widget",result="error"}',
       'berth_controller_terminal_reconcile_errors_total{controller="widget"}',

@@ -141,6 +141,10 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         expect(metrics).toContain(
           `berth_registry_token_expiry_timestamp_seconds{namespace="${namespace}",name="${name}"} ${expiry}`,
         );
+        const renew = Math.floor(Date.parse(token.status?.renewAt ?? '') / 1000);
+        expect(metrics).toContain(
+          `berth_registry_token_renewal_timestamp_seconds{namespace="${namespace}",name="${name}"} ${renew}`,
+        );
       }
       const events = (await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace })).items;
       const visible = JSON.stringify(token.status) + JSON.stringify(events.map((e) => e.note)) + metrics;
@@ -232,6 +236,9 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         { what: 'Secret deleted' },
       );
       expect(access.verify(login.username, login.password)).toBeUndefined();
+      // Its series go too, or the expiry alerts would fire for a token that no longer exists.
+      const metrics = await fetch(`http://${operator.health.address}/metrics`).then((r) => r.text());
+      expect(metrics).not.toContain(`name="${name}"`);
     });
   });
 

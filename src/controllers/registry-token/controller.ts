@@ -143,10 +143,14 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
     distributor: coreDistributor(core),
     observe: {
-      expiry: (token, expiresAt) => {
+      times: (token, times) => {
         const labels = { namespace: token.metadata.namespace, name: token.metadata.name };
-        if (expiresAt === undefined) metrics.tokenExpiry.remove(labels);
-        else metrics.tokenExpiry.set(labels, Math.floor(expiresAt / 1000));
+        const set = (gauge: typeof metrics.tokenExpiry, at: number | undefined) => {
+          if (at === undefined) gauge.remove(labels);
+          else gauge.set(labels, Math.floor(at / 1000));
+        };
+        set(metrics.tokenExpiry, times?.expiresAt);
+        set(metrics.tokenRenewal, times?.renewAt);
       },
       rotation: (provider, result) => metrics.tokenRotations.inc({ provider, result }),
     },

@@ -34,7 +34,11 @@ export interface RegistryTokenDeps {
   distributor: TokenDistributor;
   /** Observes expiry and rotations for metrics. */
   observe?: {
-    expiry(token: RegistryToken, expiresAt: number | undefined): void;
+    /** The current credential's expiry and renewal time (epoch ms; undefined: never), or both gone. */
+    times(
+      token: RegistryToken,
+      times: { expiresAt: number | undefined; renewAt: number | undefined } | undefined,
+    ): void;
     rotation(provider: string, result: 'issued' | 'rotated' | 'extended' | 'failed'): void;
   };
 }
@@ -68,6 +72,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       });
       await deleteOwnedSecret(this.deps.core, owner, secretName);
       await req.removeFinalizer();
+      this.deps.observe?.times(token, undefined);
       return {};
     }
     const registry = await this.resolveRegistry(token, req.deleting);
@@ -113,7 +118,10 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     status.secretName = secretName;
     if (served.namespacesServed.length > 0) status.namespacesServed = served.namespacesServed;
     else delete status.namespacesServed;
-    this.deps.observe?.expiry(token, status.expiresAt ? Date.parse(status.expiresAt) : undefined);
+    this.deps.observe?.times(token, {
+      expiresAt: status.expiresAt ? Date.parse(status.expiresAt) : undefined,
+      renewAt: status.renewAt ? Date.parse(status.renewAt) : undefined,
+    });
 
     const next = [status.renewAt ? Date.parse(status.renewAt) : undefined, nextRevocation].filter(
       (t): t is number => t !== undefined,
@@ -310,6 +318,8 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     }
     await deleteOwnedSecret(this.deps.core, ownerOf(token), secretName);
     await req.removeFinalizer();
+    // A deleted token's series would otherwise stay and set off the expiry alerts.
+    this.deps.observe?.times(token, undefined);
     return {};
   }
 

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { OperatorMetrics } from '../../metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Condition } from './conditions.ts';
-import { Reason } from './conditions.ts';
+import { ConditionType, Reason } from './conditions.ts';
 import type { EventInput, EventRecorder } from './events.ts';
 import { ensureFinalizer, isBeingDeleted, removeFinalizer } from './finalizers.ts';
 import { ResilientInformer } from './informer.ts';
@@ -36,6 +36,17 @@ const RESULTS: readonly OutcomeEffects['result'][] = [
   'waiting',
   'conflict',
 ];
+
+/** What berth_controller_objects counts an object as. */
+type ObjectState = 'ready' | 'not_ready' | 'stalled';
+const OBJECT_STATES: readonly ObjectState[] = ['ready', 'not_ready', 'stalled'];
+
+/** The state the conditions say: Stalled wins, then Ready; anything else is on its way. */
+function stateOf(conditions: readonly Condition[]): ObjectState {
+  if (conditions.some((c) => c.type === ConditionType.Stalled && c.status === 'True')) return 'stalled';
+  if (conditions.some((c) => c.type === ConditionType.Ready && c.status === 'True')) return 'ready';
+  return 'not_ready';
+}
 
 /** Annotation that asks for one reconcile now; its value is echoed into `status.lastHandledReconcileAt`. */
 export const RECONCILE_REQUESTED_ANNOTATION = 'berth.dev/reconcile-requested-at';
@@ -128,6 +139,8 @@ export class Controller<T = unknown> {
   private readonly secondary: ResilientInformer<KubernetesObject>[];
   private readonly fingerprints = new Map<string, string>();
   private readonly ownWrites = new OwnWrites();
+  /** Each object's state after its last reconcile, for berth_controller_objects. */
+  private readonly states = new Map<string, ObjectState>();
   private readonly abort = new AbortController();
 
   constructor(options: ControllerOptions<T>) {
@@ -144,6 +157,7 @@ export class Controller<T = unknown> {
     metrics?.staleCacheReads.inc({ controller: name }, 0);
     metrics?.queueAdds.inc({ name }, 0);
     metrics?.queueRetries.inc({ name }, 0);
+    for (const state of OBJECT_STATES) metrics?.objects.set({ controller: name, state }, 0);
     this.queue = new Queue({
       name,
       workers,
@@ -239,6 +253,7 @@ export class Controller<T = unknown> {
       const key = keyOf(obj);
       this.fingerprints.delete(key);
       this.ownWrites.forget(key);
+      this.setState(key, undefined);
       this.queue.cancelDelayed(key);
     });
     return informer;
@@ -281,6 +296,18 @@ export class Controller<T = unknown> {
     if (this.fingerprints.get(key) === fingerprint) return;
     this.fingerprints.set(key, fingerprint);
     this.queue.add(key);
+  }
+
+  /** Moves a key to its new state in berth_controller_objects (undefined: the object is gone). */
+  private setState(key: string, state: ObjectState | undefined): void {
+    const { metrics, name } = this.options;
+    const before = this.states.get(key);
+    if (before === state) return;
+    if (before) metrics?.objects.dec({ controller: name, state: before });
+    if (state) {
+      this.states.set(key, state);
+      metrics?.objects.inc({ controller: name, state });
+    } else this.states.delete(key);
   }
 
   /**
@@ -398,6 +425,7 @@ export class Controller<T = unknown> {
       this.queue.addRateLimited(key);
       return;
     }
+    this.setState(key, stateOf(effects.conditions));
     // Only a change in a condition deserves an event; a steady failure is already in its series.
     const changed = JSON.stringify(previous) !== JSON.stringify(effects.conditions);
     if (effects.event && changed) await recordEvent(effects.event);
