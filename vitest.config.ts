@@ -20,6 +20,20 @@ export default defineConfig({
           maxWorkers: 3,
         },
       },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          // The chart installed on a real node (kubelet, containerd): after the other projects, so
+          // the node's Pods do not compete with them for the 2 cores, and one file at a time.
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+          maxWorkers: 1,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

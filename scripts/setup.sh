@@ -34,3 +34,9 @@ install_packages() {
 phase "node $BERTH_NODE_VERSION" berth_ensure_node
 phase "npm packages" install_packages
 phase "control plane binaries" bash scripts/cluster/build.sh
+# The end-to-end node (kubelet, kube-scheduler, kube-proxy, containerd, helm, Debian's runc and CNI
+# plugins, podman) and the tools the tests check with (upstream kstatus, Argo CD's Lua runtime).
+phase "node binaries" bash scripts/cluster/build-node.sh
+phase "test tools" bash scripts/cluster/build-tools.sh
+# berth's image and the node's pause image (podman, from local bases; warm when nothing changed).
+phase "images" bash scripts/image/build.sh

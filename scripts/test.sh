@@ -42,13 +42,26 @@ fi
 # Every component runs from the build cache; anything still running from there was leaked. A
 # control plane a developer started with `npm run cluster:up` (in berth-cluster-dev) is not ours.
 cache="${BERTH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}"
-leftover="$(pgrep -af -- "$cache/(kubernetes|etcd|registry)/" | grep -v -- 'berth-cluster-dev' || true)"
+leftover="$(pgrep -af -- "$cache/(kubernetes|kubernetes-node|etcd|registry|containerd)/" | grep -v -- 'berth-cluster-dev' || true)"
 if [[ -n "$leftover" ]]; then
   echo "[test] processes left behind after the test run:" >&2
   echo "$leftover" >&2
   echo "$summary"
   exit 1
 fi
-echo "[test] no control-plane process left behind" >&2
+# The e2e node must leave the host as it found it: no bridge, iptables chains, mounts or cgroups.
+host_left="$(
+  ip -o link show berth-e2e0 2>/dev/null
+  for t in filter nat mangle; do iptables -t "$t" -S 2>/dev/null | grep -E -- '(-N|-j) KUBE-' || true; done
+  findmnt -rn -o TARGET | grep -E -- '/berth-node-|/run/netns/cni-' || true
+  ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null || true
+)"
+if [[ -n "$host_left" ]]; then
+  echo "[test] the e2e node left this on the host:" >&2
+  echo "$host_left" >&2
+  echo "$summary"
+  exit 1
+fi
+echo "[test] no control-plane or node process, mount, bridge, cgroup or iptables chain left behind" >&2
 echo "[test] all done in $((SECONDS - total))s" >&2
 echo "$summary"

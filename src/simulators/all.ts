@@ -38,6 +38,11 @@ export interface StartSimulatorsOptions {
   registryHost?: string;
   /** Provisioning and deletion times of the fake registries (default 2 s). */
   processMs?: number;
+  /**
+   * The address to listen on (default 127.0.0.1). An end-to-end test uses the Pod network's
+   * gateway, so that the operator running in a Pod reaches the simulators.
+   */
+  host?: string;
 }
 
 /**
@@ -69,10 +74,11 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
   const tokenService = new RegistryTokenService({
     verifiers: [ionos.registryAccess, selectel.registryAccess, quay.registryAccess],
   });
-  const ionosUrl = await ionos.start();
-  await selectel.start();
-  const quayUrl = await quay.start();
-  await tokenService.start();
+  const host = options.host ?? '127.0.0.1';
+  const ionosUrl = await ionos.start(0, host);
+  await selectel.start(0, host);
+  const quayUrl = await quay.start(0, host);
+  await tokenService.start(0, host);
   return {
     ionos,
     selectel,

@@ -39,8 +39,9 @@ export class RegistryTokenService {
   private readonly kid = randomUUID();
   private privateKey: SigningKey | undefined;
   private publicJwk: JWK | undefined;
-  private server: Server | undefined;
+  private servers: Server[] = [];
   private base = '';
+  private port = 0;
   /** Token requests answered, for tests: user, requested scopes, granted access. */
   readonly log: { username: string; granted: Access[]; status: number }[] = [];
 
@@ -51,12 +52,12 @@ export class RegistryTokenService {
   }
 
   /**
-   * The realm URL the registry sends clients to. It names `localhost`, not 127.0.0.1: clients built
+   * The realm URL the registry sends clients to. It names `localhost`, not an address: clients built
    * on go-containerregistry (crane) refuse realms that are private or loopback IP literals, as an
-   * SSRF guard, but accept host names.
+   * SSRF guard, but accept host names. So the service always listens on loopback too.
    */
   get realm(): string {
-    return `${this.base.replace('//127.0.0.1:', '//localhost:')}/token`;
+    return `http://localhost:${this.port}/token`;
   }
 
   /** The JWKS the registry verifies tokens with (`auth.token.jwks`). */
@@ -65,22 +66,32 @@ export class RegistryTokenService {
     return { keys: [{ ...this.publicJwk, kid: this.kid, alg: 'RS256', use: 'sig' }] };
   }
 
-  /** Generates the signing key and listens on a free loopback port. */
+  /**
+   * Generates the signing key and listens on a free port of `host` (default loopback), and on the
+   * same port of loopback, which the realm names.
+   */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     const pair = await generateKeyPair('RS256', { extractable: true });
     this.privateKey = pair.privateKey;
     this.publicJwk = await exportJWK(pair.publicKey);
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(port, host, resolve));
-    this.base = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    const listen = async (at: number, address: string) => {
+      const server = createServer((req, res) => void this.handle(req, res));
+      await new Promise<void>((resolve) => server.listen(at, address, resolve));
+      this.servers.push(server);
+      return (server.address() as AddressInfo).port;
+    };
+    this.port = await listen(port, host);
+    if (host !== '127.0.0.1') await listen(this.port, '127.0.0.1');
+    this.base = `http://${host}:${this.port}`;
     return this.base;
   }
 
   /** Stops listening. */
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-    this.server = undefined;
+    for (const server of this.servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

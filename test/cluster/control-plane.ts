@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch } from 'undici';
-import { type BinaryPaths, ensureBinaries } from './binaries.ts';
+import { type BinaryPaths, ensureBinaries, nodeBinaryPaths } from './binaries.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { createPki, type Pki } from './pki.ts';
 import { freePort } from './ports.ts';
 import { isRunning, type ManagedProcess, startProcess, stopProcess } from './processes.ts';
 
-/** The controllers kube-controller-manager runs here: enough for namespaces, GC and ServiceAccounts. */
+/** The controllers kube-controller-manager runs by default: enough for namespaces, GC and ServiceAccounts. */
 export const CONTROLLERS = [
   'namespace-controller',
   'garbage-collector-controller',
@@ -18,6 +18,14 @@ export const CONTROLLERS = [
   'root-ca-certificate-publisher-controller',
 ];
 
+/** Every request at Metadata level (who, what, verb, response code), no bodies: enough for RBAC checks. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+`;
+
 /** What a running control plane exposes; also the `state.json` that `cluster:down` reads. */
 export interface ControlPlaneState {
   dir: string;
@@ -25,6 +33,8 @@ export interface ControlPlaneState {
   kubeconfig: string;
   ports: { etcd: number; etcdPeer: number; apiserver: number };
   processes: ManagedProcess[];
+  /** The API server's audit log (JSON lines), when {@link ControlPlaneOptions.auditLog} asked for one. */
+  auditLog?: string;
 }
 
 /** Options for {@link ControlPlane.start}. */
@@ -35,6 +45,19 @@ export interface ControlPlaneOptions {
   parentPid?: number;
   /** Start kube-controller-manager (default true). */
   controllerManager?: boolean;
+  /**
+   * The address the API server listens on and advertises (default 127.0.0.1). An end-to-end
+   * cluster uses the Pod network's gateway, so Pods reach it through the `kubernetes` Service.
+   */
+  address?: string;
+  /** More IP addresses for the serving certificate (the `kubernetes` Service's cluster IP). */
+  extraIps?: string[];
+  /** Controllers kube-controller-manager runs besides {@link CONTROLLERS} (Deployments, nodes). */
+  extraControllers?: string[];
+  /** Also run kube-scheduler, so Deployments' Pods get a node. */
+  scheduler?: boolean;
+  /** Write an audit log of every request (metadata level), e.g. to check an operator's RBAC. */
+  auditLog?: boolean;
 }
 
 /**
@@ -47,12 +70,26 @@ export class ControlPlane {
   private readonly bins: BinaryPaths;
   private readonly pki: Pki;
   private readonly parentPid: number;
+  private readonly options: ControlPlaneOptions;
 
-  private constructor(state: ControlPlaneState, bins: BinaryPaths, pki: Pki, parentPid: number) {
+  private constructor(
+    state: ControlPlaneState,
+    bins: BinaryPaths,
+    pki: Pki,
+    parentPid: number,
+    options: ControlPlaneOptions,
+  ) {
     this.state = state;
     this.bins = bins;
     this.pki = pki;
     this.parentPid = parentPid;
+    this.options = options;
+  }
+
+  /** The CA and admin client certificate files, for components that join this control plane. */
+  get certificates(): Pick<Pki, 'caCert' | 'caKey' | 'adminCert' | 'adminKey'> {
+    const { caCert, caKey, adminCert, adminKey } = this.pki;
+    return { caCert, caKey, adminCert, adminKey };
   }
 
   /** The admin kubeconfig path (client certificate in group system:masters). */
@@ -65,9 +102,13 @@ export class ControlPlane {
     const bins = await ensureBinaries();
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-cluster-')));
     await mkdir(join(dir, 'logs'), { recursive: true });
-    const pki = await createPki(dir);
+    const address = options.address ?? '127.0.0.1';
+    const pki = await createPki(
+      dir,
+      [address, ...(options.extraIps ?? [])].filter((ip) => ip !== '127.0.0.1'),
+    );
     const [etcd, etcdPeer, apiserver] = [await freePort(), await freePort(), await freePort()];
-    const server = `https://127.0.0.1:${apiserver}`;
+    const server = `https://${address}:${apiserver}`;
     const kubeconfig = join(dir, 'admin.kubeconfig');
     await writeFile(
       kubeconfig,
@@ -81,11 +122,13 @@ export class ControlPlane {
       ports: { etcd, etcdPeer, apiserver },
       processes: [],
     };
-    const plane = new ControlPlane(state, bins, pki, options.parentPid ?? process.pid);
+    if (options.auditLog) state.auditLog = join(dir, 'logs', 'audit.log');
+    const plane = new ControlPlane(state, bins, pki, options.parentPid ?? process.pid, options);
     try {
       await plane.startEtcd();
       await plane.startApiServer();
       if (options.controllerManager ?? true) await plane.startControllerManager();
+      if (options.scheduler) await plane.startScheduler();
       await plane.saveState();
       return plane;
     } catch (err) {
@@ -109,7 +152,8 @@ export class ControlPlane {
 
   /** Stops every process by PID (kube-controller-manager, kube-apiserver, then etcd) and removes the directory. */
   async stop(options: { keepDir?: boolean } = {}): Promise<void> {
-    for (const name of ['kube-controller-manager', 'kube-apiserver', 'etcd']) await this.stopComponent(name);
+    for (const name of ['kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'])
+      await this.stopComponent(name);
     if (!options.keepDir) await rm(this.state.dir, { recursive: true, force: true });
   }
 
@@ -155,10 +199,21 @@ export class ControlPlane {
   private async startApiServer(): Promise<void> {
     const { etcd, apiserver } = this.state.ports;
     const pki = this.pki;
+    const address = this.options.address ?? '127.0.0.1';
+    const audit: string[] = [];
+    if (this.state.auditLog) {
+      const policy = join(this.state.dir, 'audit-policy.yaml');
+      await writeFile(policy, AUDIT_POLICY);
+      audit.push(
+        `--audit-policy-file=${policy}`,
+        `--audit-log-path=${this.state.auditLog}`,
+        '--audit-log-maxsize=0',
+      );
+    }
     const proc = this.launch('kube-apiserver', this.bins.kubeApiserver, [
       `--etcd-servers=http://127.0.0.1:${etcd}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${apiserver}`,
       `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`,
@@ -170,7 +225,14 @@ export class ControlPlane {
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
-      '--endpoint-reconciler-type=none',
+      // Off the loopback, Pods reach the API server through the `kubernetes` Service, whose
+      // endpoint the API server keeps itself; on 127.0.0.1 nothing can use that endpoint.
+      `--endpoint-reconciler-type=${address === '127.0.0.1' ? 'none' : 'lease'}`,
+      // `kubectl logs` and friends: the API server calls kubelet as the admin (kubelet trusts the CA).
+      `--kubelet-client-certificate=${pki.adminCert}`,
+      `--kubelet-client-key=${pki.adminKey}`,
+      '--kubelet-preferred-address-types=InternalIP',
+      ...audit,
     ]);
     const ca = await readFile(pki.caCert);
     const dispatcher = new Agent({
@@ -193,7 +255,7 @@ export class ControlPlane {
       '--leader-elect=false',
       '--bind-address=127.0.0.1',
       '--secure-port=0',
-      `--controllers=${CONTROLLERS.join(',')}`,
+      `--controllers=${[...CONTROLLERS, ...(this.options.extraControllers ?? [])].join(',')}`,
       `--service-account-private-key-file=${this.pki.serviceAccountKey}`,
       `--root-ca-file=${this.pki.caCert}`,
       '--use-service-account-credentials=false',
@@ -221,6 +283,18 @@ export class ControlPlane {
     } finally {
       await dispatcher.close();
     }
+  }
+
+  private async startScheduler(): Promise<void> {
+    const { kubeScheduler } = await nodeBinaryPaths();
+    const proc = this.launch('kube-scheduler', kubeScheduler, [
+      `--kubeconfig=${this.state.kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      '--secure-port=0',
+    ]);
+    await sleep(500);
+    if (!isRunning(proc.pid)) throw new Error(`kube-scheduler exited at start; see ${proc.logFile}`);
   }
 
   private async saveState(): Promise<void> {

@@ -23,16 +23,15 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 /**
- * Creates a CA, a serving certificate for 127.0.0.1, an admin client certificate in group
+ * Creates a CA, a serving certificate for 127.0.0.1 (and `extraIps`: the address Pods reach the
+ * API server at, the `kubernetes` Service's cluster IP), an admin client certificate in group
  * system:masters and a ServiceAccount signing key pair, valid for one day, with the openssl CLI
  * (Node's crypto cannot issue X.509 certificates).
  */
-export async function createPki(dir: string): Promise<Pki> {
+export async function createPki(dir: string, extraIps: readonly string[] = []): Promise<Pki> {
   const p = (name: string) => join(dir, name);
-  await writeFile(
-    p('server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
+  const ips = ['127.0.0.1', ...extraIps].map((ip) => `IP:${ip}`).join(',');
+  await writeFile(p('server.ext'), `subjectAltName=${ips},DNS:localhost\nextendedKeyUsage=serverAuth\n`);
   await writeFile(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   const days = ['-days', '1'];
   await openssl(

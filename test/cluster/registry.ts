@@ -19,9 +19,9 @@ export type RegistryAuth =
   | { token: { realm: string; service: string; issuer: string; rootcertbundle?: string; jwks?: string } }
   | undefined;
 
-/** A CNCF distribution registry running on a loopback port. */
+/** A CNCF distribution registry serving plain HTTP (on loopback unless told otherwise). */
 export interface RunningRegistry {
-  /** `127.0.0.1:PORT`, the host part of image references (crane uses plain HTTP for it). */
+  /** `ADDRESS:PORT`, the host part of image references (crane uses plain HTTP for it). */
   host: string;
   dir: string;
   configFile: string;
@@ -38,8 +38,9 @@ export async function writeHtpasswd(file: string, users: Record<string, string>)
 
 /** Starts `registry serve` with filesystem storage, deletes enabled and the given auth. */
 export async function startRegistry(
-  options: { auth?: RegistryAuth; dir?: string; port?: number } = {},
+  options: { auth?: RegistryAuth; dir?: string; port?: number; address?: string } = {},
 ): Promise<RunningRegistry> {
+  const address = options.address ?? '127.0.0.1';
   const bins = await binaryPaths();
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-registry-')));
   await mkdir(join(dir, 'storage'), { recursive: true });
@@ -48,7 +49,7 @@ export async function startRegistry(
     version: 0.1,
     log: { level: 'info', accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: join(dir, 'storage') }, delete: { enabled: true } },
-    http: { addr: `127.0.0.1:${port}`, secret: 'berth-test-only-secret' },
+    http: { addr: `${address}:${port}`, secret: 'berth-test-only-secret' },
     ...(options.auth ? { auth: options.auth } : {}),
   };
   const configFile = join(dir, 'config.yml');
@@ -60,7 +61,7 @@ export async function startRegistry(
     logFile: join(dir, 'registry.log'),
     env,
   });
-  const host = `127.0.0.1:${port}`;
+  const host = `${address}:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (!isRunning(proc.pid)) throw new Error(`registry exited at start; see ${proc.logFile}`);
@@ -108,6 +109,7 @@ export async function startRegistryWithTokenAuth(
     jwks: unknown;
   },
   port?: number,
+  address?: string,
 ): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
   const jwks = join(dir, 'jwks.json');
@@ -115,6 +117,7 @@ export async function startRegistryWithTokenAuth(
   return startRegistry({
     dir,
     ...(port ? { port } : {}),
+    ...(address ? { address } : {}),
     auth: { token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, jwks } },
   });
 }

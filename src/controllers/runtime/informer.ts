@@ -143,10 +143,21 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this.stopped) return;
     this.failures++;
     const delay = backoffDelay(this.failures, this.backoff);
-    this.options.logger.warn(
-      { informer: this.options.name, err: describeError(err), retryInMs: delay },
-      'watch failed; restarting',
-    );
+    const status =
+      (err as { code?: unknown; statusCode?: unknown }).code ?? (err as { statusCode?: unknown }).statusCode;
+    if (status === 429 && !this.hasSynced) {
+      // Right after a CRD is installed the API server answers its first lists with 429 while
+      // it fills the new kind's watch cache (seen on every `helm install`): expected, not a fault.
+      this.options.logger.info(
+        { informer: this.options.name, retryInMs: delay },
+        'API server not ready to list this kind yet (429); retrying',
+      );
+    } else {
+      this.options.logger.warn(
+        { informer: this.options.name, err: describeError(err), retryInMs: delay },
+        'watch failed; restarting',
+      );
+    }
     this.scheduleRestart(delay);
   }
 

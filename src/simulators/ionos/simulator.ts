@@ -98,9 +98,9 @@ export class IonosSimulator {
     this.registryAccess = { verify: (username, password) => this.verify(username, password) };
   }
 
-  /** Starts listening; resolves the API base URL (`http://127.0.0.1:<port>/containerregistries`). */
-  async start(port = 0): Promise<string> {
-    this.baseUrl = (await this.server.listen(port)) + IONOS_SIM_PREFIX;
+  /** Starts listening (loopback unless `host` says otherwise); resolves the API base URL. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.baseUrl = (await this.server.listen(port, host)) + IONOS_SIM_PREFIX;
     return this.baseUrl;
   }
 

@@ -112,8 +112,8 @@ export class QuaySimulator {
   }
 
   /** Starts listening; resolves the instance URL (without `/api/v1`), e.g. `http://127.0.0.1:40123`. */
-  start(): Promise<string> {
-    return this.server.listen();
+  start(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.server.listen(port, host);
   }
 
   /** Stops listening. */

@@ -78,9 +78,9 @@ export class SelectelSimulator {
     registerTokenRoutes(this.server, this.state, projectOf);
   }
 
-  /** Listens on a free loopback port; resolves the base URL. */
-  start(port = 0): Promise<string> {
-    return this.server.listen(port);
+  /** Listens on a free port (loopback unless `host` says otherwise); resolves the base URL. */
+  start(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.server.listen(port, host);
   }
 
   /** Stops listening. */
