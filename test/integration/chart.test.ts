@@ -452,7 +452,7 @@ describe('the berth chart', () => {
       expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 8080, protocol: 'TCP' }]);
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-metrics' });
-      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '1Gi' } });
       const grace = c.args.find((a) => a.startsWith('--shutdown-grace-period='))?.split('=')[1] ?? '';
       expect(podTemplate(objects).spec.terminationGracePeriodSeconds).toBeGreaterThan(seconds(grace));
     });
