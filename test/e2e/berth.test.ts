@@ -385,6 +385,32 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
     expect(sa.imagePullSecrets?.map((s) => s.name) ?? []).not.toContain(name);
   });
 
+  it('stalls a token that asks for what its provider cannot do, and GitOps tools call it failed', async () => {
+    await custom.createNamespacedCustomObject({
+      ...REGISTRY_TOKEN,
+      namespace: SHOP,
+      body: {
+        apiVersion: 'berth.dev/v1alpha1',
+        kind: 'RegistryToken',
+        metadata: { name: 'extend-quay' },
+        spec: {
+          registryRef: { name: 'reg-quay' },
+          scopes: [{ repository: 'app', actions: ['pull'] }],
+          renewal: 'Extend',
+        },
+      },
+    });
+    const stalled = await until('extend-quay Stalled', async () => {
+      await kstatus.check();
+      const t = await read(REGISTRY_TOKEN, 'extend-quay');
+      return t.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') ? t : undefined;
+    });
+    expect(stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.message).toContain('cannot extend');
+    await kstatus.check();
+    expect([...kstatus.seen.keys()]).toContain('RegistryToken: Argo CD Degraded / kstatus Failed');
+    await custom.deleteNamespacedCustomObject({ ...REGISTRY_TOKEN, namespace: SHOP, name: 'extend-quay' });
+  });
+
   it('places a Quay auto-prune policy for a CleanupPolicy in Native mode', async () => {
     const plural = { ...REGISTRY_TOKEN, kind: 'CleanupPolicy', plural: 'cleanuppolicies' };
     await custom.createNamespacedCustomObject({
@@ -419,6 +445,7 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
         mergePatch,
       );
       await until(`reg-quay Ready=${ready} after ${request}`, async () => {
+        await kstatus.check();
         const r = (await custom.getNamespacedCustomObject({
           ...CONTAINER_REGISTRY,
           namespace: SHOP,
@@ -487,8 +514,11 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
     await readyOperatorPods(2);
   });
 
-  it('kstatus from the upstream library agreed with berth on every object at every check', () => {
-    console.warn(`[e2e] kstatus: ${kstatus.checks} checks, ${kstatus.objectsChecked} object verdicts`);
+  it('upstream kstatus and Argo CD health agreed with berth on every object at every check', () => {
+    console.warn(
+      `[e2e] kstatus and Argo CD: ${kstatus.checks} checks, ${kstatus.objectsChecked} object verdicts:\n` +
+        [...kstatus.seen].map(([k, n]) => `  ${n}x ${k}`).join('\n'),
+    );
     expect(kstatus.checks).toBeGreaterThan(10);
     expect(kstatus.disagreements).toEqual([]);
   });
