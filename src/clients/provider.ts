@@ -115,6 +115,15 @@ export interface ObservedCredential {
 /** How a credential can be renewed. */
 export type RenewalMode = 'Rotate' | 'Extend';
 
+/** What {@link Tokens.updateScopes} achieved. */
+export interface ScopeUpdate {
+  /**
+   * One line per part of the scopes that could not be put in place (a repository that could not
+   * be granted, say), never with a secret; empty when the credential now has exactly the scopes.
+   */
+  problems: string[];
+}
+
 /** Tokens capability (ESO's generate + cleanup(state)). */
 export interface Tokens {
   /** Renewal modes this provider supports; `Extend` only where the expiry of a secret can move. */
@@ -134,6 +143,14 @@ export interface Tokens {
   extend?(registry: TokenRegistry, id: string, expiresAt: Date): Promise<ObservedCredential>;
   /** Revokes the credential. Idempotent: an already revoked one is not an error. */
   revoke(registry: TokenRegistry, id: string): Promise<void>;
+  /**
+   * Gives an existing credential exactly these scopes, keeping its secret (IONOS PATCH of the
+   * token, Quay repository permissions). Where scopes are patterns a provider expands against the
+   * repositories that exist now (Quay), calling it again grants repositories created since and
+   * restores grants removed by hand; the controller calls it on every poll. Idempotent. Undefined
+   * where a provider cannot change a credential's scopes: the controller rotates instead.
+   */
+  updateScopes?(registry: TokenRegistry, id: string, scopes: readonly TokenScope[]): Promise<ScopeUpdate>;
 }
 
 /** A manifest in a repository with the tags pointing to it. */
