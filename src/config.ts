@@ -34,6 +34,19 @@ const ConfigShape = z.object({
         .filter(Boolean),
     )
     .describe('Namespaces to watch, comma-separated; empty watches all'),
+  distributionNamespaces: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .describe(
+      'With --namespaces: more namespaces RegistryTokens may copy their Secret into, comma-separated; ' +
+        'berth reads and writes no other namespace',
+    ),
   workers: z.coerce.number().int().min(1).max(64).default(2).describe('Concurrent reconciles per controller'),
   kubeApiQps: z.coerce
     .number()

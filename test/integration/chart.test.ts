@@ -220,17 +220,14 @@ const OPERATOR_RULES = {
   'berth.dev/containerregistries/status': ['patch'],
   'berth.dev/registrytokens': ['get', 'list', 'patch', 'watch'],
   'berth.dev/registrytokens/status': ['patch'],
-  'core/secrets': ['create', 'delete', 'get', 'update'],
-  'core/serviceaccounts': ['get', 'update'],
+  'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
+  'core/serviceaccounts': ['get', 'list', 'update', 'watch'],
   'events.k8s.io/events': ['create', 'patch'],
 };
 
-/** The reads the RegistryToken controller makes in all namespaces whatever --namespaces says. */
+/** The one read the RegistryToken controller makes in all namespaces whatever --namespaces says. */
 const CLUSTER_READ_RULES = {
-  'berth.dev/containerregistries': ['list', 'watch'],
   'core/namespaces': ['get', 'list', 'watch'],
-  'core/secrets': ['list', 'watch'],
-  'core/serviceaccounts': ['list', 'watch'],
 };
 
 /** Both tables in one, as the ClusterRole of cluster-wide mode holds them. */
@@ -606,8 +603,8 @@ describe('the berth chart', () => {
         expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'berth-ci', namespace }]);
       }
       expect(ruleTable(rulesOf(one(objects, 'Role', `${fullname}-distribution`, 'berth-dist-a')))).toEqual({
-        'core/secrets': ['create', 'delete', 'get', 'update'],
-        'core/serviceaccounts': ['get', 'update'],
+        'core/secrets': ['create', 'delete', 'get', 'list', 'update'],
+        'core/serviceaccounts': ['get', 'list', 'update', 'watch'],
       });
       const leases = find(objects, 'Role').filter((r) => JSON.stringify(r.rules).includes('leases'));
       expect(leases.map((r) => r.metadata.namespace)).toEqual([namespace]);
@@ -615,6 +612,7 @@ describe('the berth chart', () => {
       expect(container(objects).args).toEqual(
         expect.arrayContaining([
           '--namespaces=berth-watch-a,berth-watch-b',
+          '--distribution-namespaces=berth-dist-a',
           '--leader-election-id=berth-ci-lease',
           '--shard-selector=berth.dev/shard in (a,b)',
           '--provider-registry-host=registry.invalid:5000',
@@ -839,9 +837,13 @@ describe('the berth chart', () => {
 
       it('refuses what the chart does not grant', async () => {
         const denied: V1ResourceAttributes[] = [
-          // Writes outside the watched and distribution namespaces.
+          // Writes outside the watched and distribution namespaces, and any Secret read there.
           { resource: 'secrets', verb: 'create', namespace: release },
           { resource: 'secrets', verb: 'get', namespace: 'kube-system' },
+          { resource: 'secrets', verb: 'list', namespace: 'kube-system' },
+          { resource: 'secrets', verb: 'list' },
+          { resource: 'serviceaccounts', verb: 'list' },
+          { group: 'berth.dev', resource: 'containerregistries', verb: 'list' },
           { resource: 'serviceaccounts', verb: 'update', namespace: 'default' },
           // Verbs the code never uses.
           { resource: 'secrets', verb: 'patch', namespace: watched },
@@ -873,8 +875,11 @@ describe('the berth chart', () => {
         ];
         for (const attributes of denied)
           expect(await can(operatorKc, attributes), JSON.stringify(attributes)).toBe(false);
-        // What the code forces, even in namespaced mode (see the chart README).
-        expect(await can(operatorKc, { resource: 'secrets', verb: 'list' })).toBe(true);
+        // Secrets are readable only where berth works.
+        expect(await can(operatorKc, { resource: 'secrets', verb: 'list', namespace: watched })).toBe(true);
+        expect(await can(operatorKc, { resource: 'secrets', verb: 'list', namespace: distribution })).toBe(
+          true,
+        );
         expect(
           await can(operatorKc, {
             group: 'coordination.k8s.io',
@@ -889,7 +894,10 @@ describe('the berth chart', () => {
       it('reconciles a ContainerRegistry, a distributed RegistryToken and a CleanupPolicy, and deletes them', {
         timeout: 180_000,
       }, async () => {
-        stack = await startProviderStack(kc, watched, { operatorKubeConfig: operatorKc });
+        stack = await startProviderStack(kc, watched, {
+          operatorKubeConfig: operatorKc,
+          operatorArgs: [`--distribution-namespaces=${distribution}`],
+        });
         const quay = providerRegistries(stack.sims.endpoints).quay;
         await core.createNamespacedSecret({
           namespace: watched,

@@ -26,7 +26,7 @@ export interface ProviderStack {
 export async function startProviderStack(
   kc: KubeConfig,
   namespace: string,
-  options: { operatorKubeConfig?: KubeConfig } = {},
+  options: { operatorKubeConfig?: KubeConfig; operatorArgs?: string[] } = {},
 ): Promise<ProviderStack> {
   const port = await freePort();
   const sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
@@ -39,6 +39,7 @@ export async function startProviderStack(
         '--metrics-addr=127.0.0.1:0',
         '--workers=4',
         `--provider-registry-host=${registry.host}`,
+        ...(options.operatorArgs ?? []),
       ],
       {},
     ),

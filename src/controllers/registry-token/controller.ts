@@ -26,8 +26,11 @@ export const REGISTRY_TOKEN: ResourceType = {
   plural: registryTokenCrd.plural,
 };
 
-/** Distribution on the core API (copies and ServiceAccount entries), see distribute.ts. */
-export function coreDistributor(core: CoreV1Api): TokenDistributor {
+/**
+ * Distribution on the core API (copies and ServiceAccount entries), see distribute.ts; `reach`
+ * limits it to the namespaces of namespaced mode.
+ */
+export function coreDistributor(core: CoreV1Api, reach?: ReadonlySet<string>): TokenDistributor {
   return {
     async distribute(token, secret: V1Secret | undefined, registry) {
       if (!secret?.metadata?.name) return { namespacesServed: [], problems: [] };
@@ -46,6 +49,7 @@ export function coreDistributor(core: CoreV1Api): TokenDistributor {
         },
         distribute: token.spec.distribute,
         registry,
+        reach,
       };
       const result = await distribute(core, input);
       return { namespacesServed: result.namespacesServed, problems: result.problems };
@@ -59,6 +63,7 @@ export function coreDistributor(core: CoreV1Api): TokenDistributor {
         },
         secretName,
         serviceAccounts: token.spec.distribute?.serviceAccounts ?? [],
+        reach,
       });
     },
   };
@@ -91,12 +96,20 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       .filter(match)
       .map((t) => `${t.metadata.namespace}/${t.metadata.name}`);
 
+  // Namespaced mode: every read stays in the watched namespaces (and, for ServiceAccounts and
+  // copies, the distribution namespaces), so the operator needs no cluster-wide Secret rights.
+  const watched = config.namespaces;
+  const reach = watched.length > 0 ? new Set([...watched, ...config.distributionNamespaces]) : undefined;
+  const managed = `${MANAGED_BY_LABEL}=berth`;
   const watches: WatchSource[] = [
     {
       name: 'secrets',
       path: '/api/v1/secrets',
-      labelSelector: `${MANAGED_BY_LABEL}=berth`,
-      list: () => core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=berth` }),
+      labelSelector: managed,
+      list: () => core.listSecretForAllNamespaces({ labelSelector: managed }),
+      namespaces: watched,
+      pathIn: (ns) => `/api/v1/namespaces/${ns}/secrets`,
+      listIn: (namespace) => core.listNamespacedSecret({ namespace, labelSelector: managed }),
       map: (obj: KubernetesObject) =>
         (obj.metadata?.ownerReferences ?? [])
           .filter((r) => r.kind === registryTokenCrd.kind && r.controller)
@@ -106,6 +119,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       name: 'containerregistries',
       path: `/apis/${GROUP}/${VERSION}/${CONTAINER_REGISTRY.plural}`,
       list: () => custom.listClusterCustomObject({ ...CONTAINER_REGISTRY }) as never,
+      namespaces: watched,
+      pathIn: (ns) => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${CONTAINER_REGISTRY.plural}`,
+      listIn: (namespace) => custom.listNamespacedCustomObject({ ...CONTAINER_REGISTRY, namespace }) as never,
       map: (obj) =>
         keys(
           (t) =>
@@ -129,6 +145,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
       list: () => core.listServiceAccountForAllNamespaces(),
+      namespaces: reach ? [...reach] : [],
+      pathIn: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
+      listIn: (namespace) => core.listNamespacedServiceAccount({ namespace }),
       map: (obj) =>
         keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
     },
@@ -141,7 +160,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
     namespaceLabels: async (namespace) =>
       (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
-    distributor: coreDistributor(core),
+    distributor: coreDistributor(core, reach),
     observe: {
       times: (token, times) => {
         const labels = { namespace: token.metadata.namespace, name: token.metadata.name };

@@ -29,13 +29,22 @@ export function isOurs(secret: V1Secret, uid: string): boolean {
 }
 
 /**
- * Every Secret labelled with this token's UID, in all namespaces. One list instead of a read per
+ * Every Secret labelled with this token's UID, in all namespaces, or in `reach` only (namespaced
+ * mode, where the operator may not list Secrets cluster-wide). One list instead of a read per
  * target namespace: in the steady state a reconcile then costs two lists and no writes.
  */
-export async function listCopies(core: CoreV1Api, uid: string): Promise<V1Secret[]> {
+export async function listCopies(
+  core: CoreV1Api,
+  uid: string,
+  reach?: ReadonlySet<string>,
+): Promise<V1Secret[]> {
+  const labelSelector = `${TOKEN_UID_LABEL}=${uid}`;
   try {
-    const list = await core.listSecretForAllNamespaces({ labelSelector: `${TOKEN_UID_LABEL}=${uid}` });
-    return list.items;
+    if (!reach) return (await core.listSecretForAllNamespaces({ labelSelector })).items;
+    const lists = await Promise.all(
+      [...reach].map((namespace) => core.listNamespacedSecret({ namespace, labelSelector })),
+    );
+    return lists.flatMap((l) => l.items);
   } catch (err) {
     throw new CopyError('list Secrets labelled with the RegistryToken’s UID', err);
   }

@@ -18,6 +18,12 @@ export interface DistributeInput {
   distribute: z.infer<typeof DistributeSchema> | undefined;
   /** The referenced registry, whose spec.allowedNamespaces decides which targets are admitted. */
   registry: ContainerRegistry;
+  /**
+   * The namespaces the operator may read and write in namespaced mode (--namespaces plus
+   * --distribution-namespaces); undefined: every namespace. Copies are looked for only there, and
+   * a target outside is a problem, not an API call the API server would refuse.
+   */
+  reach?: ReadonlySet<string> | undefined;
 }
 
 /** What a {@link distribute} call achieved. */
@@ -85,7 +91,7 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
   const failures: string[] = [];
   const [targets, copies] = await Promise.all([
     chooseTargets(core, input, problems),
-    listCopies(core, token.uid),
+    listCopies(core, token.uid, input.reach),
   ]);
   const ours = new Map(copies.map((c) => [`${c.metadata?.namespace}/${c.metadata?.name}`, c]));
 
@@ -157,10 +163,14 @@ export async function undistribute(
     token: { namespace: string; name: string; uid: string };
     secretName: string;
     serviceAccounts: string[];
+    /** See {@link DistributeInput.reach}. */
+    reach?: ReadonlySet<string> | undefined;
   },
 ): Promise<void> {
   const { token, secretName, serviceAccounts } = input;
-  const copies = (await listCopies(core, token.uid)).filter((c) => c.metadata?.namespace !== token.namespace);
+  const copies = (await listCopies(core, token.uid, input.reach)).filter(
+    (c) => c.metadata?.namespace !== token.namespace,
+  );
   const failures: string[] = [];
   await forEachLimited(
     serviceAccounts.map((sa) => [token.namespace, sa] as const),
@@ -226,6 +236,12 @@ async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: 
     if (name === input.token.namespace || !targetsNamespace(spec, { name, labels })) continue;
     // A namespace being deleted would refuse the create anyway, and its copy goes with it.
     if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp !== undefined) continue;
+    if (input.reach && !input.reach.has(name)) {
+      problems.push(
+        `namespace ${name} is outside the namespaces berth works in (--namespaces, --distribution-namespaces)`,
+      );
+      continue;
+    }
     const admission = admitReference(input.registry, name, labels);
     if (admission.allowed) targets.push(name);
     else problems.push(admission.message);

@@ -97,6 +97,13 @@ export interface WatchSource {
   labelSelector?: string;
   /** Keys (`namespace/name`) of this controller's objects to reconcile after a change. */
   map: (obj: KubernetesObject) => string[];
+  /**
+   * Watch only these namespaces (one informer each, with {@link pathIn} and {@link listIn})
+   * instead of {@link path}: in namespaced mode the operator needs no cluster-wide read.
+   */
+  namespaces?: readonly string[];
+  pathIn?: (namespace: string) => string;
+  listIn?: (namespace: string) => Promise<KubernetesListObject<KubernetesObject>>;
 }
 
 /** Options for {@link Controller}. */
@@ -172,7 +179,18 @@ export class Controller<T = unknown> {
     });
     const namespaces = options.namespaces?.length ? options.namespaces : [undefined];
     this.informers = namespaces.map((ns) => this.makeInformer(ns));
-    this.secondary = (options.watches ?? []).map((source) => this.makeSecondary(source));
+    this.secondary = (options.watches ?? []).flatMap((source) => {
+      const { namespaces, pathIn, listIn } = source;
+      if (!namespaces?.length || !pathIn || !listIn) return [this.makeSecondary(source)];
+      return namespaces.map((ns) =>
+        this.makeSecondary({
+          ...source,
+          name: `${source.name}/${ns}`,
+          path: pathIn(ns),
+          list: () => listIn(ns),
+        }),
+      );
+    });
   }
 
   /** True once every informer has listed its objects (what /readyz reports). */

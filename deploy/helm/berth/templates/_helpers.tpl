@@ -114,16 +114,20 @@ the code that needs it.
 # Secrets: get for ContainerRegistry credentials (secretReader, src/controllers/container-registry/
 # controller.ts) and for the token's own Secret and copies (readSecret in registry-token/secret.ts and
 # copies.ts); create/update (replace with resourceVersion) by writeSecret and writeCopy; delete by
-# deleteOwnedSecret and deleteCopy (uid-preconditioned). No patch.
+# deleteOwnedSecret and deleteCopy (uid-preconditioned); list+watch by the RegistryToken controller's
+# `secrets` informer (label app.kubernetes.io/managed-by=berth: its Secrets are repaired at once) and
+# list by listCopies (label berth.dev/token-uid). No patch. RBAC cannot limit a list to a label:
+# cluster-wide this reads every Secret, so namespaced mode (watchNamespaces) grants it per namespace.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "create", "update", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 # ServiceAccounts: read-modify-write of imagePullSecrets by attachPullSecret/detachPullSecret
 # (src/controllers/registry-token/service-accounts.ts, readNamespacedServiceAccount and
-# replaceNamespacedServiceAccount). No patch, no create.
+# replaceNamespacedServiceAccount); list+watch by the `serviceaccounts` informer (a named
+# ServiceAccount appearing gets the Secret at once). No patch, no create.
 - apiGroups: [""]
   resources: ["serviceaccounts"]
-  verbs: ["get", "update"]
+  verbs: ["get", "list", "watch", "update"]
 # Events about berth objects, in their namespace: KubeEventRecorder.record
 # (src/controllers/runtime/events.ts) creates an event and patches its series on repeats.
 - apiGroups: ["events.k8s.io"]
@@ -132,9 +136,8 @@ the code that needs it.
 {{- end }}
 
 {{/*
-Cluster-wide reads the RegistryToken controller needs whatever --namespaces says: its secondary
-informers watch all namespaces (registryTokenController in src/controllers/registry-token/controller.ts)
-and distribution lists every namespace and every copy (distribute.ts chooseTargets, copies.ts listCopies).
+The one cluster-wide read the RegistryToken controller needs whatever --namespaces says: Namespaces
+are cluster-scoped, and distribution chooses its target namespaces by name and label.
 */}}
 {{- define "berth.clusterReadRules" -}}
 # Namespaces (cluster-scoped): list+watch by the `namespaces` informer (new distribution targets),
@@ -143,22 +146,6 @@ and distribution lists every namespace and every copy (distribute.ts chooseTarge
 - apiGroups: [""]
   resources: ["namespaces"]
   verbs: ["get", "list", "watch"]
-# Secrets, all namespaces: list+watch by the `secrets` informer (path /api/v1/secrets, label
-# app.kubernetes.io/managed-by=berth) and list by listCopies (src/controllers/registry-token/copies.ts,
-# label berth.dev/token-uid). RBAC cannot restrict a label selector: this reads every Secret.
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["list", "watch"]
-# ServiceAccounts, all namespaces: list+watch by the `serviceaccounts` informer
-# (path /api/v1/serviceaccounts; a named ServiceAccount appearing triggers a reconcile).
-- apiGroups: [""]
-  resources: ["serviceaccounts"]
-  verbs: ["list", "watch"]
-# ContainerRegistries, all namespaces: list+watch by the `containerregistries` informer of the
-# RegistryToken controller (a referenced registry becoming Ready, also across namespaces).
-- apiGroups: ["berth.dev"]
-  resources: ["containerregistries"]
-  verbs: ["list", "watch"]
 {{- end }}
 
 {{/*
