@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { copyName, DRY_RUN_OF_ANNOTATION, dryRunCopy } from './dry-run-copy.ts';
+import { painter } from './format/color.ts';
+import type { BerthObject } from './objects.ts';
+import { humanBytes, runHeadline, runItemsTable, shortDigest } from './run-report.ts';
+
+describe('a cleanup run, as printed', () => {
+  it('has a headline with counts, duration and the limit', () => {
+    expect(
+      runHeadline({
+        startedAt: '2026-06-01T12:00:00.000Z',
+        finishedAt: '2026-06-01T12:00:00.400Z',
+        dryRun: true,
+        repositories: 1,
+        evaluated: 5,
+        deleted: 3,
+        kept: 2,
+        failed: 0,
+        stoppedAtLimit: false,
+      }),
+    ).toBe('dry run: would delete 3, kept 2, failed 0 of 5 evaluated in 1 repository, took 0.4s');
+    expect(
+      runHeadline({
+        dryRun: false,
+        evaluated: 9,
+        deleted: 4,
+        kept: 5,
+        failed: 1,
+        bytesFreed: 3 * 1024 * 1024,
+        stoppedAtLimit: true,
+      }),
+    ).toBe(
+      'deleted 4, kept 5, failed 1 of 9 evaluated, frees 3.0 MiB after garbage collection; stopped at maxDeletionsPerRun, more is due next run',
+    );
+  });
+
+  it('lists items with short digests', () => {
+    const table = runItemsTable(
+      [
+        {
+          repository: 'shop/a',
+          tag: 'b1',
+          digest: `sha256:${'ab'.repeat(32)}`,
+          action: 'WouldDelete',
+          reason: 'beyond keepLast 2',
+        },
+      ],
+      painter(false),
+      undefined,
+    );
+    expect(table).toBe(
+      'ACTION        REPOSITORY   TAG   DIGEST                REASON\nWouldDelete   shop/a       b1    sha256:abababababab   beyond keepLast 2\n',
+    );
+    expect(shortDigest(undefined)).toBe('');
+    expect(humanBytes(512)).toBe('512 B');
+    expect(humanBytes(1536)).toBe('1.5 KiB');
+  });
+});
+
+describe('the dry-run copy of a policy that deletes', () => {
+  const policy: BerthObject = {
+    apiVersion: 'berth.dev/v1alpha1',
+    kind: 'CleanupPolicy',
+    metadata: {
+      name: 'retention',
+      namespace: 'shop',
+      uid: 'u-1',
+      annotations: { 'argocd.argoproj.io/x': 'y' },
+      labels: { team: 'a' },
+    },
+    spec: {
+      registryRef: { name: 'r' },
+      schedule: '0 3 * * *',
+      dryRun: false,
+      suspend: false,
+      rules: { keepLast: 2 },
+    },
+  };
+
+  it('can only report: dryRun and suspend, the same rules, owned by the policy, asked to run once', () => {
+    const copy = dryRunCopy(policy, 'retention-dry-run-abcd', '2026-06-01T12:00:00.000Z');
+    expect(copy.spec).toEqual({ ...policy.spec, dryRun: true, suspend: true });
+    expect(copy.metadata).toMatchObject({
+      name: 'retention-dry-run-abcd',
+      namespace: 'shop',
+      labels: { 'app.kubernetes.io/created-by': 'berth-cli' },
+      annotations: {
+        [DRY_RUN_OF_ANNOTATION]: 'retention',
+        'berth.dev/run-requested-at': '2026-06-01T12:00:00.000Z',
+        'berth.dev/reconcile-requested-at': '2026-06-01T12:00:00.000Z',
+      },
+      ownerReferences: [{ kind: 'CleanupPolicy', name: 'retention', uid: 'u-1', controller: false }],
+    });
+    // Nothing of the policy's own metadata travels: no GitOps tool may think it owns the copy.
+    expect(JSON.stringify(copy.metadata)).not.toContain('argocd');
+    expect(policy.spec.dryRun).toBe(false);
+  });
+
+  it('has a valid name however long the policy name', () => {
+    expect(copyName('retention', 'abcd')).toBe('retention-dry-run-abcd');
+    const long = copyName(`${'a'.repeat(240)}.b`, 'abcd');
+    expect(long.length).toBeLessThanOrEqual(253);
+    expect(long).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+  });
+});

@@ -1,0 +1,83 @@
+import type { Painter } from './format/color.ts';
+import { cell, renderTable } from './format/table.ts';
+import { elapsed, timeOf } from './format/time.ts';
+
+/** status.lastRun of a CleanupPolicy. */
+export interface RunSummary {
+  startedAt?: string;
+  finishedAt?: string;
+  dryRun: boolean;
+  repositories?: number;
+  evaluated: number;
+  deleted: number;
+  kept: number;
+  failed: number;
+  bytesFreed?: number;
+  stoppedAtLimit: boolean;
+}
+
+/** One of status.lastRunItems. */
+export interface RunItem {
+  repository: string;
+  tag?: string;
+  digest?: string;
+  action: 'Deleted' | 'WouldDelete' | 'Failed' | 'Kept';
+  reason: string;
+}
+
+/** `sha256:0123456789ab`: enough of a digest to tell manifests apart in a table. */
+export function shortDigest(digest: string | undefined): string {
+  if (!digest) return '';
+  const [algo, hex] = digest.split(':', 2);
+  return hex ? `${algo}:${hex.slice(0, 12)}` : digest;
+}
+
+/** Bytes in binary units (`1.5 MiB`). */
+export function humanBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+/** The one-line summary of a run: what it did (or would do), of how much, how long it took. */
+export function runHeadline(run: RunSummary): string {
+  const verb = run.dryRun ? 'dry run: would delete' : 'deleted';
+  const took =
+    timeOf(run.startedAt) !== undefined && timeOf(run.finishedAt) !== undefined
+      ? `, took ${elapsed((timeOf(run.finishedAt) ?? 0) - (timeOf(run.startedAt) ?? 0))}`
+      : '';
+  const repos =
+    run.repositories !== undefined
+      ? ` in ${run.repositories} repositor${run.repositories === 1 ? 'y' : 'ies'}`
+      : '';
+  const freed =
+    !run.dryRun && run.bytesFreed ? `, frees ${humanBytes(run.bytesFreed)} after garbage collection` : '';
+  const limit = run.stoppedAtLimit ? '; stopped at maxDeletionsPerRun, more is due next run' : '';
+  return `${verb} ${run.deleted}, kept ${run.kept}, failed ${run.failed} of ${run.evaluated} evaluated${repos}${took}${freed}${limit}`;
+}
+
+const ACTION_TONE = { Failed: 'red', Deleted: 'yellow', WouldDelete: 'yellow', Kept: 'green' } as const;
+
+/** The items table (failures and deletions first, as the operator stores them). */
+export function runItemsTable(
+  items: readonly RunItem[],
+  paint: Painter,
+  maxWidth: number | undefined,
+): string {
+  return renderTable(
+    ['action', 'repository', 'tag', 'digest', 'reason'],
+    items.map((i) => [
+      cell(i.action, ACTION_TONE[i.action]),
+      cell(i.repository),
+      cell(i.tag ?? ''),
+      cell(shortDigest(i.digest)),
+      cell(i.reason),
+    ]),
+    { paint, maxWidth },
+  );
+}
