@@ -33,7 +33,10 @@ export interface PageQuery {
   search?: string | undefined;
 }
 
-/** What a cleanup should remove; `disableGc: false` lets the provider start a collection afterwards. */
+/**
+ * What a cleanup should remove; `disableGc: false` lets the provider start a collection afterwards.
+ * A tag named here may take its whole image with it (see images.ts), so the adapter sends digests.
+ */
 export interface CleanupRequest {
   digests?: string[] | undefined;
   tags?: string[] | undefined;

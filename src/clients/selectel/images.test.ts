@@ -45,7 +45,7 @@ describe('SelectelImages', () => {
     expect(bed.sim.server.counts()['GET /api/v2/registries/:id/repositories']).toBe(3);
   });
 
-  it('lists every image with tags, push time and size across several pages', async () => {
+  it('lists every image with tags, size and its latest possible push time across several pages', async () => {
     const pushedAt = new Date('2024-05-01T10:00:00Z');
     const seeded = [0, 1, 2, 3, 4].map((i) =>
       bed.sim.addImage(simRegistry.id, 'team/api', {
@@ -56,31 +56,40 @@ describe('SelectelImages', () => {
     );
     const artifacts = await collect(provider.images.listArtifacts(registry, 'team/api'));
     expect(artifacts).toHaveLength(5);
+    // The repository's last push (4 minutes in), plus 4 ms for the newest of five config times.
     expect(artifacts[4]).toEqual<Artifact>({
       repository: 'team/api',
       digest: seeded[4]?.digest ?? '',
       tags: [],
-      pushedAt: new Date(pushedAt.getTime() + 4 * 60_000),
+      pushedAt: new Date(pushedAt.getTime() + 4 * 60_000 + 4),
       sizeBytes: 1004,
     });
     expect(artifacts[0]?.tags).toEqual(['v0']);
+    // keepLast still ranks by build: later config times read as later pushes.
+    const times = artifacts.map((a) => a.pushedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(new Set(times).size).toBe(5);
     expect(bed.sim.server.counts()['GET /api/v2/registries/:id/repositories/:name/images']).toBe(3);
-    expect(bed.sim.server.log.at(-1)?.path).toContain('team%2Fapi');
+    // The repository is read after the images: no listed image was pushed after its updatedAt.
+    expect(bed.sim.server.log.at(-1)?.path).toMatch(/\/v1\/registries\/[^/]+\/repositories\/team%2Fapi$/);
+  });
+
+  it('never reads a 1970 or 0001 config time as the push time', async () => {
+    const pushedAt = new Date(bed.sim.state.now());
+    for (const [tag, createdAt] of [
+      ['jib', '1970-01-01T00:00:00Z'],
+      ['go', '0001-01-01T00:00:00Z'],
+    ] as const)
+      bed.sim.addImage(simRegistry.id, 'app', { tags: [tag], pushedAt, createdAt: new Date(createdAt) });
+    const artifacts = await collect(provider.images.listArtifacts(registry, 'app'));
+    for (const a of artifacts)
+      expect(a.pushedAt.getTime()).toBeGreaterThanOrEqual(Math.floor(pushedAt.getTime() / 1000) * 1000);
   });
 
   it('answers NotFoundError for an unknown repository', async () => {
     await expect(collect(provider.images.listArtifacts(registry, 'missing'))).rejects.toBeInstanceOf(
       NotFoundError,
     );
-  });
-
-  it('deletes tags through cleanup without starting a collection; absent tags are not failures', async () => {
-    const image = bed.sim.addImage(simRegistry.id, 'api', { tags: ['v1', 'latest'] });
-    const result = await provider.images.deleteTags?.(registry, 'api', ['v1', 'gone']);
-    expect(result).toEqual({ failed: [] });
-    expect(image.tags).toEqual(['latest']);
-    expect(bed.sim.registry(simRegistry.id)?.status).toBe('ACTIVE');
-    expect(await provider.images.deleteTags?.(registry, 'api', [])).toEqual({ failed: [] });
   });
 
   it('deletes digests, reporting the refused ones from the failed list', async () => {
@@ -112,9 +121,11 @@ describe('SelectelImages', () => {
   });
 
   it('answers ConflictError to deletions while garbage collection runs', async () => {
-    bed.sim.addImage(simRegistry.id, 'api', { tags: ['a'] });
+    const image = bed.sim.addImage(simRegistry.id, 'api', { tags: ['a'] });
     expect(await provider.garbageCollection.start(registry)).toBe(true);
-    await expect(provider.images.deleteTags?.(registry, 'api', ['a'])).rejects.toBeInstanceOf(ConflictError);
+    await expect(provider.images.deleteDigests(registry, 'api', [image.digest])).rejects.toBeInstanceOf(
+      ConflictError,
+    );
   });
 });
 

@@ -1,8 +1,9 @@
 import { ConflictError } from '../http/errors.ts';
 import type { Artifact, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
 import { paginate } from './api.ts';
-import { assertTokenRegistry, parseTime, type SelectelContext } from './context.ts';
-import type { CleanupResult } from './schemas.ts';
+import { assertTokenRegistry, type SelectelContext } from './context.ts';
+import { latestPushTimes } from './push-time.ts';
+import type { CleanupResult, Image } from './schemas.ts';
 
 /** Items per cleanup request, so one call stays small. */
 const CLEANUP_BATCH = 50;
@@ -14,6 +15,11 @@ const ALREADY_GONE = /not found|does not exist|unknown (tag|digest|manifest)/i;
  * Repositories and images of a CRaaS registry. Deletes go through `/cleanup` with `disable_gc`
  * set: a cleanup otherwise starts a garbage collection, which makes every later delete answer 409
  * until it ends. Collections are started separately ({@link SelectelGarbageCollection}).
+ *
+ * There is no `deleteTags`: the seed's cleanup "Removes specified tags and images" and answers per
+ * image, so deleting one tag may delete the image with every other tag on it. Until the API is
+ * shown to remove only the tag, berth never sends a tag to it; a manifest whose tags all go is
+ * deleted by digest instead.
  */
 export class SelectelImages implements Images {
   private readonly ctx: SelectelContext;
@@ -32,39 +38,33 @@ export class SelectelImages implements Images {
     for await (const repository of pages) yield repository.name;
   }
 
-  /** Every image of a repository with its tags, push time (`createdAt`) and size (v2 listing, paged). */
+  /**
+   * Every image of a repository with its tags, size and latest possible push time (see
+   * push-time.ts: the image's `createdAt` is its config's, not its push's). The repository is read
+   * after the images, so its `updatedAt` is no earlier than any listed image's push.
+   */
   async *listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact> {
     assertTokenRegistry(this.ctx, registry);
     const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
       const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
       return { items: page.images, total: page.totalCount };
     });
-    for await (const image of pages) {
+    const images: Image[] = [];
+    for await (const image of pages) images.push(image);
+    const { updatedAt } = await this.ctx.api.getRepository(registry.externalId, repository);
+    const pushed = latestPushTimes(
+      images.map((image) => image.createdAt),
+      updatedAt,
+    );
+    for (const [i, image] of images.entries()) {
       yield {
         repository,
         digest: image.digest,
         tags: image.tags,
-        pushedAt: parseTime(image.createdAt) ?? new Date(0),
+        pushedAt: pushed[i] ?? new Date(Number.NaN),
         sizeBytes: image.size,
       };
     }
-  }
-
-  /** Removes tags; the `failed` ones (other than already gone) are returned. 409 while a GC runs. */
-  async deleteTags(
-    registry: TokenRegistry,
-    repository: string,
-    tags: string[],
-  ): Promise<{ failed: string[] }> {
-    assertTokenRegistry(this.ctx, registry);
-    const failed: string[] = [];
-    for (const batch of chunks(tags)) {
-      const result = await this.cleanup(registry, repository, { tags: batch });
-      const asked = new Set(batch);
-      for (const item of stillThere(result))
-        for (const tag of item.tags ?? []) if (asked.has(tag)) failed.push(tag);
-    }
-    return { failed };
   }
 
   /** Removes manifests by digest; the `failed` ones (other than already gone) are returned. */
@@ -76,18 +76,15 @@ export class SelectelImages implements Images {
     assertTokenRegistry(this.ctx, registry);
     const failed: string[] = [];
     for (const batch of chunks(digests)) {
-      const result = await this.cleanup(registry, repository, { digests: batch });
+      const result = await this.cleanup(registry, repository, batch);
       for (const item of stillThere(result)) if (batch.includes(item.digest)) failed.push(item.digest);
     }
     return { failed };
   }
 
-  private cleanup(
-    registry: TokenRegistry,
-    repository: string,
-    items: { tags?: string[]; digests?: string[] },
-  ): Promise<CleanupResult> {
-    return this.ctx.api.cleanupRepository(registry.externalId, repository, { ...items, disableGc: true });
+  /** One cleanup call by digest only (see the class comment for why never by tag). */
+  private cleanup(registry: TokenRegistry, repository: string, digests: string[]): Promise<CleanupResult> {
+    return this.ctx.api.cleanupRepository(registry.externalId, repository, { digests, disableGc: true });
   }
 }
 

@@ -68,7 +68,11 @@ export const RepositoryListV2Schema = z.object({
 /** One layer of an image. */
 export const LayerSchema = z.object({ digest: z.string(), size: z.number() });
 
-/** An image (manifest) with its tags; `createdAt` is when it was pushed. */
+/**
+ * An image (manifest) with its tags. `createdAt` stands with `architecture`, `os` and `layers`: it
+ * is the image config's creation time, set by the build (1970 or 0001 for reproducible builds),
+ * not the push time, which the API does not report per image (see push-time.ts).
+ */
 export const ImageSchema = z.object({
   digest: z.string(),
   tags: z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { art, type Case, check, input, rules } from './plan.fixtures.ts';
+import { art, arts, type Case, check, deletionLine, input, keepMap, rules } from './plan.fixtures.ts';
 import { LIMIT_REASON, plan } from './plan.ts';
 
 const by = (reason: string, ...lines: string[]) => lines.map((l) => `${l} (${reason})`);
@@ -143,5 +143,37 @@ describe('plan: output shape', () => {
     const copy = structuredClone(artifacts);
     plan(input(artifacts, { rules: rules({ keepLast: 0 }) }));
     expect(artifacts).toEqual(copy);
+  });
+});
+
+describe('plan: providers that cannot delete a single tag (singleTagRefusal)', () => {
+  const artifacts = arts('shop d1 v1,latest 10d; shop d2 v2 10d');
+  const retention = rules({ olderThan: '24h', keepTags: ['latest'] });
+
+  it('keeps a tag whose manifest keeps another tag, naming that tag, and spends no deletion place on it', () => {
+    const refusing = plan(
+      input(artifacts, { rules: retention, maxDeletions: 1, singleTagRefusal: 'the image may go too' }),
+    );
+    expect(refusing.deletions.map(deletionLine)).toEqual(['manifest shop@d2[v2] (older than 24h)']);
+    expect(keepMap(refusing)).toEqual({
+      'shop:latest': 'keepTags latest',
+      'shop:v1': 'digest also carries kept tag latest; the image may go too',
+    });
+    expect(refusing.stoppedAtLimit).toBe(false);
+    // Where single tags can be deleted, the same input deletes v1 alone and meets the limit.
+    const deleting = plan(input(artifacts, { rules: retention, maxDeletions: 1 }));
+    expect(deleting.deletions.map(deletionLine)).toEqual(['tag shop:v1@d1 (older than 24h)']);
+    expect(deleting.stoppedAtLimit).toBe(true);
+  });
+
+  it('names the first kept tag by name and counts the others', () => {
+    const p = plan(
+      input(arts('shop d1 v1,stable,latest 10d'), {
+        rules: rules({ olderThan: '24h', keepTags: ['latest', 'stable'] }),
+        singleTagRefusal: 'no',
+      }),
+    );
+    expect(p.deletions).toEqual([]);
+    expect(keepMap(p)['shop:v1']).toBe('digest also carries kept tag latest and 1 more; no');
   });
 });

@@ -20,8 +20,10 @@
  * - **Multi-tag manifests.** A manifest whose tags are all deletable becomes one `delete-manifest`
  *   (it frees space). A manifest with at least one kept tag is never deleted: each kept tag gets a
  *   `keep`, each deletable tag a `delete-tag`, and the manifest stays reachable through the kept
- *   tags. The controller must only carry out `delete-tag` with a provider that deletes a tag
- *   without deleting its manifest (`Images.deleteTags`).
+ *   tags. Where the provider cannot delete a tag without its manifest (`singleTagRefusal` set,
+ *   e.g. Selectel, whose cleanup may remove the whole image), such a tag is kept instead, with the
+ *   reason "digest also carries kept tag X; <refusal>", before maxDeletions is applied, so dry runs
+ *   and real runs agree and no deletion place is spent on it.
  * - **Untagged manifests** (no tags) are deleted when `untagged` is `Delete` and they are older than
  *   `minAge` and, if set, `olderThan`; tag rules (`keepLast`, `keepTags`, `tags`) do not apply.
  * - **maxDeletions.** Every `delete-manifest` and every `delete-tag` counts as one. When more are
@@ -52,6 +54,11 @@ export interface PlanInput {
   now: number;
   /** spec.maxDeletionsPerRun. */
   maxDeletions: number;
+  /**
+   * Why the provider cannot delete a tag without its manifest, when it cannot; tags that would go
+   * alone are then kept. Unset: the provider deletes single tags (`Images.deleteTags`).
+   */
+  singleTagRefusal?: string | undefined;
 }
 
 /** One decision of a plan, with the rule that made it. */
@@ -160,6 +167,7 @@ interface Compiled {
   olderThanMs: number | undefined;
   minAgeMs: number;
   now: number;
+  singleTagRefusal: string | undefined;
 }
 
 /** The age checks shared by tags and untagged manifests; undefined when old enough to delete. */
@@ -234,15 +242,27 @@ function planRepository(c: Compiled, repository: string, list: Manifest[], out: 
       out.eligible.push({ decision: manifestDeletion(m, tags, first.verdict.reason), pushedAt });
       continue;
     }
-    // At least one tag is kept, so the manifest stays; only the deletable tags go.
+    // At least one tag is kept, so the manifest stays; only the deletable tags go, where the
+    // provider can delete a tag alone.
+    const refused = c.singleTagRefusal === undefined ? undefined : alsoKept(tagged, c.singleTagRefusal);
     for (const { tag, verdict } of tagged) {
-      const decision: Decision = verdict.delete
-        ? { action: 'delete-tag', repository, tag, digest, reason: verdict.reason }
-        : { action: 'keep', repository, tag, digest, reason: verdict.reason };
-      (verdict.delete ? out.eligible : out.keeps).push({ decision, pushedAt });
+      const remove = verdict.delete && refused === undefined;
+      const reason = verdict.delete ? (refused ?? verdict.reason) : verdict.reason;
+      const decision: Decision = remove
+        ? { action: 'delete-tag', repository, tag, digest, reason }
+        : { action: 'keep', repository, tag, digest, reason };
+      (remove ? out.eligible : out.keeps).push({ decision, pushedAt });
     }
   }
   return entries.length + list.filter((m) => m.tags.length === 0).length;
+}
+
+/** The keep reason of a tag that cannot go alone: the manifest's kept tags, first by name, then why. */
+function alsoKept(tagged: { tag: string; verdict: Verdict }[], refusal: string): string {
+  const kept = tagged.filter((t) => !t.verdict.delete).map((t) => t.tag);
+  const first = [...kept].sort(compare)[0] ?? '';
+  const more = kept.length > 1 ? ` and ${kept.length - 1} more` : '';
+  return `digest also carries kept tag ${first}${more}; ${refusal}`;
 }
 
 function manifestDeletion(m: Manifest, tags: string[], reason: string): Decision {
@@ -269,6 +289,7 @@ export function plan(input: PlanInput): Plan {
     now,
     olderThanMs: rules.olderThan === undefined ? undefined : durationMs(rules.olderThan),
     minAgeMs: durationMs(rules.minAge),
+    singleTagRefusal: input.singleTagRefusal,
   };
   const limit = Number.isFinite(input.maxDeletions) ? Math.max(0, Math.floor(input.maxDeletions)) : 0;
   const out: Outcome = { keeps: [], eligible: [] };

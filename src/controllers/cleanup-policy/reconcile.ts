@@ -6,7 +6,7 @@ import { providerOf, type ReferenceDeps, resolveRegistry } from '../container-re
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
-import { execute, type ManifestDeleterFactory, type RunItem } from './execute.ts';
+import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
@@ -101,6 +101,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       rules: spec.rules,
       now,
       maxDeletions: spec.maxDeletionsPerRun,
+      // Decided before the run, so a dry run already shows a tag kept that the real run could not delete.
+      singleTagRefusal: singleTagRefusal(provider),
     });
 
     const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
