@@ -93,7 +93,7 @@ const registries = {
   'demo-quay': {
     provider: 'quay',
     credentialsRef: { name: 'quay-api' },
-    quay: { url: sims.endpoints.quay.url, organization: 'demo' },
+    quay: { url: sims.endpoints.quay.url, organization: 'demo', email: 'ops@demo.example' },
   },
 };
 for (const [name, spec] of Object.entries(registries)) {

@@ -53,6 +53,19 @@ function providerBlockRule(provider: (typeof PROVIDERS)[number]): CelRule<{ prov
   };
 }
 
+/**
+ * Quay's NewOrg requires name and email (quay-api.swagger.json), so an organization berth creates
+ * needs spec.quay.email; an adopted one exists already. CEL only, without a zod `check`: objects
+ * stored before the rule whose organization exists must keep working, and only the API server can
+ * let them through unchanged (validation ratcheting).
+ */
+const QUAY_EMAIL_RULE: CelRule<{ provider: string }> = {
+  rule: "!has(self.quay) || has(self.quay.email) || (has(self.adoptionPolicy) && self.adoptionPolicy == 'Adopt')",
+  message:
+    'spec.quay.email is required for berth to create the Quay organization (unless adoptionPolicy is Adopt)',
+  fieldPath: '.quay.email',
+};
+
 /** The desired state of a registry (IONOS, Selectel) or organization (Quay) at a provider. */
 export const ContainerRegistrySpecSchema = withRules(
   z
@@ -66,7 +79,8 @@ export const ContainerRegistrySpecSchema = withRules(
       credentialsRef: LocalObjectReferenceSchema.describe(
         'Secret in this namespace with the provider API credentials. ionos: token (an IONOS Cloud API token) ' +
           'or username and password. selectel: username, password and accountId of a service user. ' +
-          'quay: token (an OAuth token with org:admin, repo:admin and repo:create scopes).',
+          'quay: token (an OAuth token with org:admin, repo:admin and repo:create scopes, plus user:admin to ' +
+          'create the organization and to see robot roles changed by hand).',
       ),
       ionos: IonosRegistrySchema.optional(),
       selectel: SelectelRegistrySchema.optional(),
@@ -95,7 +109,7 @@ export const ContainerRegistrySpecSchema = withRules(
       ).default('10m'),
     })
     .describe('The desired state of the registry.'),
-  PROVIDERS.map(providerBlockRule),
+  [...PROVIDERS.map(providerBlockRule), QUAY_EMAIL_RULE],
 );
 
 /** The observed state of a registry. */
@@ -124,7 +138,8 @@ export const ContainerRegistryStatusSchema = z
       .max(512)
       .optional()
       .describe(
-        'The prefix of image references in this registry, e.g. shop.cr.de-fra.ionos.com or quay.io/shop.',
+        'The prefix of image references in this registry, e.g. shop.cr.de-fra.ionos.com, ' +
+          'cr.selcloud.ru/shop or quay.io/shop.',
       ),
     providerState: z
       .string()

@@ -174,7 +174,18 @@ export const QuaySchema = z
       .email()
       .max(254)
       .optional()
-      .describe('Contact e-mail for a new organization; some Quay installations require it.'),
+      .describe(
+        'Contact e-mail of the organization, sent when berth creates it (Quay requires one). Required ' +
+          'unless spec.adoptionPolicy is Adopt.',
+      ),
+    repositoryVisibility: z
+      .enum(['Private', 'Public'])
+      .optional()
+      .describe(
+        'Visibility of the repositories berth creates for the push scopes of RegistryTokens: Private ' +
+          '(default) or Public. Free quay.io organizations cannot have private repositories (Quay answers ' +
+          '402 exceeds_license), so they need Public. Existing repositories are left as they are.',
+      ),
     timeMachineExpiration: z
       .string()
       .regex(/^[0-9]{1,4}[smhdw]$/)

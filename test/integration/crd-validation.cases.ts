@@ -29,7 +29,11 @@ export const validSpecs = {
     credentialsRef: { name: 'selectel-api' },
     selectel: { projectId: '0123456789abcdef0123456789abcdef' },
   },
-  quay: { provider: 'quay', credentialsRef: { name: 'quay-api' }, quay: { organization: 'acme' } },
+  quay: {
+    provider: 'quay',
+    credentialsRef: { name: 'quay-api' },
+    quay: { organization: 'acme', email: 'ops@acme.example' },
+  },
   token: { registryRef: { name: 'shop' }, scopes: [{ repository: 'shop/*', actions: ['pull'] }] },
   policy: {
     registryRef: { name: 'shop' },
@@ -118,6 +122,22 @@ export const invalidCases: InvalidCase[] = [
     'a Quay URL that is not http(s)',
     { ...quay, quay: { ...quay.quay, url: 'ftp://quay.example.com' } },
     'spec.quay.url',
+  ),
+  // Quay's NewOrg requires name and email (quay-api.swagger.json), so berth cannot create one without.
+  registry(
+    'a Quay organization to create without email',
+    { ...quay, quay: { organization: 'acme' } },
+    'spec.quay.email',
+  ),
+  registry(
+    'a Quay organization to create without email (adoptionPolicy Never)',
+    { ...quay, adoptionPolicy: 'Never', quay: { organization: 'acme' } },
+    'spec.quay.email',
+  ),
+  registry(
+    'an unknown Quay repository visibility',
+    { ...quay, quay: { ...quay.quay, repositoryVisibility: 'Internal' } },
+    'spec.quay.repositoryVisibility',
   ),
   registry('an unknown deletionPolicy', { ...ionos, deletionPolicy: 'Orphan' }, 'spec.deletionPolicy'),
   registry(

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from './errors.ts';
 import { flattenHeaders } from './headers.ts';
-import { DEFAULT_LIMITS, ProviderLimiter, type ProviderLimits } from './limiter.ts';
+import { PROVIDER_LIMITS, ProviderLimiter, type ProviderLimits } from './limiter.ts';
 import { globalRedactor, type Redactor, stripQuery } from './redact.ts';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryOptions, retryDelay } from './retry.ts';
 
@@ -36,6 +36,7 @@ export interface HttpClientOptions {
   parseError?: (body: unknown) => ErrorDetails;
   timeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /** Client-side rate limit; defaults to the provider's published one ({@link PROVIDER_LIMITS}). */
   limits?: ProviderLimits;
   dispatcher?: Dispatcher;
   metrics?: OperatorMetrics | undefined;
@@ -113,7 +114,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.limiter = new ProviderLimiter(options.limits ?? DEFAULT_LIMITS);
+    this.limiter = new ProviderLimiter(options.limits ?? PROVIDER_LIMITS[options.provider]);
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
     this.redactor = options.redactor ?? globalRedactor;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));

@@ -1,4 +1,5 @@
 import { TokenBucket } from '../../util/token-bucket.ts';
+import type { ProviderName } from './errors.ts';
 
 /** A cap on requests in flight. */
 export class Semaphore {
@@ -32,8 +33,22 @@ export interface ProviderLimits {
   concurrency: number;
 }
 
-/** Default limits: 10 requests/s, burst 20, 8 in flight. */
+/** Default limits where a provider publishes none: 10 requests/s, burst 20, 8 in flight. */
 export const DEFAULT_LIMITS: ProviderLimits = { qps: 10, burst: 20, concurrency: 8 };
+
+/**
+ * Each provider's published API limit, the default of its clients (`limits` overrides it).
+ * - quay: quay.io's nginx limits /api/ to "5 r/s with burst 25 per IP (HTTP/1)" and refuses the
+ *   rest with a 429 "with no Retry-After" (research notes quay.md §9); undici speaks HTTP/1.1.
+ * - ionos: "No `X-RateLimit-*` headers are documented for CR"; only 429 is (ionos.md, Base, auth).
+ * - selectel: "Rate limits: **none documented** in any source found" (selectel.md §3).
+ * Providers without a published limit keep {@link DEFAULT_LIMITS} and rely on 429 and Retry-After.
+ */
+export const PROVIDER_LIMITS: Readonly<Record<ProviderName, ProviderLimits>> = {
+  quay: { qps: 5, burst: 25, concurrency: 8 },
+  ionos: DEFAULT_LIMITS,
+  selectel: DEFAULT_LIMITS,
+};
 
 /** Rate limit plus concurrency cap for one provider. */
 export class ProviderLimiter {

@@ -17,7 +17,10 @@ export const QUAY_IO = 'https://quay.io';
 export interface QuayProviderOptions extends TransportOptions {
   /** The Quay instance (spec.quay.url), without `/api/v1`. Defaults to https://quay.io. */
   baseUrl?: string | undefined;
-  /** The OAuth access token (Bearer): scopes org:admin, repo:admin, repo:create (+ user:admin to create orgs). */
+  /**
+   * The OAuth access token (Bearer): scopes org:admin, repo:admin, repo:create, plus user:admin to
+   * create organizations and to read robot roles (without it `updateScopes` compares by repository).
+   */
   token: string;
   /**
    * The docker login host. Defaults to the host of `baseUrl`, which is Quay's SERVER_HOSTNAME on
@@ -67,6 +70,7 @@ export function createQuayProvider(options: QuayProviderOptions): QuayProvider {
     auth: () => ({ authorization: `Bearer ${token}` }),
     parseError: parseQuayError,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    // Unset: quay.io's published /api/ limit (PROVIDER_LIMITS.quay, 5 r/s with burst 25).
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -59,8 +59,8 @@ export class QuayApi {
     ).data;
   }
 
-  /** `POST /organization/` (201 "Created"); a taken name is a 400. Never retried. */
-  async createOrganization(body: { name: string; email?: string | undefined }): Promise<void> {
+  /** `POST /organization/` (201 "Created"); a taken name or no email is a 400. Never retried. */
+  async createOrganization(body: { name: string; email: string }): Promise<void> {
     await this.http.request({
       operation: 'organizations.create',
       method: 'POST',

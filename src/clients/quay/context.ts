@@ -10,8 +10,14 @@ export interface QuayContext {
   logger?: Pick<Logger, 'debug' | 'warn'> | undefined;
 }
 
-/** Quay's 400 for a robot that does not exist (GET, DELETE, regenerate): never a 404. */
+/**
+ * A robot that does not exist (GET, DELETE, regenerate, permissions). Quay's source answers 400
+ * "Could not find robot with specified username" (notes §2); the seed's guide lists 404 for these
+ * routes, and a robot route has no other thing to miss (a missing organization is a 403), so a
+ * 404 means missing too.
+ */
 export function isRobotMissing(err: unknown): boolean {
+  if (err instanceof NotFoundError) return true;
   return err instanceof BadRequestError && /could not find robot/i.test(err.message);
 }
 

@@ -30,6 +30,22 @@ describe('QuayRegistries (organizations)', () => {
     expect(h.sim.server.counts()['PUT /api/v1/organization/:org']).toBeUndefined();
   });
 
+  it('issue #12 item 6: needs spec.quay.email to create an organization, as Quay’s NewOrg does', async () => {
+    // quay-api.swagger.json, NewOrg: "required": [ "name", "email" ].
+    const err = await h.provider.registries.create(h.desired('acme', { email: undefined })).catch((e) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err.message).toMatch(/spec\.quay\.email/);
+    expect(h.sim.server.log).toEqual([]);
+    expect(h.sim.organization('acme')).toBeUndefined();
+    // Adopting needs none: an existing organization is only observed.
+    h.sim.addOrganization('acme');
+    const adopted = await h.provider.registries.observe(
+      { name: 'acme' },
+      h.desired('acme', { email: undefined }),
+    );
+    expect(adopted?.ready).toBe(true);
+  });
+
   it('sets the time machine on create and reports and repairs drift', async () => {
     await h.provider.registries.create(h.desired('acme', { timeMachineExpiration: '1w' }));
     expect(h.sim.organization('acme')?.tagExpirationS).toBe(604_800);

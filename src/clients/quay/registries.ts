@@ -77,11 +77,18 @@ export class QuayRegistries implements Registries {
 
   /**
    * `POST /organization/` (never retried), then the time machine if one is wanted. A taken name (a
-   * user's or another customer's organization) is a ConflictError.
+   * user's or another customer's organization) is a ConflictError; no spec.quay.email is a
+   * BadRequestError before any request.
    */
   async create(desired: DesiredRegistry): Promise<ObservedRegistry> {
     const settings = settingsOf(desired);
     const expiration = wantedExpiration(settings);
+    // NewOrg requires name and email (quay-api.swagger.json); the CRD demands it unless adopting.
+    if (settings.email === undefined)
+      throw new BadRequestError(
+        `quay organizations.create: set spec.quay.email: Quay needs a contact e-mail to create organization ${settings.organization}`,
+        { provider: 'quay', operation: 'organizations.create', method: 'POST', path: '/organization/' },
+      );
     try {
       await this.api.createOrganization({ name: settings.organization, email: settings.email });
     } catch (err) {

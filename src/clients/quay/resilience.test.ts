@@ -147,3 +147,16 @@ describe('error mapping', () => {
     );
   });
 });
+
+describe('issue #12 item 9: rate limits', () => {
+  it('at its default limits the client never trips quay.io’s /api/ limit (5 r/s, burst 25)', async () => {
+    // quay.md §9: "/api/: 5 r/s with burst 25 per IP (HTTP/1)"; the simulator enforces it by default.
+    const paced = h.connect({ limits: undefined });
+    const started = performance.now();
+    for (let i = 0; i < 36; i++) await paced.verifyCredentials();
+    expect(h.sim.server.log.filter((e) => e.status === 429)).toEqual([]);
+    expect(h.delays).toEqual([]);
+    // 26 at once, the other 10 at 5 r/s: about 2 s.
+    expect(performance.now() - started).toBeGreaterThan(1_500);
+  });
+});

@@ -56,6 +56,8 @@ export const RobotSchema = z.looseObject({
   description: z.string().nullish(),
   token: z.string().optional(),
   unstructured_metadata: z.record(z.string(), z.unknown()).nullish(),
+  /** Only in lists with `permissions=true`: names of the repositories the robot is granted directly. */
+  repositories: z.array(z.string()).optional(),
 });
 
 /** `GET /organization/{org}/robots` (not paginated; `limit` only truncates). */

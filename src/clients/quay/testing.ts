@@ -5,10 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { QuaySchema } from '../../crds/providers.ts';
 import { QuaySimulator, type QuaySimulatorOptions } from '../../simulators/quay/simulator.ts';
 import { Redactor } from '../http/redact.ts';
 import type { DesiredRegistry, TokenRegistry } from '../provider.ts';
 import { createQuayProvider, type QuayProvider, type QuayProviderOptions } from './adapter.ts';
+
+/** The quay block of a ContainerRegistry, as parsed. */
+type QuaySettings = z.output<typeof QuaySchema>;
 
 /** A request the adapter sent, with its JSON body. */
 export interface SentRequest {
@@ -29,13 +34,13 @@ export interface QuayHarness {
   redactor: Redactor;
   /** A second adapter with other options (another token, say) against the same simulator. */
   connect(options?: Partial<QuayProviderOptions>): QuayProvider;
-  /** The desired registry for an organization. */
-  desired(
-    organization: string,
-    settings?: { email?: string; timeMachineExpiration?: string },
-  ): DesiredRegistry;
-  /** The TokenRegistry of an organization. */
-  registry(organization: string): TokenRegistry;
+  /**
+   * The desired registry for an organization, as a valid ContainerRegistry has it: with an e-mail
+   * (`ops@<org>.example`) unless `email: undefined` is given.
+   */
+  desired(organization: string, settings?: Partial<QuaySettings>): DesiredRegistry;
+  /** The TokenRegistry of an organization (its desired registry with `settings`). */
+  registry(organization: string, settings?: Partial<QuaySettings>): TokenRegistry;
   close(): Promise<void>;
 }
 
@@ -77,12 +82,11 @@ export async function startQuay(
       ...providerOptions,
       ...options,
     });
-  const desired = (organization: string, settings: { email?: string; timeMachineExpiration?: string } = {}) =>
-    ({
-      provider: 'quay',
-      name: organization,
-      settings: { url, organization, ...settings },
-    }) satisfies DesiredRegistry;
+  const desired = (organization: string, settings: Partial<QuaySettings> = {}): DesiredRegistry => {
+    const merged: QuaySettings = { url, organization, email: `ops@${organization}.example`, ...settings };
+    if (merged.email === undefined) delete merged.email;
+    return { provider: 'quay', name: organization, settings: merged };
+  };
   return {
     sim,
     provider: connect(),
@@ -92,11 +96,11 @@ export async function startQuay(
     redactor,
     connect,
     desired,
-    registry: (organization) => ({
+    registry: (organization, settings) => ({
       externalId: organization,
       name: organization,
       server: sim.registryHost,
-      desired: desired(organization),
+      desired: desired(organization, settings),
     }),
     close: async () => {
       await sim.stop();

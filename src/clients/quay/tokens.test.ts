@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BadRequestError, ConflictError, ForbiddenError, ServerError } from '../http/errors.ts';
-import { capabilitiesOf, type IssueRequest } from '../provider.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ServerError,
+} from '../http/errors.ts';
+import { capabilitiesOf, type IssueRequest, type TokenScope } from '../provider.ts';
 import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness;
@@ -129,15 +135,6 @@ describe('QuayTokens (robot accounts)', () => {
     );
   });
 
-  it('applies scopes again to cover repositories created later', async () => {
-    h.sim.addRepository('acme', 'team/api');
-    const scopes = [{ repository: 'team/*', actions: ['pull' as const] }];
-    const issued = await h.provider.tokens.issue(request('ci', scopes));
-    h.sim.addRepository('acme', 'team/new');
-    await h.provider.tokens.applyScopes(h.registry('acme'), issued.id, scopes);
-    expect(h.sim.repository('acme', 'team/new')?.permissions.get(issued.id)).toBe('read');
-  });
-
   it('deletes the robot again when a grant fails, then rethrows', async () => {
     h.sim.addRepository('acme', 'api');
     h.sim.server.faults.schedule(
@@ -148,5 +145,194 @@ describe('QuayTokens (robot accounts)', () => {
       h.provider.tokens.issue(request('ci', [{ repository: 'api', actions: ['pull'] }])),
     ).rejects.toBeInstanceOf(ServerError);
     expect(h.sim.robot('acme', 'ci')).toBeUndefined();
+  });
+});
+
+describe('issue #12 item 3: Quay wildcard grants freeze at issue time (updateScopes)', () => {
+  const pullTeam: TokenScope[] = [{ repository: 'team/*', actions: ['pull'] }];
+  const role = (repo: string, id = 'acme+ci') => h.sim.repository('acme', repo)?.permissions.get(id);
+  /** Requests that change something at Quay since `from` (an index into the simulator's log). */
+  const writesSince = (from: number) => h.sim.server.log.slice(from).filter((r) => r.method !== 'GET');
+
+  it('declares that scope patterns are expanded, so the controller keeps them in sync', () => {
+    expect(h.provider.tokens.expandsScopes).toBe(true);
+  });
+
+  it('a repository created after issue is granted by updateScopes', async () => {
+    h.sim.addRepository('acme', 'team/api');
+    const issued = await h.provider.tokens.issue(request('ci', pullTeam));
+    h.sim.addRepository('acme', 'team/new');
+    expect(role('team/new')).toBeUndefined();
+    const update = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
+    expect(update).toEqual({ problems: [] });
+    expect([role('team/api'), role('team/new')]).toEqual(['read', 'read']);
+    const access = h.sim.registryAccess.verify(issued.login.username, issued.login.password);
+    expect(access?.('acme/team/new')).toEqual(['pull']);
+  });
+
+  it('a grant removed (or changed) by hand is restored', async () => {
+    for (const repo of ['team/api', 'team/web']) h.sim.addRepository('acme', repo);
+    const issued = await h.provider.tokens.issue(request('ci', pullTeam));
+    h.sim.repository('acme', 'team/api')?.permissions.delete(issued.id);
+    h.sim.repository('acme', 'team/web')?.permissions.set(issued.id, 'admin');
+    await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
+    expect([role('team/api'), role('team/web')]).toEqual(['read', 'read']);
+  });
+
+  it('a repository leaving the scope loses its grant, and other users keep theirs', async () => {
+    for (const repo of ['team/api', 'misc']) h.sim.addRepository('acme', repo);
+    const scopes: TokenScope[] = [...pullTeam, { repository: 'misc', actions: ['pull', 'push'] }];
+    const issued = await h.provider.tokens.issue(request('ci', scopes));
+    await h.provider.tokens.issue(request('other', [{ repository: 'misc', actions: ['pull'] }]));
+    expect(role('misc')).toBe('write');
+    await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
+    expect([role('team/api'), role('misc'), role('misc', 'acme+other')]).toEqual(['read', undefined, 'read']);
+    expect(h.sim.registryAccess.verify(issued.login.username, issued.login.password)?.('acme/misc')).toEqual(
+      [],
+    );
+  });
+
+  it('a steady state makes no write calls: one permissions read and the repository list', async () => {
+    for (const repo of ['team/api', 'team/web']) h.sim.addRepository('acme', repo);
+    const scopes: TokenScope[] = [...pullTeam, { repository: 'fresh', actions: ['push'] }];
+    const issued = await h.provider.tokens.issue(request('ci', scopes));
+    await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, scopes);
+    const from = h.sim.server.log.length;
+    expect(await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, scopes)).toEqual({
+      problems: [],
+    });
+    expect(writesSince(from)).toEqual([]);
+    expect(h.sim.server.log.slice(from).map((r) => r.route)).toEqual([
+      'GET /api/v1/organization/:org/robots/:robot/permissions',
+      'GET /api/v1/repository',
+    ]);
+  });
+
+  it('creates a missing exact push repository as issue() does, and only writes the differences', async () => {
+    h.sim.addRepository('acme', 'team/api');
+    const issued = await h.provider.tokens.issue(request('ci', pullTeam));
+    const scopes: TokenScope[] = [...pullTeam, { repository: 'fresh', actions: ['push'] }];
+    const from = h.sim.server.log.length;
+    await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, scopes);
+    expect(writesSince(from).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/v1/repository',
+      'PUT /api/v1/repository/acme/fresh/permissions/user/acme%2Bci',
+    ]);
+    expect([role('fresh'), h.sim.repository('acme', 'fresh')?.visibility]).toEqual(['write', 'private']);
+  });
+
+  it('reports a repository it cannot put in place and grants the rest; throws only when all fail', async () => {
+    for (const repo of ['team/api', 'team/web']) h.sim.addRepository('acme', repo);
+    const issued = await h.provider.tokens.issue(request('ci', []));
+    h.sim.server.faults.schedule(
+      { kind: 'serverError', status: 500 },
+      { times: 4, match: { method: 'PUT', path: /team%2Fapi/ } },
+    );
+    const update = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
+    expect(update.problems).toHaveLength(1);
+    expect(update.problems[0]).toMatch(/^team\/api: /);
+    expect([role('team/api'), role('team/web')]).toEqual([undefined, 'read']);
+    // Every PUT fails (each tried 1 + 3 times): nothing was put in place, so the error is thrown.
+    h.sim.repository('acme', 'team/web')?.permissions.delete(issued.id);
+    h.sim.server.faults.schedule(
+      { kind: 'serverError', status: 500 },
+      { times: 8, match: { method: 'PUT' } },
+    );
+    await expect(
+      h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam),
+    ).rejects.toBeInstanceOf(ServerError);
+  });
+
+  it('without the user:admin scope, compares by repository from the robot list and says so once', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      warn: (_o: unknown, msg?: string) => void warnings.push(msg ?? ''),
+    };
+    const scopes = ['org:admin', 'repo:admin', 'repo:create', 'repo:read'] as const;
+    h.sim.addToken('no-user-admin', { username: h.sim.username, scopes: [...scopes] });
+    const limited = h.connect({ token: 'no-user-admin', logger });
+    for (const repo of ['team/api', 'team/web']) h.sim.addRepository('acme', repo);
+    const issued = await limited.tokens.issue(request('ci', pullTeam));
+    h.sim.repository('acme', 'team/api')?.permissions.delete(issued.id);
+    h.sim.addRepository('acme', 'team/new');
+    for (let poll = 0; poll < 2; poll++)
+      expect(await limited.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam)).toEqual({
+        problems: [],
+      });
+    expect([role('team/api'), role('team/web'), role('team/new')]).toEqual(['read', 'read', 'read']);
+    expect(warnings.filter((w) => /user:admin/.test(w))).toHaveLength(1);
+    const counts = h.sim.server.counts();
+    expect(counts['GET /api/v1/organization/:org/robots/:robot/permissions']).toBe(1);
+    expect(counts['GET /api/v1/organization/:org/robots']).toBe(2);
+  });
+
+  it('treats a missing robot or organization as NotFoundError and a foreign ID as BadRequestError', async () => {
+    await expect(
+      h.provider.tokens.updateScopes(h.registry('acme'), 'acme+ghost', pullTeam),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      h.provider.tokens.updateScopes(h.registry('gone'), 'gone+ci', pullTeam),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      h.provider.tokens.updateScopes(h.registry('acme'), 'other+ci', pullTeam),
+    ).rejects.toBeInstanceOf(BadRequestError);
+  });
+});
+
+describe('issue #12 item 7: Quay missing robot (404 as the seed lists, 400 as the source answers)', () => {
+  // Seed 004, 2.14.13 get /api/v1/organization/{orgname}/robots/{robot_shortname} and 2.14.12 delete:
+  // "404 | Not found". The simulator answers that way when started with missingRobotStatus: 404.
+  it('observe() and revoke() treat a 404 robot as missing', async () => {
+    const seedLike = await startQuay({ missingRobotStatus: 404 });
+    try {
+      seedLike.sim.addOrganization('acme');
+      const registry = seedLike.registry('acme');
+      expect(await seedLike.provider.tokens.observe(registry, 'acme+gone')).toBeUndefined();
+      await expect(seedLike.provider.tokens.revoke(registry, 'acme+gone')).resolves.toBeUndefined();
+      expect(seedLike.sim.server.log.map((r) => r.status)).toEqual([404, 404]);
+    } finally {
+      await seedLike.close();
+    }
+  });
+});
+
+describe('issue #12 item 8: Quay free plans (spec.quay.repositoryVisibility)', () => {
+  const push: TokenScope[] = [{ repository: 'app', actions: ['pull', 'push'] }];
+
+  it('with visibility Public on a free plan, a push-scoped token is issued and its repository is public', async () => {
+    const free = await startQuay({ plan: 'free' });
+    try {
+      free.sim.addOrganization('acme');
+      const registry = free.registry('acme', { repositoryVisibility: 'Public' });
+      const issued = await free.provider.tokens.issue({ registry, name: 'ci', scopes: push });
+      expect(free.sim.repository('acme', 'app')?.visibility).toBe('public');
+      const access = free.sim.registryAccess.verify(issued.login.username, issued.login.password);
+      expect(access?.('acme/app')).toEqual(['pull', 'push', 'delete']);
+    } finally {
+      await free.close();
+    }
+  });
+
+  it('with Private on a free plan, the 402 is a BadRequestError naming the field to change', async () => {
+    const free = await startQuay({ plan: 'free' });
+    try {
+      free.sim.addOrganization('acme');
+      const registry = free.registry('acme');
+      const err = await free.provider.tokens.issue({ registry, name: 'ci', scopes: push }).catch((e) => e);
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect(err.message).toMatch(/402 exceeds_license.*spec\.quay\.repositoryVisibility: Public/);
+      expect(err.context).toMatchObject({ status: 402, code: 'exceeds_license' });
+      expect(free.sim.robot('acme', 'ci')).toBeUndefined();
+      // The same repository on every poll: a problem line, not a failure of the other grants.
+      free.sim.addRepository('acme', 'team/api');
+      const issued = await free.provider.tokens.issue({ registry, name: 'ci', scopes: [] });
+      const scopes: TokenScope[] = [...push, { repository: 'team/*', actions: ['pull'] }];
+      const update = await free.provider.tokens.updateScopes(registry, issued.id, scopes);
+      expect(update.problems).toEqual([expect.stringMatching(/^app: .*spec\.quay\.repositoryVisibility/)]);
+      expect(free.sim.repository('acme', 'team/api')?.permissions.get(issued.id)).toBe('read');
+    } finally {
+      await free.close();
+    }
   });
 });

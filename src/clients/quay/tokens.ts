@@ -9,14 +9,27 @@ import type {
   IssueRequest,
   ObservedCredential,
   RenewalMode,
+  ScopeUpdate,
   TokenRegistry,
   TokenScope,
   Tokens,
 } from '../provider.ts';
 import type { QuayApi } from './api.ts';
 import { isNameTaken, isRobotMissing, isRobotTaken, organizationGone, type QuayContext } from './context.ts';
+import { exceedsLicense, RobotGrants, repositoryVisibility } from './grants.ts';
 import { invalidRobotName, planScopes, robotShortname, robotUsername } from './names.ts';
 import type { QuayRobot, QuayRole } from './schemas.ts';
+
+/** The scopes expanded against an organization, after creating the missing push repositories. */
+interface ResolvedScopes {
+  /** Repository to role: what the robot should have. */
+  grants: Map<string, QuayRole>;
+  /** `repository: why` for each repository that could not be created (then left out of `grants`). */
+  problems: string[];
+  /** Repository creations tried. */
+  attempted: number;
+  firstError?: unknown;
+}
 
 /** What berth writes into every robot it creates, so a human sees who owns it. */
 export const ROBOT_DESCRIPTION = 'Managed by berth; do not edit or delete by hand.';
@@ -32,10 +45,14 @@ export const ROBOT_METADATA = { 'managed-by': 'berth' } as const;
 export class QuayTokens implements Tokens {
   readonly renewalModes: readonly RenewalMode[] = ['Rotate'];
   readonly expires = false;
+  /** Quay has no pattern grants: `*` and `team/*` cover the repositories that exist when granted. */
+  readonly expandsScopes = true;
   private readonly ctx: QuayContext;
+  private readonly grants: RobotGrants;
 
   constructor(ctx: QuayContext) {
     this.ctx = ctx;
+    this.grants = new RobotGrants(ctx);
   }
 
   private get api(): QuayApi {
@@ -44,9 +61,11 @@ export class QuayTokens implements Tokens {
 
   /**
    * Creates the robot and grants it the scopes' repositories. Order: expand scopes and create
-   * missing push repositories first (nothing to clean up if that fails), then the robot (never
-   * retried; an existing name is a ConflictError), then the grants; if a grant fails the robot is
-   * deleted again (best effort; otherwise `listOwned` finds it) and the error is rethrown.
+   * missing push repositories first (nothing to clean up if that fails; visibility from
+   * spec.quay.repositoryVisibility, a plan without private repositories is a BadRequestError naming
+   * it), then the robot (never retried; an existing name is a ConflictError), then the grants; if a
+   * grant fails the robot is deleted again (best effort; otherwise `listOwned` finds it) and the
+   * error is rethrown.
    */
   async issue(request: IssueRequest): Promise<IssuedCredential> {
     const organization = request.registry.externalId;
@@ -57,7 +76,7 @@ export class QuayTokens implements Tokens {
         `quay robots.create: robot name ${short} ${invalid}`,
         context(organization, short),
       );
-    const grants = await this.resolve(organization, request.scopes);
+    const { grants } = await this.resolve(request.registry, request.scopes, { collect: false });
     let robot: QuayRobot;
     try {
       robot = await this.api.createRobot(organization, short, {
@@ -158,38 +177,73 @@ export class QuayTokens implements Tokens {
   }
 
   /**
-   * Grants the scopes again (additive upserts): picks up repositories created since the robot was
-   * issued that match its patterns. Grants outside the scopes are left alone.
+   * Makes the robot's grants exactly the scopes, as they expand today: grants repositories that
+   * match since issue, restores grants removed by hand, removes grants of repositories no longer in
+   * the scopes and creates missing exact push repositories as `issue` does. Cheap enough for every
+   * poll: one read of the robot's grants, the repository list (paged), and writes only for the
+   * differences. A repository that cannot be created or granted becomes a `problems` line; only when
+   * every write failed is the first failure thrown. A missing robot is a NotFoundError.
    */
-  async applyScopes(registry: TokenRegistry, id: string, scopes: readonly TokenScope[]): Promise<void> {
+  async updateScopes(
+    registry: TokenRegistry,
+    id: string,
+    scopes: readonly TokenScope[],
+  ): Promise<ScopeUpdate> {
     const organization = registry.externalId;
-    if (robotShortname(organization, id) === undefined)
+    const short = robotShortname(organization, id);
+    if (short === undefined)
       throw new BadRequestError(
         `quay permissions.set: ${id} is not a robot of ${organization}`,
         context(organization, id),
       );
-    await this.grant(organization, id, await this.resolve(organization, scopes));
+    const current = await this.grants.current(organization, short, id);
+    const resolved = await this.resolve(registry, scopes, { collect: true });
+    const changes = await this.grants.apply(organization, id, current, resolved.grants);
+    const attempted = changes.attempted + resolved.attempted;
+    const failed = changes.failed + resolved.problems.length;
+    if (attempted > 0 && failed === attempted) throw resolved.firstError ?? changes.firstError;
+    if (attempted > 0)
+      this.ctx.logger?.debug(
+        { organization, robot: id, writes: attempted, failed },
+        'updated quay robot grants',
+      );
+    return { problems: [...resolved.problems, ...changes.problems] };
   }
 
-  /** Expands the scopes against the organization and creates missing exact repositories (private). */
-  private async resolve(organization: string, scopes: readonly TokenScope[]): Promise<Map<string, QuayRole>> {
+  /**
+   * Expands the scopes against the organization and creates the missing exact push repositories.
+   * With `collect`, a repository that cannot be created is left out of the grants and reported;
+   * otherwise its error is thrown (a 402 exceeds_license as a BadRequestError naming the field).
+   */
+  private async resolve(
+    registry: TokenRegistry,
+    scopes: readonly TokenScope[],
+    options: { collect: boolean },
+  ): Promise<ResolvedScopes> {
+    const organization = registry.externalId;
+    const visibility = repositoryVisibility(registry);
     const existing: string[] = [];
     for await (const repo of this.api.repositories(organization)) existing.push(repo.name);
     const plan = planScopes(scopes, existing);
+    const out: ResolvedScopes = { grants: plan.grants, problems: [], attempted: 0 };
     for (const repository of plan.create) {
+      out.attempted++;
       try {
-        await this.api.createRepository({
-          namespace: organization,
-          repository,
-          visibility: 'private',
-          description: '',
-        });
-        this.ctx.logger?.debug({ organization, repository }, 'created quay repository for a token scope');
+        await this.api.createRepository({ namespace: organization, repository, visibility, description: '' });
+        this.ctx.logger?.debug(
+          { organization, repository, visibility },
+          'created quay repository for a token scope',
+        );
       } catch (err) {
-        if (!isNameTaken(err)) throw err;
+        if (isNameTaken(err)) continue;
+        const clear = exceedsLicense(err, organization, repository) ?? err;
+        if (!options.collect) throw clear;
+        plan.grants.delete(repository);
+        out.firstError ??= clear;
+        out.problems.push(`${repository}: ${clear instanceof Error ? clear.message : String(clear)}`);
       }
     }
-    return plan.grants;
+    return out;
   }
 
   private async grant(organization: string, id: string, grants: Map<string, QuayRole>): Promise<void> {

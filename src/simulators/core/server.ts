@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FaultInjector, type FaultKind, type FaultRates, FaultInjector as Injector } from './faults.ts';
+import type { LimitReq } from './limit-req.ts';
 
 /** What a route handler sees. */
 export interface SimRequest {
@@ -69,6 +70,8 @@ export interface SimServerOptions {
   /** Path prefix of every route, e.g. `/api/v1`. */
   prefix?: string;
   seed?: number;
+  /** A rate limit per client address in front of every route, as a provider's proxy has one. */
+  rateLimit?: LimitReq | undefined;
 }
 
 /**
@@ -81,6 +84,11 @@ export class SimServer {
   /** Requests as they arrive, before latency, faults or handling: to act while one is in flight. */
   readonly received: { method: string; path: string; at: number }[] = [];
   private readonly routes: Route[] = [];
+  /**
+   * The proxy's rate limit per client address (undefined: none), checked before routing and
+   * authentication as nginx does; refusals answer 429 and are logged without a `fault`.
+   */
+  rateLimit: LimitReq | undefined;
   private readonly options: SimServerOptions;
   private server: Server | undefined;
   private base = '';
@@ -88,6 +96,7 @@ export class SimServer {
   constructor(options: SimServerOptions) {
     this.options = options;
     this.faults = new Injector(options.seed ?? 1);
+    this.rateLimit = options.rateLimit;
   }
 
   /** Registers a route; `pattern` uses `:name` segments, relative to the prefix. */
@@ -185,6 +194,10 @@ export class SimServer {
       });
 
     if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
+    if (this.rateLimit && !this.rateLimit.admit(req.socket.remoteAddress ?? '')) {
+      record(429);
+      return send(res, { status: 429, body: this.options.errorBody(429, 'too many requests') });
+    }
     if (!route) {
       record(404);
       return send(res, { status: 404, body: this.options.errorBody(404, 'no such endpoint') });

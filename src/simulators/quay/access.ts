@@ -36,6 +36,11 @@ export class QuayErrors {
     return new SimError(404, this.body(404, 'not_found', 'Not Found'));
   }
 
+  /** 402 exceeds_license (endpoints/exception.py ExceedsLicenseException): the plan does not allow it. */
+  exceedsLicense(): SimError {
+    return new SimError(402, this.body(402, 'exceeds_license', 'Payment Required'));
+  }
+
   /** 400 `{message}`: a DataModelException (missing robot, missing permission, ...). */
   model(message: string): SimError {
     return new SimError(400, { message });

@@ -11,6 +11,10 @@ export interface QuaySimSettings {
   tagExpirationOptions: number[];
   repositoryPageSize: number;
   extendedRepositoryNames: boolean;
+  /** quay.io's free plan: creating a private repository answers 402 exceeds_license. */
+  freePlan: boolean;
+  /** 400 (Quay's source) or 404 (the seed's guide) for a robot that does not exist. */
+  missingRobotStatus: 400 | 404;
 }
 
 /** What every route module gets. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validateAgainstSpec } from '../../../test/support/openapi.ts';
+import { validateAgainstSpec, validateRequestAgainstSpec } from '../../../test/support/openapi.ts';
 import { recorded } from '../../clients/quay/testing.ts';
 import { QuaySimulator } from './simulator.ts';
 
@@ -131,7 +131,8 @@ describe('error bodies and status codes (notes §2)', () => {
   });
 
   it('answers the codes of the source, not of the old guide (notes §11)', async () => {
-    expect((await call('POST', '/organization/', { body: { name: 'neworg' } })).body).toBe('Created');
+    const org = { name: 'neworg', email: 'ops@neworg.example' };
+    expect((await call('POST', '/organization/', { body: org })).body).toBe('Created');
     expect((await call('PUT', '/organization/acme/robots/ci', { body: {} })).status).toBe(201);
     expect((await call('POST', '/organization/acme/robots/ci/regenerate')).status).toBe(200);
     const repo = { namespace: 'acme', repository: 'api', visibility: 'private', description: '' };
@@ -175,10 +176,132 @@ describe('error bodies and status codes (notes §2)', () => {
     );
   });
 
+  it('requires email to create an organization: NewOrg "required": ["name", "email"] (spec)', async () => {
+    // quay-api.swagger.json, components.schemas.NewOrg: "required": [ "name", "email" ].
+    expect(validateRequestAgainstSpec('quay', 'POST', '/api/v1/organization/', { name: 'x' })).not.toEqual(
+      [],
+    );
+    const res = await call('POST', '/organization/', { body: { name: 'neworg' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ title: 'invalid_request', detail: "'email' is a required property" });
+    expect(validateAgainstSpec('quay', 'POST', '/api/v1/organization/', 400, res.body)).toEqual([]);
+    expect(sim.organization('neworg')).toBeUndefined();
+    const body = { name: 'neworg', email: 'ops@neworg.example' };
+    expect(validateRequestAgainstSpec('quay', 'POST', '/api/v1/organization/', body)).toEqual([]);
+    expect((await call('POST', '/organization/', { body })).status).toBe(201);
+    expect(sim.organization('neworg')?.email).toBe('ops@neworg.example');
+  });
+
+  it('answers 402 exceeds_license for a private repository on a free plan (notes §3, §6)', async () => {
+    // quay.md §3: "POST /api/v1/repository ... 201 {namespace,name,kind}; 402 exceeds_license (billing)";
+    // §6: "Private repos can hit 402 exceeds_license on billing-enabled installs (quay.io free plans)".
+    const free = new QuaySimulator({ plan: 'free' });
+    const url = await free.start();
+    free.addOrganization('acme');
+    const create = (visibility: string) =>
+      fetch(`${url}/api/v1/repository`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${free.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ namespace: 'acme', repository: visibility, visibility, description: '' }),
+      });
+    const refused = await create('private');
+    const body = (await refused.json()) as object;
+    expect([refused.status, body]).toMatchObject([402, { status: 402, title: 'exceeds_license' }]);
+    expect(Object.keys(body).sort()).toEqual(ERROR_KEYS);
+    expect(free.repository('acme', 'private')).toBeUndefined();
+    expect((await create('public')).status).toBe(201);
+    await free.stop();
+  });
+
   it('answers a simulated 429 with plain text, as nginx does', async () => {
     sim.server.faults.schedule({ kind: 'rateLimit' });
     const res = await call('GET', '/user/');
     expect([res.status, res.body, res.headers.get('retry-after')]).toEqual([429, 'Too Many Requests', null]);
+  });
+});
+
+describe('robot permissions (notes §1, §3)', () => {
+  it('GET robots/{short}/permissions needs user:admin besides org:admin', async () => {
+    // notes §1: "GET /organization/{org}/robots/{r}/permissions | user:admin (uses require_user_admin, a gotcha)";
+    // the spec's security for it: oauth2_implicit ["user:admin"].
+    sim.addRepository('acme', 'api');
+    sim.addRobot('acme', 'ci');
+    sim.repository('acme', 'api')?.permissions.set('acme+ci', 'write');
+    const path = '/organization/acme/robots/ci/permissions';
+    sim.addToken('user-admin-only', { username: sim.username, scopes: ['user:admin'] });
+    sim.addToken('both', { username: sim.username, scopes: ['user:admin', 'org:admin'] });
+    expect((await call('GET', path, { token: 'user-admin-only' })).status).toBe(403);
+    const res = await call('GET', path, { token: 'both' });
+    expect(res.body).toEqual({
+      permissions: [{ repository: { name: 'api', is_public: false }, role: 'write' }],
+    });
+    // The spec has no body for this 200; the shape is the notes' (testdata/robot-permissions.json).
+    expect((await call('GET', '/organization/acme/robots/ghost/permissions')).body).toEqual({
+      message: 'Could not find robot with specified username',
+    });
+  });
+
+  it('PUT .../permissions/user/{org+robot} upserts (200 view), DELETE answers 204 then 400', async () => {
+    // notes §3: PUT "200 {role,name,is_robot,avatar,is_org_member} (upsert)";
+    // DELETE "204; 400 "User does not have permission for repo."".
+    sim.addRepository('acme', 'api');
+    sim.addRobot('acme', 'ci');
+    const path = '/repository/acme/api/permissions/user/acme%2Bci';
+    for (const role of ['read', 'write']) {
+      const put = await call('PUT', path, { body: { role } });
+      expect([put.status, put.body]).toMatchObject([200, { role, name: 'acme+ci', is_robot: true }]);
+    }
+    expect(sim.repository('acme', 'api')?.permissions.get('acme+ci')).toBe('write');
+    expect((await call('DELETE', path)).status).toBe(204);
+    expect((await call('DELETE', path)).body).toEqual({ message: 'User does not have permission for repo.' });
+    expect(
+      (await call('PUT', '/repository/acme/gone/permissions/user/acme%2Bci', { body: { role: 'read' } }))
+        .status,
+    ).toBe(404);
+  });
+
+  it('answers 404 for a missing robot when started as the seed’s guide lists it', async () => {
+    // Seed 004, 2.14.13 get and 2.14.12 delete /api/v1/organization/{orgname}/robots/{robot_shortname}:
+    // "404 | Not found" (Quay's source answers 400 instead, the default).
+    const seedLike = new QuaySimulator({ missingRobotStatus: 404 });
+    const url = await seedLike.start();
+    seedLike.addOrganization('acme');
+    for (const method of ['GET', 'DELETE']) {
+      const res = await fetch(`${url}/api/v1/organization/acme/robots/ghost`, {
+        method,
+        headers: { authorization: `Bearer ${seedLike.token}` },
+      });
+      const body = await res.json();
+      expect([res.status, body]).toMatchObject([404, { title: 'not_found' }]);
+      const template = '/api/v1/organization/{orgname}/robots/{robot_shortname}';
+      expect(validateAgainstSpec('quay', method, template, 404, body)).toEqual([]);
+    }
+    await seedLike.stop();
+  });
+});
+
+describe('rate limits (notes §9)', () => {
+  it('enforces quay.io’s /api/ limit by default: 1 + burst 25 at once, then 429 without Retry-After', async () => {
+    // quay.md §9: "`/api/`: 5 r/s with burst 25 per IP (HTTP/1) ... Rejects are 429 with **no Retry-After**".
+    const limited = new QuaySimulator();
+    const url = await limited.start();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        fetch(`${url}/api/v1/user/`, { headers: { authorization: `Bearer ${limited.token}` } }),
+      ),
+    );
+    const refused = answers.filter((r) => r.status === 429);
+    // 26 pass at once; a slow machine may see one more drip in (5 r/s).
+    expect(40 - refused.length).toBeGreaterThanOrEqual(26);
+    expect(40 - refused.length).toBeLessThanOrEqual(28);
+    expect(refused[0]?.headers.get('retry-after')).toBeNull();
+    expect(await refused[0]?.text()).toContain('Too Many Requests');
+    expect(limited.server.log.filter((l) => l.status === 429)).toHaveLength(refused.length);
+    limited.setRateLimits(false);
+    expect(
+      (await fetch(`${url}/api/v1/user/`, { headers: { authorization: `Bearer ${limited.token}` } })).status,
+    ).toBe(200);
+    await limited.stop();
   });
 });
 

@@ -77,6 +77,8 @@ function createRepository(ctx: QuaySimContext, req: SimRequest) {
   if (!validRepositoryName(repository, ctx.settings.extendedRepositoryNames))
     throw ctx.errors.invalidRequest('Invalid repository name');
   if (org.repositories.has(repository)) throw ctx.errors.invalidRequest('Repository already exists');
+  // quay.io free plans have no private repositories: 402 exceeds_license (notes §3, §6).
+  if (visibility === 'private' && ctx.settings.freePlan) throw ctx.errors.exceedsLicense();
   const repo = ctx.state.addRepository(org, repository, { visibility, description });
   // Quay gives the creating (non-organization) user admin on the new repository.
   repo.permissions.set(caller.username, 'admin');

@@ -26,8 +26,9 @@ function robotView(
 
 function robotOf(ctx: QuaySimContext, org: SimOrganization, req: SimRequest): SimRobot {
   const robot = org.robots.get(req.params.robot ?? '');
-  if (!robot) throw ctx.errors.model(ROBOT_MISSING);
-  return robot;
+  if (robot) return robot;
+  // The seed's guide lists 404 for these routes; Quay's source answers 400 (the default).
+  throw ctx.settings.missingRobotStatus === 404 ? ctx.errors.notFound() : ctx.errors.model(ROBOT_MISSING);
 }
 
 function listRobots(ctx: QuaySimContext, req: SimRequest) {
@@ -82,8 +83,10 @@ function createRobot(ctx: QuaySimContext, req: SimRequest) {
 }
 
 function robotPermissions(ctx: QuaySimContext, req: SimRequest) {
-  // Quay checks require_user_admin here, not org:admin: a token without user:admin gets a 403.
-  const org = ctx.access.orgAdmin(req, req.params.org ?? '', 'user:admin');
+  // Quay checks require_user_admin (the user:admin scope) before the handler's own
+  // AdministerOrganizationPermission (org:admin): a token without either gets a 403 (notes §1).
+  const org = ctx.access.orgAdmin(req, req.params.org ?? '');
+  ctx.access.scope(ctx.access.user(req), 'user:admin');
   const robot = robotOf(ctx, org, req);
   const username = `${org.name}+${robot.shortname}`;
   const permissions = [...org.repositories.values()].flatMap((repo) => {

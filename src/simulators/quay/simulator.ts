@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ScopeAction } from '../../clients/provider.ts';
+import { LimitReq, type RequestRateLimit } from '../core/limit-req.ts';
 import type { RegistryAccessVerifier } from '../core/registry-access.ts';
 import { SimServer } from '../core/server.ts';
 import { QuayAccess, QuayErrors } from './access.ts';
@@ -23,6 +24,12 @@ import {
 
 const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
+/**
+ * quay.io's limit on /api/ (FEATURE_RATE_LIMITS, on for quay.io; research notes §9: "/api/: 5 r/s
+ * with burst 25 per IP (HTTP/1)"; conf/nginx: `limit_req zone=dynamicauth_heavy_http1 burst=25 nodelay`).
+ */
+export const QUAY_IO_API_RATE_LIMIT: RequestRateLimit = { perSecond: 5, burst: 25 };
+
 /** Options of {@link QuaySimulator}. */
 export interface QuaySimulatorOptions {
   /** The docker registry host the simulated organizations are served from (default `127.0.0.1:5000`). */
@@ -45,6 +52,24 @@ export interface QuaySimulatorOptions {
   now?: () => number;
   /** Seed of the fault injector. */
   seed?: number;
+  /**
+   * nginx's rate limit on /api/ per client address (FEATURE_RATE_LIMITS). Defaults to quay.io's
+   * ({@link QUAY_IO_API_RATE_LIMIT}); refusals are 429 with a plain-text body and no Retry-After.
+   * `false` is an installation without FEATURE_RATE_LIMITS (Quay's own default): for tests that
+   * must run faster than quay.io lets anyone.
+   */
+  rateLimits?: RequestRateLimit | false;
+  /**
+   * FEATURE_BILLING and the organizations' plan. `free`: quay.io's free plan, which has no private
+   * repositories, so creating one answers 402 exceeds_license (notes §6). Default: no billing, as on
+   * a self-hosted Quay or a paid plan.
+   */
+  plan?: 'free' | undefined;
+  /**
+   * The status of a missing robot (GET, DELETE, regenerate, permissions): 400 `{message}` as Quay's
+   * source answers (default, notes §2), or 404 as the seed's guide lists.
+   */
+  missingRobotStatus?: 400 | 404;
 }
 
 function seconds(option: string): number {
@@ -57,7 +82,8 @@ function seconds(option: string): number {
  * A stateful fake of the Quay API (/api/v1) for tests: organizations, robots (tokens visible to
  * org admins, regenerate kills the old one at once), repositories with per-user/robot roles, tags
  * with history, and auto-prune policies; Quay's status codes and error bodies (401 anonymous, 403
- * without rights or for a missing organization, 400 for a missing robot). Faults: `server.faults`.
+ * without rights or for a missing organization, 400 for a missing robot), and quay.io's nginx rate
+ * limit on /api/ unless told otherwise. Faults: `server.faults`.
  */
 export class QuaySimulator {
   readonly server: SimServer;
@@ -71,9 +97,11 @@ export class QuaySimulator {
 
   constructor(options: QuaySimulatorOptions = {}) {
     const errors = new QuayErrors(() => this.server.url);
+    const rateLimits = options.rateLimits ?? QUAY_IO_API_RATE_LIMIT;
     this.server = new SimServer({
       prefix: '/api/v1',
       seed: options.seed ?? 1,
+      rateLimit: rateLimits === false ? undefined : new LimitReq(rateLimits),
       authenticate: (req) =>
         this.ctx.access.caller(req) ? undefined : { status: 401, body: errors.unauthorized(undefined).body },
       errorBody: (status, message) => {
@@ -91,6 +119,8 @@ export class QuaySimulator {
       tagExpirationOptions: (options.tagExpirationOptions ?? ['0s', '1d', '1w', '2w', '4w']).map(seconds),
       repositoryPageSize: options.repositoryPageSize ?? 100,
       extendedRepositoryNames: options.extendedRepositoryNames ?? true,
+      freePlan: options.plan === 'free',
+      missingRobotStatus: options.missingRobotStatus ?? 400,
     };
     this.ctx = {
       server: this.server,
@@ -129,6 +159,11 @@ export class QuaySimulator {
   /** The docker registry host reported for the organizations. */
   get registryHost(): string {
     return this.ctx.settings.registryHost;
+  }
+
+  /** Switches the /api/ rate limit (see {@link QuaySimulatorOptions.rateLimits}); fresh buckets. */
+  setRateLimits(limits: RequestRateLimit | false): void {
+    this.server.rateLimit = limits === false ? undefined : new LimitReq(limits);
   }
 
   /** Replaces the clock (milliseconds). */
