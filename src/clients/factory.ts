@@ -28,6 +28,11 @@ export interface ProviderFactoryOptions {
    * registry served elsewhere (the simulators in tests and the demo). IONOS reports its own.
    */
   registryHost?: string | undefined;
+  /**
+   * Shortest IONOS token lifetime to assume (default IONOS's hour): only for a simulator started
+   * with a shorter one, so that a test can rotate IONOS tokens in seconds.
+   */
+  ionosMinTokenLifetimeMs?: number | undefined;
 }
 
 const need = (data: CredentialData, provider: string, keys: string[]): void => {
@@ -68,7 +73,12 @@ export function createProviderFactory(options: ProviderFactoryOptions = {}): Pro
           ? { token: data.token }
           : (need(data, 'ionos', ['username', 'password']),
             { username: data.username as string, password: data.password as string });
-        return createIonosProvider({ ...common, credentials, baseUrl: desired.settings.apiEndpoint });
+        return createIonosProvider({
+          ...common,
+          credentials,
+          baseUrl: desired.settings.apiEndpoint,
+          minTokenLifetimeMs: options.ionosMinTokenLifetimeMs,
+        });
       }
       case 'selectel': {
         const credentials = data.token

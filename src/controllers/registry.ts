@@ -1,4 +1,4 @@
-import { createProviderFactory } from '../clients/factory.ts';
+import { createProviderFactory, type ProviderFactoryOptions } from '../clients/factory.ts';
 import { createOciClient } from '../clients/oci/client.ts';
 import type { ControllerFactory } from '../operator.ts';
 import { cleanupPolicyController } from './cleanup-policy/controller.ts';
@@ -6,30 +6,40 @@ import type { ManifestDeleterFactory } from './cleanup-policy/execute.ts';
 import { containerRegistryController } from './container-registry/controller.ts';
 import { registryTokenController } from './registry-token/controller.ts';
 
+/** Provider settings no flag carries: for tests whose simulators differ from the real APIs. */
+export type TestProviderOptions = Pick<ProviderFactoryOptions, 'ionosMinTokenLifetimeMs'>;
+
 /**
- * The controllers `npm start` runs, wired to the concrete provider clients.
+ * The controllers wired to the concrete provider clients, with provider settings for tests
+ * (a simulator with a shorter IONOS minimum token lifetime, say); production passes none.
  */
-export const registeredControllers: ControllerFactory = (deps) => {
-  const providers = createProviderFactory({
-    metrics: deps.metrics,
-    logger: deps.logger,
-    registryHost: deps.config.providerRegistryHost,
-  });
-  const oci: ManifestDeleterFactory = (provider, server, login) => {
-    // Loopback registries (simulators, tests) speak plain HTTP, as docker and crane assume too.
-    const scheme = /^(localhost|127\.|\[::1\])/.test(server) ? 'http' : 'https';
-    const client = createOciClient({
-      baseUrl: `${scheme}://${server}`,
-      provider,
-      credentials: { username: login.username, password: login.password },
+export function controllersWith(testOptions: TestProviderOptions = {}): ControllerFactory {
+  return (deps) => {
+    const providers = createProviderFactory({
       metrics: deps.metrics,
       logger: deps.logger,
+      registryHost: deps.config.providerRegistryHost,
+      ...testOptions,
     });
-    return { deleteManifest: (repository, digest) => client.deleteManifest(repository, digest) };
+    const oci: ManifestDeleterFactory = (provider, server, login) => {
+      // Loopback registries (simulators, tests) speak plain HTTP, as docker and crane assume too.
+      const scheme = /^(localhost|127\.|\[::1\])/.test(server) ? 'http' : 'https';
+      const client = createOciClient({
+        baseUrl: `${scheme}://${server}`,
+        provider,
+        credentials: { username: login.username, password: login.password },
+        metrics: deps.metrics,
+        logger: deps.logger,
+      });
+      return { deleteManifest: (repository, digest) => client.deleteManifest(repository, digest) };
+    };
+    return [
+      containerRegistryController(deps, providers),
+      registryTokenController(deps, providers),
+      cleanupPolicyController(deps, providers, oci),
+    ];
   };
-  return [
-    containerRegistryController(deps, providers),
-    registryTokenController(deps, providers),
-    cleanupPolicyController(deps, providers, oci),
-  ];
-};
+}
+
+/** The controllers `npm start` runs, wired to the concrete provider clients. */
+export const registeredControllers: ControllerFactory = controllersWith();

@@ -39,6 +39,12 @@ export interface StartSimulatorsOptions {
   /** Provisioning and deletion times of the fake registries (default 2 s). */
   processMs?: number;
   /**
+   * Shortest IONOS token lifetime the simulator accepts (default IONOS's real hour). A test that
+   * needs quicker expiries says so here and gives the operator the same value
+   * (`controllersWith({ ionosMinTokenLifetimeMs })`), or berth keeps asking for the hour.
+   */
+  ionosMinTokenLifetimeMs?: number;
+  /**
    * The address to listen on (default 127.0.0.1). An end-to-end test uses the Pod network's
    * gateway, so that the operator running in a Pod reaches the simulators.
    */
@@ -62,7 +68,9 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
     registryHost,
     provisionDelayMs: processMs,
     deletionDelayMs: processMs,
-    minTokenLifetimeMs: 0,
+    ...(options.ionosMinTokenLifetimeMs === undefined
+      ? {}
+      : { minTokenLifetimeMs: options.ionosMinTokenLifetimeMs }),
   });
   const selectel = new SelectelSimulator({
     registryHost,

@@ -49,6 +49,8 @@ interface ProviderCase {
   update?: { spec: Record<string, unknown>; atProvider(name: string): unknown; expected: unknown };
   /** Changes the setting behind berth's back. */
   drift?(name: string): void;
+  /** Puts the registry into the provider's failed state (its state word), and repairs it. */
+  failure?: { state: string; fail(name: string): void; recover(name: string): void };
 }
 
 describe('ContainerRegistry controller on the real control plane with the simulators', () => {
@@ -79,6 +81,11 @@ describe('ContainerRegistry controller on the real control plane with the simula
         const r = sims.ionos.registryByName(name);
         if (r) r.gc = undefined;
       },
+      failure: {
+        state: 'FAILED',
+        fail: (name) => sims.ionos.failRegistry(sims.ionos.registryByName(name)?.id ?? '', 'FAILED'),
+        recover: (name) => sims.ionos.recoverRegistry(sims.ionos.registryByName(name)?.id ?? ''),
+      },
     }),
     selectel: () => ({
       secret: {
@@ -102,6 +109,11 @@ describe('ContainerRegistry controller on the real control plane with the simula
         const r = sims.selectel.registryNamed(name);
         return r && r.status !== 'DELETING' ? 1 : 0;
       },
+      failure: {
+        state: 'ERROR',
+        fail: (name) => sims.selectel.failRegistry(sims.selectel.registryNamed(name)?.id ?? ''),
+        recover: (name) => sims.selectel.recoverRegistry(sims.selectel.registryNamed(name)?.id ?? ''),
+      },
     }),
     quay: () => ({
       secret: { token: sims.endpoints.quay.token },
@@ -110,7 +122,7 @@ describe('ContainerRegistry controller on the real control plane with the simula
         spec: {
           provider: 'quay',
           credentialsRef: { name: 'creds-quay' },
-          quay: { url: sims.endpoints.quay.url, organization: `org${s}` },
+          quay: { url: sims.endpoints.quay.url, organization: `org${s}`, email: 'ops@example.com' },
         },
       }),
       countAtProvider: (name) => (sims.quay.organization(name.replace(/^quay-/, 'org')) ? 1 : 0),
@@ -202,8 +214,13 @@ describe('ContainerRegistry controller on the real control plane with the simula
       await create(name, spec);
       const obj = await ready(name);
       expect(obj.status?.externalId).toBeTruthy();
-      expect(obj.status?.server).toBe(provider === 'ionos' ? '127.0.0.1:5999' : '127.0.0.1:5999');
-      expect(obj.status?.endpoint).toContain('127.0.0.1:5999');
+      // The docker login host alone; images are under the registry (Selectel) or organization (Quay).
+      expect(obj.status?.server).toBe('127.0.0.1:5999');
+      expect(obj.status?.endpoint).toBe(
+        provider === 'ionos'
+          ? '127.0.0.1:5999'
+          : `127.0.0.1:5999/${provider === 'quay' ? name.replace(/^quay-/, 'org') : name}`,
+      );
       expect(obj.metadata.finalizers).toEqual(['berth.dev/finalizer']);
       expect(kstatusViolations(obj)).toEqual([]);
       expect(kstatusOf(obj)).toBe('Current');
@@ -243,6 +260,37 @@ describe('ContainerRegistry controller on the real control plane with the simula
       await eventually(async () => (await events(name)).includes('DriftCorrected'), {
         what: 'DriftCorrected event',
       });
+    });
+
+    it('Failed registries (issue #12 item 10): Stalled with the provider state while failed, Ready again once repaired', {
+      timeout: 150_000,
+    }, async (ctx) => {
+      const c = setup();
+      if (!c.failure) return ctx.skip(); // a Quay organization has no failed state
+      const { state, fail, recover } = c.failure;
+      const { name, spec } = c.manifest(uniqueName('f').slice(2));
+      await create(name, { ...spec, observeInterval: '30s' });
+      await ready(name);
+      // Noticed by the periodic observe (30 s here), like any change at the provider.
+      fail(name);
+      const stalled = await eventually(
+        async () => {
+          const obj = await read(name);
+          return condition(obj, 'Stalled')?.status === 'True' ? obj : undefined;
+        },
+        { timeoutMs: 60_000, what: `${name} Stalled` },
+      );
+      expect(condition(stalled, 'Stalled')?.reason).toBe('RegistryFailed');
+      expect(condition(stalled, 'Ready')).toMatchObject({ status: 'False', reason: 'RegistryFailed' });
+      expect(condition(stalled, 'Ready')?.message).toContain(state);
+      expect(stalled.status?.providerState).toBe(state);
+      expect(kstatusViolations(stalled)).toEqual([]);
+      expect(kstatusOf(stalled)).toBe('Failed');
+      // Stalled, yet still polled: a repair at the provider clears it without anyone touching the object.
+      recover(name);
+      const repaired = await ready(name, 60_000);
+      expect(condition(repaired, 'Stalled')).toBeUndefined();
+      expect(kstatusOf(repaired)).toBe('Current');
     });
 
     it('leaves the provider registry on delete with Retain, removes it with Delete', async () => {

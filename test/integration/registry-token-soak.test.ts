@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
-import { registeredControllers } from '../../src/controllers/registry.ts';
+import { controllersWith } from '../../src/controllers/registry.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
 import { startOperator } from '../../src/operator.ts';
@@ -85,7 +85,13 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
     namespace = await createNamespace(kc, 'soak');
     await installBerthCrds(kc, namespace);
     const port = await freePort();
-    sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
+    // Rotations every 20 s need IONOS tokens shorter than its real one-hour floor: this simulator
+    // accepts any future expiry, and the in-process operator below is told the same.
+    sims = await startSimulators({
+      registryHost: `127.0.0.1:${port}`,
+      processMs: 200,
+      ionosMinTokenLifetimeMs: 0,
+    });
     registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
     await core.createNamespacedSecret({
       namespace,
@@ -139,7 +145,7 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
         ],
         {},
       ),
-      registeredControllers,
+      controllersWith({ ionosMinTokenLifetimeMs: 0 }),
       { kubeConfig: kc, logger: pino({ level: 'silent' }) },
     );
     try {

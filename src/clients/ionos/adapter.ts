@@ -9,6 +9,7 @@ import { HttpClient } from '../http/client.ts';
 import type { Provider } from '../provider.ts';
 import { DEFAULT_PAGE_SIZE, IONOS_API_URL, IonosApi } from './api.ts';
 import { parseIonosError } from './errors.ts';
+import { type ExpiryFloor, IONOS_MIN_TOKEN_LIFETIME_MS } from './expiry.ts';
 import { IonosImages } from './images.ts';
 import { IonosRegistries } from './registries.ts';
 import { IonosTokens } from './tokens.ts';
@@ -25,6 +26,13 @@ export interface IonosProviderOptions extends TransportOptions {
   contractNumber?: string | undefined;
   /** Page size of list calls (default 100). */
   pageSize?: number | undefined;
+  /**
+   * Shortest token lifetime the API accepts (default IONOS's hour). Only a simulator started with
+   * a shorter minimum needs another value; the adapter never asks for less than this plus a margin.
+   */
+  minTokenLifetimeMs?: number | undefined;
+  /** Injected for tests: the clock token expiries are measured on (a simulator's moved clock). */
+  now?: (() => number) | undefined;
 }
 
 /** The IONOS provider. */
@@ -36,10 +44,10 @@ export class IonosProvider implements Provider {
   readonly images: IonosImages;
   readonly garbageCollection = undefined;
 
-  constructor(api: IonosApi, pageSize: number, logger?: Pick<Logger, 'debug'>) {
+  constructor(api: IonosApi, pageSize: number, logger?: Pick<Logger, 'debug'>, floor?: ExpiryFloor) {
     this.api = api;
     this.registries = new IonosRegistries(api, pageSize);
-    this.tokens = new IonosTokens(api, pageSize, logger);
+    this.tokens = new IonosTokens(api, pageSize, logger, floor);
     this.images = new IonosImages(api, pageSize);
   }
 
@@ -72,7 +80,10 @@ export function createIonosProvider(options: IonosProviderOptions): IonosProvide
   if ('token' in credentials) http.secrets.add(credentials.token);
   else http.secrets.add(credentials.password);
   http.secrets.add(headers.authorization?.replace(/^\w+ /, ''));
-  return new IonosProvider(new IonosApi(http), options.pageSize ?? DEFAULT_PAGE_SIZE, options.logger);
+  return new IonosProvider(new IonosApi(http), options.pageSize ?? DEFAULT_PAGE_SIZE, options.logger, {
+    minLifetimeMs: options.minTokenLifetimeMs ?? IONOS_MIN_TOKEN_LIFETIME_MS,
+    now: options.now ?? Date.now,
+  });
 }
 
 /** The Authorization (and optional contract) headers for either credential kind. */

@@ -3,6 +3,7 @@
  * `properties`; PATCH bodies are flat. Omitted PATCH fields stay unchanged, so clearing needs an
  * explicit value (`apiSubnetAllowList: []`, `expiryDate: null`).
  */
+import type { ExpiryAtSend } from './expiry.ts';
 import type { Weekday } from './schemas.ts';
 
 /** `WeeklySchedule`: UTC time as `HH:MM:SS+00:00`. */
@@ -42,15 +43,15 @@ export interface ScopeInput {
 /** `PostTokenProperties` (also the PUT body's properties). */
 export interface TokenPropertiesInput {
   name: string;
-  /** RFC 3339; null or absent: never expires. */
-  expiryDate?: string | null | undefined;
+  /** RFC 3339 (an {@link ExpiryAtSend} serializes to one when sent); null or absent: never expires. */
+  expiryDate?: string | ExpiryAtSend | null | undefined;
   scopes?: ScopeInput[] | undefined;
   status?: 'enabled' | 'disabled' | undefined;
 }
 
 /** `PatchTokenInput` (flat). `scopes` replaces the whole list; `expiryDate: null` clears it. */
 export interface TokenPatchInput {
-  expiryDate?: string | null | undefined;
+  expiryDate?: string | ExpiryAtSend | null | undefined;
   scopes?: ScopeInput[] | undefined;
   status?: 'enabled' | 'disabled' | undefined;
 }

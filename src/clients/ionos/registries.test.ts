@@ -147,6 +147,25 @@ describe('IonosRegistries', () => {
     await provider.registries.delete(ref, desiredIonos('shop'));
   });
 
+  // Failed registries (issue #12 item 10). The notes: Terraform "treats the generic IONOS failure
+  // states `FAILED`, `FAILED_SUSPENDED`, `FAILED_UPDATING`, `FAILED_DESTROYING` as errors".
+  it.each(['FAILED', 'FAILED_SUSPENDED', 'FAILED_UPDATING', 'FAILED_DESTROYING'])(
+    'reports a registry in %s as failed, not as in progress, until it is Running again',
+    async (state) => {
+      const { sim, provider } = await harness();
+      const seeded = sim.addRegistry({ name: 'shop' });
+      const ref = { externalId: seeded.id, name: 'shop' };
+      sim.failRegistry(seeded.id, state);
+      const failed = await provider.registries.observe(ref, desiredIonos('shop'));
+      expect(failed).toMatchObject({ providerState: state, ready: false, deleting: false });
+      expect(failed?.failure).toBe(`IONOS reports the registry as ${state}`);
+      sim.recoverRegistry(seeded.id);
+      const running = await provider.registries.observe(ref, desiredIonos('shop'));
+      expect(running).toMatchObject({ providerState: 'Running', ready: true });
+      expect(running?.failure).toBeUndefined();
+    },
+  );
+
   it('rejects a desired registry of another provider (a wiring bug)', async () => {
     const { provider } = await harness();
     const quay = {

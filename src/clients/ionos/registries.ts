@@ -115,6 +115,13 @@ export function ionosSettings(desired: DesiredRegistry): IonosSettings {
   return desired.settings;
 }
 
+/**
+ * Failure states. The notes: Terraform "treats the generic IONOS failure states `FAILED`,
+ * `FAILED_SUSPENDED`, `FAILED_UPDATING`, `FAILED_DESTROYING` as errors; it is not confirmed that CR
+ * uses them". `ERROR` is not in the notes; it is taken as failed too rather than waited on forever.
+ */
+const FAILED_STATE = /^(failed(_[a-z]+)?|error)$/i;
+
 /** Maps an API registry to the provider-neutral observation, with the drift from the settings. */
 export function toObserved(registry: IonosRegistry, settings: IonosSettings): ObservedRegistry {
   const state = registry.metadata?.state || 'Unknown';
@@ -126,6 +133,8 @@ export function toObserved(registry: IonosRegistry, settings: IonosSettings): Ob
     // Unknown states count as in progress (notes: compare case-insensitively, treat unknown as busy).
     ready: /^running$/i.test(state) && server !== undefined,
     deleting: /^(deleting|destroying)$/i.test(state),
+    // The registry resource carries no message: the state word is all IONOS says.
+    ...(FAILED_STATE.test(state) ? { failure: `IONOS reports the registry as ${state}` } : {}),
     server,
     storageUsedBytes: registry.properties.storageUsage?.bytes ?? undefined,
     drift: driftOf(registry, settings),

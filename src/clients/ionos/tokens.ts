@@ -1,8 +1,10 @@
 /**
  * The Tokens capability for IONOS. The password exists only in the create response; names are
  * unique and immutable per registry and there is no regenerate call, so rotation is create-new then
- * delete-old. The expiry can move with a PATCH (Extend). Expired tokens are deleted by IONOS, so a
- * token that vanished reads as undefined, not as an error.
+ * delete-old. The expiry can move with a PATCH (Extend), and so can the scopes. Expired tokens are
+ * deleted by IONOS, so a token that vanished reads as undefined, not as an error. IONOS refuses an
+ * expiry less than an hour ahead: every requested expiry is raised to that floor (see expiry.ts),
+ * and what IONOS granted is what callers get back.
  */
 import type { Logger } from 'pino';
 import { isNotFound, SchemaMismatchError } from '../http/errors.ts';
@@ -11,35 +13,46 @@ import type {
   IssueRequest,
   ObservedCredential,
   RenewalMode,
+  ScopeUpdate,
   TokenRegistry,
   TokenScope,
   Tokens,
 } from '../provider.ts';
 import type { IonosApi } from './api.ts';
 import { localError } from './errors.ts';
+import { ExpiryAtSend, type ExpiryFloor, IONOS_MIN_TOKEN_LIFETIME_MS } from './expiry.ts';
 import type { ScopeInput, TokenPropertiesInput } from './inputs.ts';
 import type { IonosToken } from './schemas.ts';
+import { scopeProblems } from './scopes.ts';
 
-/** Tokens at IONOS: issue (POST, never retried), observe, list owned, extend, revoke. */
+/** Tokens at IONOS: issue (POST, never retried), observe, list owned, extend, update scopes, revoke. */
 export class IonosTokens implements Tokens {
   readonly renewalModes: readonly RenewalMode[] = ['Rotate', 'Extend'];
   readonly expires = true;
   private readonly api: IonosApi;
   private readonly pageSize: number;
   private readonly logger: Pick<Logger, 'debug'> | undefined;
+  private readonly floor: ExpiryFloor;
 
-  constructor(api: IonosApi, pageSize: number, logger?: Pick<Logger, 'debug'>) {
+  constructor(
+    api: IonosApi,
+    pageSize: number,
+    logger?: Pick<Logger, 'debug'>,
+    floor: ExpiryFloor = { minLifetimeMs: IONOS_MIN_TOKEN_LIFETIME_MS, now: Date.now },
+  ) {
     this.api = api;
     this.pageSize = pageSize;
     this.logger = logger;
+    this.floor = floor;
   }
 
+  /** Issues the token; an expiry sooner than IONOS accepts is raised, and the granted one returned. */
   async issue(request: IssueRequest): Promise<IssuedCredential> {
     const properties: TokenPropertiesInput = {
       name: request.name,
       scopes: request.scopes.map(toScope),
       status: 'enabled',
-      ...(request.expiresAt ? { expiryDate: request.expiresAt.toISOString() } : {}),
+      ...(request.expiresAt ? { expiryDate: new ExpiryAtSend(request.expiresAt, this.floor) } : {}),
     };
     const token = await this.api.createToken(request.registry.externalId, properties);
     const password = token.properties.credentials?.password;
@@ -87,9 +100,26 @@ export class IonosTokens implements Tokens {
     return owned;
   }
 
+  /** Moves the expiry (raised to what IONOS accepts, like `issue`); NotFoundError once it vanished. */
   async extend(registry: TokenRegistry, id: string, expiresAt: Date): Promise<ObservedCredential> {
-    const token = await this.api.patchToken(registry.externalId, id, { expiryDate: expiresAt.toISOString() });
+    const expiryDate = new ExpiryAtSend(expiresAt, this.floor);
+    const token = await this.api.patchToken(registry.externalId, id, { expiryDate });
     return toObservedCredential(token);
+  }
+
+  /**
+   * PATCH with `scopes` only: it replaces the token's whole list ("`scopes` replaces the whole
+   * list. ionosctl's 'scope add' does GET, then PATCH with the full list", shared/providers/ionos.md)
+   * and leaves expiry, status and password alone. Problems: whatever the answer shows differently
+   * from what was asked. NotFoundError once the token vanished (expired tokens are deleted).
+   */
+  async updateScopes(
+    registry: TokenRegistry,
+    id: string,
+    scopes: readonly TokenScope[],
+  ): Promise<ScopeUpdate> {
+    const token = await this.api.patchToken(registry.externalId, id, { scopes: scopes.map(toScope) });
+    return { problems: scopeProblems(scopes, token.properties.scopes ?? []) };
   }
 
   async revoke(registry: TokenRegistry, id: string): Promise<void> {

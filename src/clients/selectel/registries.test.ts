@@ -24,6 +24,20 @@ beforeEach(() => {
 });
 
 describe('SelectelRegistries', () => {
+  // Failed registries (issue #12 item 10): "`ERROR` → failed" (shared/providers/selectel.md).
+  it('reports an ERROR registry as failed, not as in progress, until it is ACTIVE again', async () => {
+    const seeded = bed.sim.addRegistry(TEST_PROJECT, 'broken');
+    const ref = { name: 'broken', externalId: seeded.id };
+    bed.sim.failRegistry(seeded.id);
+    const failed = await provider.registries.observe(ref, desiredRegistry('broken'));
+    expect(failed).toMatchObject({ providerState: 'ERROR', ready: false, deleting: false });
+    expect(failed?.failure).toBe('Selectel reports the registry as ERROR');
+    bed.sim.recoverRegistry(seeded.id);
+    const active = await provider.registries.observe(ref, desiredRegistry('broken'));
+    expect(active).toMatchObject({ providerState: 'ACTIVE', ready: true });
+    expect(active?.failure).toBeUndefined();
+  });
+
   it('creates a registry that is CREATING, then ACTIVE and ready with the docker host', async () => {
     const desired = desiredRegistry('shop');
     const created = await provider.registries.create(desired);

@@ -10,6 +10,9 @@ import type { Registry } from './schemas.ts';
  */
 const USABLE = new Set(['ACTIVE', 'GARBAGE_COLLECTION']);
 
+/** The failed state: "`ERROR` → failed" (craas-go registry/schemas.go, shared/providers/selectel.md). */
+const FAILED = 'ERROR';
+
 /**
  * CRaaS registries. A registry has no mutable settings (terraform marks its name ForceNew), so
  * `update` only reads it back; creation is asynchronous (CREATING → ACTIVE) and so is deletion
@@ -74,6 +77,10 @@ export class SelectelRegistries implements Registries {
       providerState: registry.status,
       ready: USABLE.has(registry.status),
       deleting: registry.status === 'DELETING',
+      // The registry body has no message field (seed 003): the status word is all CRaaS says.
+      ...(registry.status === FAILED ? { failure: `Selectel reports the registry as ${FAILED}` } : {}),
+      // The docker login server is the host alone (`cr.selcloud.ru`); images live under
+      // `cr.selcloud.ru/<registry>/`, which is the ContainerRegistry's status.endpoint, not this.
       server: this.ctx.registryHost,
       storageUsedBytes: registry.size,
       // The name is the only setting, and it cannot change: a different one means another registry.

@@ -34,8 +34,37 @@ export interface ExecutionContext {
   cleanupCredentialName: string;
   /** Prefix of every temporary cleanup credential of this policy, for the sweep. */
   cleanupCredentialPrefix: string;
+  /** When the run started (the plan's clock); not used for the credential's expiry. */
   now: number;
+  /**
+   * The wall clock the credential's expiry is computed on, at issue time (default Date.now): the
+   * provider measures it on its own clock, long after `now` if listing the artifacts took a while.
+   */
+  clock?: (() => number) | undefined;
 }
+
+/** Why each provider, lacking `Images.deleteTags`, cannot delete one tag of a manifest that keeps others. */
+const SINGLE_TAG_REFUSALS: Record<Provider['name'], string> = {
+  // Its cleanup "removes specified tags and images" and answers per image: the image may go too.
+  selectel: 'Selectel may delete the image, not only the tag',
+  ionos: 'the OCI API deletes manifests, not single tags',
+  quay: 'the provider cannot delete a single tag',
+};
+
+/**
+ * Why the provider cannot delete a tag without its manifest, for the planner (`singleTagRefusal`),
+ * or undefined where it can (`Images.deleteTags`).
+ */
+export function singleTagRefusal(provider: Provider): string | undefined {
+  return provider.images?.deleteTags ? undefined : SINGLE_TAG_REFUSALS[provider.name];
+}
+
+/**
+ * Lifetime asked for the run's delete credential, counted from the moment it is issued: an hour
+ * (IONOS refuses less: "expiry must be ≥1 h in the future") plus five minutes for the request and
+ * clock skew. It is revoked after the run anyway; the expiry only bounds a crashed run's leftover.
+ */
+export const RUN_CREDENTIAL_LIFETIME_MS = 3_600_000 + 5 * 60_000;
 
 const itemOf = (d: Decision, action: RunItem['action'], reason = d.reason): RunItem => ({
   repository: d.repository,
@@ -111,7 +140,7 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
       registry,
       name: ctx.cleanupCredentialName,
       scopes: [...byRepo.keys()].map((repository) => ({ repository, actions: ['pull', 'delete'] })),
-      expiresAt: new Date(ctx.now + 3_600_000),
+      expiresAt: new Date((ctx.clock ?? Date.now)() + RUN_CREDENTIAL_LIFETIME_MS),
     }),
   );
   try {

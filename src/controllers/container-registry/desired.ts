@@ -30,8 +30,14 @@ function required<T>(block: T | undefined, provider: string): T {
   return block;
 }
 
-/** The image reference prefix users see: the server, plus the organization on Quay. */
+/**
+ * The image reference prefix users see (status.endpoint), next to the docker login host
+ * (status.server, the Secret's `auths` key). IONOS gives each registry its own host; Selectel
+ * registries share one host and are its first path segment ("Image refs are
+ * `cr.selcloud.ru/<registry-name>/<image>:<tag>`", shared/providers/selectel.md); Quay
+ * organizations likewise.
+ */
 export function endpointOf(desired: DesiredRegistry, server: string | undefined): string | undefined {
   if (!server) return undefined;
-  return desired.provider === 'quay' ? `${server}/${desired.name}` : server;
+  return desired.provider === 'ionos' ? server : `${server}/${desired.name}`;
 }

@@ -12,6 +12,11 @@ export const RegistryReason = {
   RateLimited: 'RateLimited',
   /** The provider failed (5xx, connection, timeout, unexpected body). */
   ProviderError: 'ProviderError',
+  /**
+   * The provider reports the registry as failed (IONOS `FAILED`..., Selectel `ERROR`): Stalled,
+   * yet polled at observeInterval so that a repair at the provider is noticed.
+   */
+  RegistryFailed: 'RegistryFailed',
   /** Created, waiting for the provider to finish provisioning. */
   Provisioning: 'Provisioning',
   /** Deletion requested at the provider, waiting for it to finish. */

@@ -100,6 +100,14 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
     }
 
     this.record(status, desired, observed);
+    if (observed.failure) {
+      // Waiting would say "provisioning" forever; this needs the provider's support (or a new
+      // registry). It can still be repaired there, so it is looked at again every observeInterval.
+      this.polls.delete(key);
+      throw new TerminalError(RegistryReason.RegistryFailed, failedMessage(desired, observed, obj), {
+        recheckAfterMs: durationMs(obj.spec.observeInterval),
+      });
+    }
     if (observed.ready && observed.drift.length > 0) {
       const fields = observed.drift.join(', ');
       const specChanged = obj.metadata.generation !== status.observedGeneration;
@@ -210,4 +218,13 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
     await req.removeFinalizer();
     return {};
   }
+}
+
+/** What a Stalled registry says: the provider's own words (with its state), and what happens next. */
+function failedMessage(desired: DesiredRegistry, observed: ObservedRegistry, obj: ContainerRegistry): string {
+  return (
+    `${observed.failure}; ${desired.provider} registry ${desired.name} ` +
+    `(${observed.externalId}) will not become usable by waiting: ask the provider's support, or delete ` +
+    `it there to have it created again. berth looks again every ${obj.spec.observeInterval}.`
+  );
 }

@@ -41,6 +41,16 @@ describe('effectsOf: the single outcome mapping', () => {
     expect(kstatusOf(asObject(fx.conditions))).toBe('Failed');
   });
 
+  it('terminal with recheckAfterMs: still Stalled (kstatus Failed), but looked at again that much later', () => {
+    const err = new TerminalError('RegistryFailed', 'IONOS reports the registry as FAILED', {
+      recheckAfterMs: 600_000,
+    });
+    const fx = effectsOf(classify(undefined, err), [], generation, T0);
+    expect(fx.queue).toEqual({ kind: 'forgetAndRequeueAfter', afterMs: 600_000 });
+    expect(fx.result).toBe('terminal_error');
+    expect(kstatusOf(asObject(fx.conditions))).toBe('Failed');
+  });
+
   it('waiting: Reconciling=True, requeue after the given time, not an error; kstatus InProgress', () => {
     const err = new WaitingError('Provisioning', 'registry is being created', 15_000);
     const fx = effectsOf(classify(undefined, err), [], generation, T0);

@@ -8,13 +8,19 @@ export interface ReconcileResult {
   message?: string;
 }
 
-/** Needs the user: nothing will change by retrying. Sets Stalled=True; no requeue. */
+/**
+ * Needs the user: nothing will change by retrying. Sets Stalled=True; no requeue, unless
+ * `recheckAfterMs` asks to look again that much later because the cause may clear outside the
+ * cluster (a registry the provider reports failed, repaired by its support).
+ */
 export class TerminalError extends Error {
   override readonly name = 'TerminalError';
   readonly reason: string;
-  constructor(reason: string, message: string, options?: ErrorOptions) {
+  readonly recheckAfterMs: number | undefined;
+  constructor(reason: string, message: string, options?: ErrorOptions & { recheckAfterMs?: number }) {
     super(message, options);
     this.reason = reason;
+    this.recheckAfterMs = options?.recheckAfterMs;
   }
 }
 
@@ -132,12 +138,15 @@ export function effectsOf(
       return { queue: { kind: 'forgetAndRequeueAfter', afterMs }, conditions: conds, result: 'waiting' };
     }
     case 'terminal': {
-      const { reason, message } = outcome.error;
+      const { reason, message, recheckAfterMs } = outcome.error;
       conds = removeCondition(conds, ConditionType.Reconciling);
       conds = set(conds, ConditionType.Stalled, 'True', reason, message);
       conds = set(conds, ConditionType.Ready, 'False', reason, message);
       return {
-        queue: { kind: 'forget' },
+        queue:
+          recheckAfterMs !== undefined && recheckAfterMs > 0
+            ? { kind: 'forgetAndRequeueAfter', afterMs: recheckAfterMs }
+            : { kind: 'forget' },
         conditions: conds,
         event: { type: 'Warning', reason, note: message },
         result: 'terminal_error',

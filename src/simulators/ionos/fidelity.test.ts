@@ -184,3 +184,52 @@ describe('simulator responses have the shapes of the recorded examples', () => {
     expect(shape(res.body)).toEqual(shape(recorded('error.json')));
   });
 });
+
+describe('simulator behaviour the notes describe (shared/providers/ionos.md)', () => {
+  it('"treats the generic IONOS failure states `FAILED`, `FAILED_SUSPENDED`, `FAILED_UPDATING`, `FAILED_DESTROYING` as errors": a failed registry reports its state in the spec shape until repaired', async () => {
+    const failing = sim.addRegistry({ name: 'failing-registry' });
+    for (const state of ['FAILED', 'FAILED_SUSPENDED', 'FAILED_UPDATING', 'FAILED_DESTROYING']) {
+      sim.failRegistry(failing.id, state);
+      const res = await call('GET', `/registries/${failing.id}`);
+      valid('GET', '/registries/{registryId}', res);
+      expect((res.body as { metadata: { state: string } }).metadata.state).toBe(state);
+    }
+    sim.recoverRegistry(failing.id);
+    const repaired = await call('GET', `/registries/${failing.id}`);
+    expect((repaired.body as { metadata: { state: string } }).metadata.state).toBe('Running');
+  });
+
+  it('"`scopes` replaces the whole list" on a token PATCH; omitted fields (expiry, status) stay', async () => {
+    const base = `/registries/${registry.id}/tokens`;
+    const created = await call('POST', base, {
+      properties: {
+        name: 'patch-scopes',
+        expiryDate: expiryDate(),
+        scopes: [
+          { name: 'a', type: 'repository', actions: ['pull'] },
+          { name: 'b', type: 'repository', actions: ['pull', 'push'] },
+        ],
+      },
+    });
+    const { id, properties } = created.body as { id: string; properties: { expiryDate: string } };
+    const patched = await call('PATCH', `${base}/${id}`, {
+      scopes: [{ name: 'c', type: 'repository', actions: ['delete'] }],
+    });
+    valid('PATCH', '/registries/{registryId}/tokens/{tokenId}', patched);
+    expect(patched.body).toMatchObject({
+      properties: {
+        scopes: [{ name: 'c', type: 'repository', actions: ['delete'] }],
+        expiryDate: properties.expiryDate,
+        status: 'enabled',
+      },
+    });
+  });
+
+  it('"The DCD docs say expiry must be ≥1 h in the future": by default a token expiring in 59 minutes is refused', async () => {
+    const base = `/registries/${registry.id}/tokens`;
+    const soon = new Date(Date.now() + 59 * 60_000).toISOString();
+    const refused = await call('POST', base, { properties: { name: 'too-soon', expiryDate: soon } });
+    expect(refused.status).toBe(400);
+    valid('POST', '/registries/{registryId}/tokens', refused);
+  });
+});

@@ -26,7 +26,11 @@ export interface IonosHarness {
   close(): Promise<void>;
 }
 
-/** Starts a simulator (provisioning/deletion 100 ms, no minimum token lifetime) and an adapter. */
+/**
+ * Starts a simulator (provisioning/deletion 100 ms; IONOS's real one-hour minimum token lifetime
+ * unless `sim.minTokenLifetimeMs` says otherwise) and an adapter that knows the same minimum and
+ * measures expiries on the simulator's clock.
+ */
 export async function startIonosHarness(
   options: {
     sim?: IonosSimulatorOptions;
@@ -38,7 +42,6 @@ export async function startIonosHarness(
     provisionDelayMs: 100,
     updateDelayMs: 0,
     deletionDelayMs: 100,
-    minTokenLifetimeMs: 0,
     ...options.sim,
   });
   const baseUrl = await sim.start();
@@ -53,6 +56,8 @@ export async function startIonosHarness(
     },
     limits: { qps: 10_000, burst: 10_000, concurrency: 8 },
     timeoutMs: 5000,
+    minTokenLifetimeMs: sim.minTokenLifetimeMs,
+    now: () => sim.world.now(),
     ...options.provider,
   });
   return { sim, provider, sleeps, redactor, close: () => sim.stop() };

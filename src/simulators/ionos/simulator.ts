@@ -39,7 +39,10 @@ export interface IonosSimulatorOptions {
   updateDelayMs?: number | undefined;
   /** DESTROYING → 404 (default 2 s). */
   deletionDelayMs?: number | undefined;
-  /** Shortest allowed token lifetime (default 1 h, as the DCD demands; 0 in tests). */
+  /**
+   * Shortest allowed token lifetime (default 1 h: "The DCD docs say expiry must be ≥1 h in the
+   * future", shared/providers/ionos.md). A test that needs less says so where it starts one.
+   */
   minTokenLifetimeMs?: number | undefined;
   /** Accepted users (default: one privileged user and one unprivileged, with random passwords). */
   users?: IonosSimUser[] | undefined;
@@ -62,6 +65,8 @@ export class IonosSimulator {
   readonly apiTokens: IonosSimApiToken[];
   /** Checks docker logins against the token state (for the registry token service). */
   readonly registryAccess: RegistryAccessVerifier;
+  /** The shortest token lifetime this simulator accepts (IONOS's hour unless configured). */
+  readonly minTokenLifetimeMs: number;
   private readonly principals = new Map<string, SimPrincipal>();
   private baseUrl = '';
 
@@ -79,11 +84,12 @@ export class IonosSimulator {
       { email: 'viewer@example.com', password: secret(), privileged: false },
     ];
     this.apiTokens = options.apiTokens ?? [{ token: secret(), privileged: true }];
+    this.minTokenLifetimeMs = options.minTokenLifetimeMs ?? 3_600_000;
     const ctx: IonosSimContext = {
       world: this.world,
       registryHost: options.registryHost,
       locations: options.locations ?? ['de/fra', 'de/txl'],
-      minTokenLifetimeMs: options.minTokenLifetimeMs ?? 3_600_000,
+      minTokenLifetimeMs: this.minTokenLifetimeMs,
       principal: (req) => this.identify(req)?.principal ?? { name: 'unknown', userId: randomUUID() },
     };
     this.server = new SimServer({
@@ -149,6 +155,21 @@ export class IonosSimulator {
       ready: input.ready ?? true,
       by: { name: 'seed@example.com', userId: randomUUID() },
     });
+  }
+
+  /**
+   * Puts a registry into an IONOS failure state, as the notes list them: Terraform "treats the
+   * generic IONOS failure states `FAILED`, `FAILED_SUSPENDED`, `FAILED_UPDATING`,
+   * `FAILED_DESTROYING` as errors" (shared/providers/ionos.md). GET then reports that state until
+   * {@link recoverRegistry}; a DELETE starts the deletion afresh.
+   */
+  failRegistry(id: string, state = 'FAILED'): void {
+    this.world.fail(this.registry(id), state);
+  }
+
+  /** Ends a failure: the registry reports Running again (or its deletion goes on). */
+  recoverRegistry(id: string): void {
+    this.world.recover(this.registry(id));
   }
 
   /** Marks a registry name as held by another customer (HEAD /names answers 200). */

@@ -61,6 +61,8 @@ export interface SimRegistry extends SimAudit {
   /** When deletion was requested; it vanishes at `goneAt`. */
   deletingSince?: number | undefined;
   goneAt?: number | undefined;
+  /** A failure state word (`FAILED`, `FAILED_DESTROYING`, ...) reported until recovery. */
+  failedState?: string | undefined;
   gc?: { days: string[]; time: string } | undefined;
   scanning: boolean;
   allowList: string[];
@@ -118,6 +120,7 @@ export class IonosWorld {
   /** The provider's state word for a registry at this moment. */
   stateOf(registry: SimRegistry): string {
     const now = this.now();
+    if (registry.failedState !== undefined) return registry.failedState;
     if (registry.deletingSince !== undefined) return 'DESTROYING';
     if (now < registry.readyAt) {
       // The docs show New; users reported WaitingForStorage later in provisioning.
@@ -179,12 +182,31 @@ export class IonosWorld {
     registry.busyUntil = this.now() + this.timings.updateMs;
   }
 
-  /** Starts the asynchronous deletion (idempotent). */
+  /** Starts the asynchronous deletion (idempotent); a failed registry's deletion starts afresh. */
   startDeletion(registry: SimRegistry): void {
-    if (registry.deletingSince !== undefined) return;
+    if (registry.deletingSince !== undefined && registry.failedState === undefined) return;
+    registry.failedState = undefined;
     registry.deletingSince = this.now();
     registry.goneAt = this.now() + this.timings.deletionMs;
     this.settle();
+  }
+
+  /**
+   * Puts a registry into a failure state: it stays there (no hostname if provisioning had not
+   * finished, no vanishing if it was being deleted) until {@link recover}.
+   */
+  fail(registry: SimRegistry, state: string): void {
+    registry.failedState = state;
+    if (!this.provisioned(registry)) registry.readyAt = Number.POSITIVE_INFINITY;
+    registry.goneAt = undefined;
+  }
+
+  /** Ends a failure: provisioning completes now, a deletion goes on. */
+  recover(registry: SimRegistry): void {
+    registry.failedState = undefined;
+    const now = this.now();
+    if (registry.readyAt === Number.POSITIVE_INFINITY) registry.readyAt = now;
+    if (registry.deletingSince !== undefined) registry.goneAt = now + this.timings.deletionMs;
   }
 
   /** Adds a token with a fresh password. */

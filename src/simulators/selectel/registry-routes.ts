@@ -223,9 +223,15 @@ function removeImage(state: SimState, reg: SimRegistry, repo: SimRepository, ima
 }
 
 /**
- * Removes digests and tags, reporting each in `deleted` or `failed`. Unknown items fail with a
- * "not found" error (UNVERIFIED: the seed shows only the "referenced" failure). Unless
+ * Removes digests and tags, reporting each image in `deleted` or `failed`. Unknown items fail with
+ * a "not found" error (UNVERIFIED: the seed shows only the "referenced" failure). Unless
  * `disable_gc` is true, a cleanup that deleted something starts a garbage collection.
+ *
+ * A tag is removed with its image: the seed says the endpoint "Removes specified tags and images"
+ * and answers per image (`digest` with all its `tags`), never per tag, so it does not say that a
+ * tag can go while its image stays. The simulator takes the harmful reading, because that is the
+ * one clients must be safe against: deleting one tag of a multi-tag image deletes the image and
+ * every other tag on it.
  */
 function cleanup(state: SimState, reg: SimRegistry, repo: SimRepository, body: Record<string, unknown>) {
   const strings = (value: unknown, key: string): string[] => {
@@ -241,26 +247,27 @@ function cleanup(state: SimState, reg: SimRegistry, repo: SimRepository, body: R
   if (digests.length === 0 && tags.length === 0) throw craasError(400, 'Nothing to clean up.');
   const deleted: { digest: string; tags: string[] }[] = [];
   const failed: { digest: string; error: string; tags: string[] }[] = [];
-  for (const digest of digests) {
-    const image = repo.images.find((i) => i.digest === digest);
-    if (!image) failed.push({ digest, error: 'Image not found.', tags: [] });
-    else if (image.lockedBy) failed.push({ digest, error: image.lockedBy, tags: [...image.tags] });
+  const remove = (image: SimImage) => {
+    if (image.lockedBy) failed.push({ digest: image.digest, error: image.lockedBy, tags: [...image.tags] });
     else {
-      deleted.push({ digest, tags: [...image.tags] });
+      deleted.push({ digest: image.digest, tags: [...image.tags] });
       removeImage(state, reg, repo, image);
     }
+  };
+  const reported = (digest: string) => [...deleted, ...failed].some((d) => d.digest === digest);
+  for (const digest of digests) {
+    const image = repo.images.find((i) => i.digest === digest);
+    if (image) remove(image);
+    else if (!reported(digest)) failed.push({ digest, error: 'Image not found.', tags: [] });
   }
   for (const tag of tags) {
     const image = repo.images.find((i) => i.tags.includes(tag));
-    if (!image) {
+    // A tag whose image this request already removed (or refused) is reported with that image.
+    if (image) {
+      if (!reported(image.digest)) remove(image);
+    } else if (![...deleted, ...failed].some((d) => d.tags.includes(tag))) {
       failed.push({ digest: '', error: 'Tag not found.', tags: [tag] });
-      continue;
     }
-    image.tags = image.tags.filter((t) => t !== tag);
-    repo.updatedAt = state.now();
-    const entry = deleted.find((d) => d.digest === image.digest);
-    if (entry) entry.tags.push(tag);
-    else deleted.push({ digest: image.digest, tags: [tag] });
   }
   if (deleted.length > 0 && body.disable_gc !== true) state.startCollection(reg, false);
   return { deleted, failed };

@@ -258,7 +258,8 @@ describe('SelectelSimulator behaviour', () => {
 
   it('starts a collection after a cleanup unless disable_gc is set', async () => {
     const registry = bed.sim.addRegistry(TEST_PROJECT, 'shop');
-    bed.sim.addImage(registry.id, 'app', { tags: ['a', 'b'] });
+    bed.sim.addImage(registry.id, 'app', { tags: ['a'] });
+    bed.sim.addImage(registry.id, 'app', { tags: ['b'] });
     const base = `/api/v1/registries/${registry.id}/repositories/app/cleanup`;
     await call('POST', base, { tags: ['a'], disable_gc: true });
     expect(bed.sim.registry(registry.id)?.status).toBe('ACTIVE');

@@ -37,7 +37,13 @@ export interface SimImageInput {
   digest?: string | undefined;
   /** Total size in bytes, split over two layers (default 1 MiB). */
   size?: number | undefined;
+  /** When it is pushed (default now). The repository's `updatedAt` moves to it if later. */
   pushedAt?: Date | undefined;
+  /**
+   * The image config's creation time, listed as the image's `createdAt` (default: the push time, as
+   * for an image built and pushed at once). Reproducible builds set 1970-01-01 or 0001-01-01.
+   */
+  createdAt?: Date | undefined;
   /** Cleanup refuses to delete it with this error. */
   lockedBy?: string | undefined;
 }
@@ -123,6 +129,23 @@ export class SelectelSimulator {
     return this.state.addRegistry(projectId, name, status);
   }
 
+  /**
+   * Puts a registry into CRaaS's failed state, "`ERROR` → failed" (craas-go registry/schemas.go,
+   * shared/providers/selectel.md), whatever it was doing; it stays there until {@link recoverRegistry}.
+   */
+  failRegistry(id: string): void {
+    const registry = this.mustRegistry(id);
+    registry.status = 'ERROR';
+    registry.until = undefined;
+  }
+
+  /** Ends a failure: the registry is ACTIVE again. */
+  recoverRegistry(id: string): void {
+    const registry = this.mustRegistry(id);
+    registry.status = 'ACTIVE';
+    registry.until = undefined;
+  }
+
   /** Adds an (empty) repository. */
   addRepository(registryId: string, name: string, type = 'image'): void {
     const registry = this.mustRegistry(registryId);
@@ -130,16 +153,27 @@ export class SelectelSimulator {
       registry.repositories.set(name, { name, type, updatedAt: this.state.now(), images: [] });
   }
 
-  /** Adds an image to a repository (created when missing). */
+  /**
+   * Pushes an image to a repository (created by the push when missing). The push time is kept apart
+   * from the config's creation time: only the repository's `updatedAt` shows it, as at Selectel.
+   */
   addImage(registryId: string, repository: string, input: SimImageInput = {}): SimImage {
-    this.addRepository(registryId, repository);
-    const repo = this.mustRegistry(registryId).repositories.get(repository);
+    const registry = this.mustRegistry(registryId);
+    const pushedAt = input.pushedAt?.getTime() ?? this.state.now();
+    const repo = registry.repositories.get(repository) ?? {
+      name: repository,
+      type: 'image',
+      updatedAt: pushedAt,
+      images: [],
+    };
+    registry.repositories.set(repository, repo);
     const size = input.size ?? 1_048_576;
     const half = Math.floor(size / 2);
     const image: SimImage = {
       digest: input.digest ?? newDigest(),
       tags: [...(input.tags ?? [])],
-      createdAt: input.pushedAt?.getTime() ?? this.state.now(),
+      createdAt: input.createdAt?.getTime() ?? pushedAt,
+      pushedAt,
       layers: [
         { digest: newDigest(), size: half },
         { digest: newDigest(), size: size - half },
@@ -149,8 +183,8 @@ export class SelectelSimulator {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       lockedBy: input.lockedBy,
     };
-    repo?.images.push(image);
-    if (repo) repo.updatedAt = this.state.now();
+    repo.images.push(image);
+    repo.updatedAt = Math.max(repo.updatedAt, pushedAt);
     return image;
   }
 

@@ -12,7 +12,14 @@ export type SimRegistryStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'GARBAGE_CO
 export interface SimImage {
   digest: string;
   tags: string[];
+  /**
+   * The image config's creation time, reported as the image's `createdAt` (seed 003, next to
+   * `architecture`, `os` and `layers`). The build sets it, not the registry: reproducible builds
+   * write 1970-01-01 or 0001-01-01.
+   */
   createdAt: number;
+  /** When it was pushed. The seed's image object has no such field; only the repository's `updatedAt` moves. */
+  pushedAt: number;
   layers: { digest: string; size: number }[];
   architecture: string;
   os: string;
@@ -25,6 +32,7 @@ export interface SimImage {
 export interface SimRepository {
   name: string;
   type: string;
+  /** Its last change (a push, or a removal by cleanup or delete): the seed's repository `updatedAt`. */
   updatedAt: number;
   images: SimImage[];
 }
