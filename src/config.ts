@@ -44,8 +44,9 @@ const ConfigShape = z.object({
         .filter(Boolean),
     )
     .describe(
-      'With --namespaces: more namespaces RegistryTokens may copy their Secret into, comma-separated; ' +
-        'berth reads and writes no other namespace',
+      'With --namespaces: more namespaces RegistryTokens may copy their Secret into, comma-separated, ' +
+        'or * for any (which needs cluster-wide Secret and ServiceAccount rights); berth reads and writes ' +
+        'no other namespace',
     ),
   workers: z.coerce.number().int().min(1).max(64).default(2).describe('Concurrent reconciles per controller'),
   kubeApiQps: z.coerce

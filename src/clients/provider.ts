@@ -36,6 +36,11 @@ export interface ObservedRegistry {
   ready: boolean;
   /** Deletion in progress at the provider. */
   deleting: boolean;
+  /**
+   * Set when the provider reports the registry as failed (IONOS `FAILED`..., Selectel `ERROR`):
+   * what it says, never a secret. Such a registry is not ready and will not become so by waiting.
+   */
+  failure?: string | undefined;
   /** Docker login server, e.g. `shop.cr.de-fra.ionos.com`; undefined until known. */
   server?: string | undefined;
   storageUsedBytes?: number | undefined;
@@ -130,6 +135,11 @@ export interface Tokens {
   readonly renewalModes: readonly RenewalMode[];
   /** Whether issued credentials expire at all (Quay robots do not). */
   readonly expires: boolean;
+  /**
+   * Scope patterns are expanded against the repositories that exist when granted (Quay has no
+   * pattern grants): the controller then calls {@link updateScopes} on every poll.
+   */
+  readonly expandsScopes?: boolean;
   /**
    * Issues a credential. Never retried automatically. ConflictError: a credential of that name
    * exists (a previous attempt committed; list, revoke and issue under the next name).

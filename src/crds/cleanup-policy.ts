@@ -6,7 +6,7 @@ import {
   RunItemSchema,
   RunSummarySchema,
 } from './cleanup-rules.ts';
-import { conditionColumns } from './columns.ts';
+import { conditionColumns, futureTimeColumn } from './columns.ts';
 import { RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { CRON_PATTERN, TIME_ZONE_PATTERN } from './cron.ts';
@@ -182,7 +182,7 @@ export const cleanupPolicyCrd: CrdDescriptor = {
   printerColumns: [
     { name: 'Registry', type: 'string', jsonPath: '.spec.registryRef.name' },
     { name: 'Last Run', type: 'date', jsonPath: '.status.lastRunAt' },
-    { name: 'Next Run', type: 'date', jsonPath: '.status.nextRunAt' },
+    futureTimeColumn('Next Run', '.status.nextRunAt', 'When the next scheduled run is due (RFC 3339).'),
     ...conditionColumns(),
   ],
 };

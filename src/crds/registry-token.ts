@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withRules } from './cel.ts';
-import { conditionColumns } from './columns.ts';
+import { conditionColumns, futureTimeColumn } from './columns.ts';
 import { RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { celDurationsValid, duration, durationMs } from './duration.ts';
@@ -165,6 +165,27 @@ export const RegistryTokenStatusSchema = z
       .max(1024)
       .optional()
       .describe('Namespaces that hold a copy of the Secret, sorted.'),
+    scopesHash: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('A hash of the spec.scopes the current credential was given; a different spec is applied.'),
+    credentialCheckedAt: timestamp(
+      'When the current credential was last looked at at the provider (every observeInterval of the registry).',
+    ).optional(),
+    lastRotationReason: z
+      .string()
+      .max(256)
+      .optional()
+      .describe(
+        'Why the credential was last replaced: Renewal, RotationRequested, SecretDeleted, SecretModified, ' +
+          'ScopesChanged, CredentialGone, CredentialDisabled or CredentialExpired.',
+      ),
+    scopeProblems: z
+      .array(z.string().max(512).describe('One part of the scopes that could not be put in place, and why.'))
+      .max(32)
+      .optional()
+      .describe('Parts of spec.scopes the provider could not put in place at the last check, and why.'),
   })
   .describe('The observed state of the token.')
   // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.
@@ -198,8 +219,8 @@ export const registryTokenCrd: CrdDescriptor = {
   objectRules: [],
   printerColumns: [
     { name: 'Registry', type: 'string', jsonPath: '.spec.registryRef.name' },
-    { name: 'Expires', type: 'date', jsonPath: '.status.expiresAt' },
-    { name: 'Renews', type: 'date', jsonPath: '.status.renewAt' },
+    futureTimeColumn('Expires', '.status.expiresAt', 'When the current credential expires (RFC 3339).'),
+    futureTimeColumn('Renews', '.status.renewAt', 'When berth renews or rotates the credential (RFC 3339).'),
     ...conditionColumns(),
   ],
 };

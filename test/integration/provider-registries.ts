@@ -50,7 +50,7 @@ export function providerRegistries(
       spec: {
         provider: 'quay',
         credentialsRef: { name: 'api-quay' },
-        quay: { url: quay.url, organization: 'acme' },
+        quay: { url: quay.url, organization: 'acme', email: 'ops@acme.example' },
       },
       secret: { token: quay.token },
       repository: 'acme/app',
@@ -67,6 +67,7 @@ export async function createProviderRegistries(
   kc: KubeConfig,
   namespace: string,
   endpoints: SimulatorEndpoints,
+  options: { observeInterval?: string } = {},
 ): Promise<Record<(typeof PROVIDERS)[number], ProviderRegistry>> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -84,7 +85,7 @@ export async function createProviderRegistries(
         apiVersion: 'berth.dev/v1alpha1',
         kind: 'ContainerRegistry',
         metadata: { name: `reg-${provider}` },
-        spec,
+        spec: { ...spec, ...(options.observeInterval ? { observeInterval: options.observeInterval } : {}) },
       },
     });
   }

@@ -39,6 +39,8 @@ export async function startProviderStack(
         '--metrics-addr=127.0.0.1:0',
         '--workers=4',
         `--provider-registry-host=${registry.host}`,
+        // The tests distribute into namespaces they create as they go.
+        '--distribution-namespaces=*',
         ...(options.operatorArgs ?? []),
       ],
       {},

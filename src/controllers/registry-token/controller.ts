@@ -99,7 +99,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
   // Namespaced mode: every read stays in the watched namespaces (and, for ServiceAccounts and
   // copies, the distribution namespaces), so the operator needs no cluster-wide Secret rights.
   const watched = config.namespaces;
-  const reach = watched.length > 0 ? new Set([...watched, ...config.distributionNamespaces]) : undefined;
+  const anywhere = config.distributionNamespaces.includes('*');
+  const reach =
+    watched.length > 0 && !anywhere ? new Set([...watched, ...config.distributionNamespaces]) : undefined;
   const managed = `${MANAGED_BY_LABEL}=berth`;
   const watches: WatchSource[] = [
     {

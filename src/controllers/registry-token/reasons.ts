@@ -12,6 +12,7 @@ export const TokenReason = {
   Recovered: 'Recovered',
   OrphanRevoked: 'OrphanRevoked',
   CredentialNameTaken: 'CredentialNameTaken',
+  ScopesUpdated: 'ScopesUpdated',
   DistributionIncomplete: 'DistributionIncomplete',
 } as const;
 

@@ -11,6 +11,14 @@ import { providerOf, resolveRegistry } from '../container-registry/reference.ts'
 import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import {
+  afterObservation,
+  type DecisionInput,
+  decide,
+  type IssueReason,
+  nextWake,
+  scopesHash,
+} from './decision.ts';
 import type { TokenDistributor } from './distributor.ts';
 import {
   type CredentialContext,
@@ -22,7 +30,14 @@ import {
 } from './lifecycle.ts';
 import { ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
-import { deleteOwnedSecret, readSecret, type SecretOwner, secretProblem, writeSecret } from './secret.ts';
+import {
+  assertOwnable,
+  deleteOwnedSecret,
+  readSecret,
+  type SecretOwner,
+  secretProblem,
+  writeSecret,
+} from './secret.ts';
 
 /** What the RegistryToken reconciler needs from outside. */
 export interface RegistryTokenDeps {
@@ -89,6 +104,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     await req.ensureFinalizer();
 
     let secret = await readSecret(this.deps.core, owner.namespace, secretName);
+    assertOwnable(secret, owner);
     if (status.pendingIssue) {
       // A crash, timeout or lost answer interrupted an issue: keep only what the Secret holds.
       const inSecret = secret?.metadata?.annotations?.[SecretAnnotation.CredentialId];
@@ -100,17 +116,38 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     const lifetimeMs = durationMs(token.spec.lifetime);
     const requested = token.metadata.annotations?.[ROTATE_REQUESTED_ANNOTATION];
     const honoured = secret?.metadata?.annotations?.[SecretAnnotation.RotationRequest];
-    const renewAt = status.renewAt ? Date.parse(status.renewAt) : undefined;
-    const reason = !status.credentialId
-      ? 'Initial'
-      : (secretProblem(secret, status.credentialId) ??
-        (requested !== undefined && requested !== honoured ? 'RotationRequested' : undefined) ??
-        (renewAt !== undefined && renewAt <= now && token.spec.renewal === 'Rotate' ? 'Renewal' : undefined));
-
-    if (reason) {
-      secret = await this.rotate(ctx, owner, secretName, reason, lifetimeMs, requested, secret);
-    } else if (renewAt !== undefined && renewAt <= now) {
+    const hash = scopesHash(token.spec.scopes);
+    // A credential issued before berth recorded scopes was given the spec's scopes of that time.
+    if (status.credentialId && status.scopesHash === undefined) status.scopesHash = hash;
+    const observeMs = durationMs(registry.spec.observeInterval);
+    const checkedAt = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
+    let action = decide({
+      now,
+      hasCredential: status.credentialId !== undefined,
+      secretProblem: status.credentialId
+        ? (secretProblem(secret, status.credentialId) as DecisionInput['secretProblem'])
+        : undefined,
+      rotationRequested: requested !== undefined && requested !== honoured,
+      renewAt: status.renewAt ? Date.parse(status.renewAt) : undefined,
+      renewal: token.spec.renewal,
+      scopesChanged: status.scopesHash !== hash,
+      canUpdateScopes: provider.tokens.updateScopes !== undefined,
+      checkDueAt: checkedAt === undefined ? undefined : checkedAt + observeMs,
+    });
+    if (action.kind === 'observe' && status.credentialId) {
+      const id = status.credentialId;
+      const observed = await providerCall(ctx.credentialsSecret, () =>
+        provider.tokens.observe(tokenRegistry, id),
+      );
+      status.credentialCheckedAt = toMetaTime(now);
+      action = afterObservation(observed, now, provider.tokens.expandsScopes === true);
+    }
+    if (action.kind === 'issue') {
+      secret = await this.rotate(ctx, owner, secretName, action.reason, lifetimeMs, requested, secret);
+    } else if (action.kind === 'extend') {
       await this.extend(ctx, lifetimeMs, owner, secretName, requested, secret);
+    } else if (action.kind === 'updateScopes') {
+      await this.updateScopes(ctx, hash);
     }
     const nextRevocation = await revokeDue(ctx);
 
@@ -123,17 +160,26 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       renewAt: status.renewAt ? Date.parse(status.renewAt) : undefined,
     });
 
-    const next = [status.renewAt ? Date.parse(status.renewAt) : undefined, nextRevocation].filter(
-      (t): t is number => t !== undefined,
-    );
+    const lastCheck = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
+    const next = nextWake([
+      status.renewAt ? Date.parse(status.renewAt) : undefined,
+      nextRevocation,
+      lastCheck === undefined ? undefined : lastCheck + observeMs,
+    ]);
+    const problems = [
+      ...(served.problems.length > 0 ? [`not distributed: ${served.problems.join('; ')}`] : []),
+      ...(status.scopeProblems?.length ? [`not granted: ${status.scopeProblems.join('; ')}`] : []),
+    ];
     const message =
-      served.problems.length > 0
-        ? `credential ${status.credentialName} in Secret ${secretName}; not distributed: ${served.problems.join('; ')}`
-        : `credential ${status.credentialName} in Secret ${secretName}` +
-          (status.expiresAt ? `, valid until ${status.expiresAt}` : '');
+      `credential ${status.credentialName} in Secret ${secretName}` +
+      (problems.length > 0
+        ? `; ${problems.join('; ')}`
+        : status.expiresAt
+          ? `, valid until ${status.expiresAt}`
+          : '');
     return {
       message,
-      ...(next.length > 0 ? { requeueAfterMs: Math.max(1_000, msUntil(Math.min(...next), req.now())) } : {}),
+      ...(next !== undefined ? { requeueAfterMs: Math.max(1_000, msUntil(next, req.now())) } : {}),
     };
   }
 
@@ -141,7 +187,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     ctx: CredentialContext,
     owner: SecretOwner,
     secretName: string,
-    reason: string,
+    reason: IssueReason,
     lifetimeMs: number,
     requested: string | undefined,
     existing: Awaited<ReturnType<typeof readSecret>>,
@@ -179,7 +225,12 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         },
       ];
       status.lastRotatedAt = toMetaTime(now);
+      status.lastRotationReason = explainReason(reason, provider.name);
     }
+    // The new credential has the spec's scopes, exactly, and was just seen.
+    status.scopesHash = scopesHash(token.spec.scopes);
+    status.credentialCheckedAt = toMetaTime(now);
+    delete status.scopeProblems;
     this.current(
       ctx,
       issued.id,
@@ -195,7 +246,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       type: 'Normal',
       reason: previous ? TokenReason.Rotated : TokenReason.Issued,
       note: previous
-        ? `rotated to credential ${issued.name} (${reason}); the previous one is revoked after ${token.spec.gracePeriod}`
+        ? `rotated to credential ${issued.name} (${explainReason(reason, provider.name)}); the previous one is revoked after ${token.spec.gracePeriod}`
         : `issued credential ${issued.name} into Secret ${secretName}`,
       action: 'Issue',
     });
@@ -240,7 +291,38 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       // Expired and gone at the provider (IONOS deletes expired tokens): issue a new one.
       if (!((err as { cause?: unknown }).cause instanceof NotFoundError) && !(err instanceof NotFoundError))
         throw err;
-      await this.rotate(ctx, owner, secretName, 'Expired', lifetimeMs, requested, secret);
+      await this.rotate(ctx, owner, secretName, 'CredentialGone', lifetimeMs, requested, secret);
+    }
+  }
+
+  /**
+   * Gives the current credential the spec's scopes in place (IONOS: PATCH; Quay: repository
+   * grants, also picking up repositories created since and grants removed by hand). What could
+   * not be granted goes into status and the Ready message.
+   */
+  private async updateScopes(ctx: CredentialContext, hash: string): Promise<void> {
+    const { req, status, provider, registry } = ctx;
+    const update = provider.tokens.updateScopes;
+    const id = status.credentialId;
+    if (!update || !id) return;
+    const changed = status.scopesHash !== hash;
+    const result = await providerCall(ctx.credentialsSecret, () =>
+      update.call(provider.tokens, registry, id, req.object.spec.scopes),
+    );
+    status.scopesHash = hash;
+    status.credentialCheckedAt = toMetaTime(req.now());
+    const before = JSON.stringify(status.scopeProblems ?? []);
+    if (result.problems.length > 0) status.scopeProblems = result.problems.slice(0, 32);
+    else delete status.scopeProblems;
+    if (changed || before !== JSON.stringify(status.scopeProblems ?? [])) {
+      await req.recordEvent({
+        type: result.problems.length > 0 ? 'Warning' : 'Normal',
+        reason: TokenReason.ScopesUpdated,
+        note:
+          `credential ${status.credentialName} now has the scopes of the spec` +
+          (result.problems.length > 0 ? `, except: ${result.problems.join('; ')}` : ''),
+        action: 'Update',
+      });
     }
   }
 
@@ -352,4 +434,11 @@ function ownerOf(token: RegistryToken): SecretOwner {
     name: token.metadata.name,
     uid: token.metadata.uid ?? '',
   };
+}
+
+/** A rotation's reason as status and events say it: where the provider forced it, which and why. */
+function explainReason(reason: IssueReason, provider: string): string {
+  return reason === 'ScopesChanged'
+    ? `ScopesChanged: ${provider} cannot change a credential's scopes in place`
+    : reason;
 }

@@ -91,19 +91,27 @@ export async function writeSecret(
 ): Promise<V1Secret> {
   const body = buildSecret(owner, desired);
   if (!existing) return core.createNamespacedSecret({ namespace: owner.namespace, body });
-  if (!ownedBy(existing, owner)) {
-    throw new TerminalError(
-      TokenReason.SecretConflict,
-      `Secret ${desired.name} exists in ${owner.namespace} and is not managed by this RegistryToken; ` +
-        'delete it or set spec.secret.name to another name',
-    );
-  }
+  assertOwnable(existing, owner);
   const metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' };
   return core.replaceNamespacedSecret({
     namespace: owner.namespace,
     name: desired.name,
     body: { ...body, metadata },
   });
+}
+
+/**
+ * Refuses a Secret of the token's name that this token does not control: berth never overwrites
+ * someone else's Secret. Checked before any credential is issued, so a conflict costs nothing at
+ * the provider (a Stalled token is not retried, and a credential issued for it would stay live).
+ */
+export function assertOwnable(existing: V1Secret | undefined, owner: SecretOwner): void {
+  if (!existing || ownedBy(existing, owner)) return;
+  throw new TerminalError(
+    TokenReason.SecretConflict,
+    `Secret ${existing.metadata?.name} exists in ${owner.namespace} and is not managed by this RegistryToken; ` +
+      'delete it or set spec.secret.name to another name',
+  );
 }
 
 /** Reads a Secret, or undefined when it does not exist. */
