@@ -1,0 +1,219 @@
+// `npm run bench -- --tokens 1000`: how long N RegistryTokens on one IONOS registry take to become
+// Ready with berth, against a minimal script doing only the unavoidable work, in the same run;
+// provider calls and API server requests per token (audit log, by identity); the operator's peak and
+// settled memory; the idle cost afterwards; and how renewals are spread. Prints the figures and
+// appends them to bench/RESULTS.md. Nothing here asserts a time: it measures.
+import { parseArgs } from 'node:util';
+import { CONTAINER_REGISTRY } from '../src/controllers/container-registry/controller.ts';
+import { REGISTRY_TOKEN } from '../src/controllers/registry-token/controller.ts';
+import type { ContainerRegistry } from '../src/crds/container-registry.ts';
+import { countRequests } from './lib/audit.ts';
+import { runMinimal } from './lib/minimal.ts';
+import { startOperator } from './lib/operator.ts';
+import { publish } from './lib/results.ts';
+import { HOME, startWorld, type World } from './lib/world.ts';
+
+const { values } = parseArgs({
+  options: {
+    tokens: { type: 'string', default: '1000' },
+    workers: { type: 'string', default: '8' },
+    'idle-seconds': { type: 'string', default: '600' },
+    'skip-minimal': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const N = Number(values.tokens);
+const IDLE_S = Number(values['idle-seconds']);
+const say = (line: string) => console.warn(`[bench] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Token = {
+  metadata: { name: string; generation: number };
+  status?: { observedGeneration?: number; renewAt?: string; conditions?: { type: string; status: string }[] };
+};
+
+/** Creates N RegistryTokens in `namespace`, 16 at a time; resolves with the time of the first create. */
+async function createTokens(world: World, namespace: string): Promise<number> {
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < N; i = next++) {
+        await world.custom.createNamespacedCustomObject({
+          ...REGISTRY_TOKEN,
+          namespace,
+          body: {
+            apiVersion: 'berth.dev/v1alpha1',
+            kind: 'RegistryToken',
+            metadata: { name: `t-${i}` },
+            spec: {
+              registryRef: { name: 'bench', namespace: HOME },
+              scopes: [{ repository: 'shop/*', actions: ['pull'] }],
+            },
+          },
+        });
+      }
+    }),
+  );
+  return started;
+}
+
+/** Lists the namespace's tokens until every one is Ready at its generation; returns them. */
+async function allReady(world: World, namespace: string, onTick?: () => Promise<void>): Promise<Token[]> {
+  for (;;) {
+    const list = (await world.custom.listNamespacedCustomObject({ ...REGISTRY_TOKEN, namespace })) as {
+      items: Token[];
+    };
+    const ready = list.items.filter(
+      (t) =>
+        t.status?.observedGeneration === t.metadata.generation &&
+        t.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    await onTick?.();
+    if (ready.length === N) return list.items;
+    await sleep(1_000);
+  }
+}
+
+const world = await startWorld();
+try {
+  const operatorId = await world.identity('operator');
+  const minimalId = await world.identity('minimal');
+  for (const ns of ['bench-berth', 'bench-minimal'])
+    await world.core.createNamespace({ body: { metadata: { name: ns } } });
+  const operator = await startOperator(operatorId.kubeconfig, [
+    `--namespaces=${HOME},bench-berth`,
+    `--workers=${values.workers}`,
+  ]);
+  const registry = await (async () => {
+    for (;;) {
+      const r = (await world.custom.getNamespacedCustomObject({
+        ...CONTAINER_REGISTRY,
+        namespace: HOME,
+        name: 'bench',
+      })) as ContainerRegistry;
+      if (r.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return r;
+      await sleep(500);
+    }
+  })();
+  const rssBefore = await operator.rssMiB();
+  say(`registry Ready; operator RSS before any token ${rssBefore} MiB`);
+
+  let minimalMs: number | undefined;
+  let minimalCounts: Awaited<ReturnType<typeof countRequests>> | undefined;
+  if (!values['skip-minimal']) {
+    const callsBefore = world.sims.ionos.server.log.length;
+    const [startedAt] = await Promise.all([
+      createTokens(world, 'bench-minimal'),
+      runMinimal({
+        kubeconfig: minimalId.kubeconfig,
+        namespace: 'bench-minimal',
+        registry,
+        credentials: { token: world.sims.endpoints.ionos.token },
+        count: N,
+        concurrency: 8,
+      }),
+    ]);
+    const endedAt = Date.now();
+    minimalMs = endedAt - startedAt;
+    minimalCounts = await countRequests(
+      world.plane.state.auditLog ?? '',
+      minimalId.user,
+      startedAt,
+      endedAt + 1_000,
+    );
+    say(
+      `minimal script: ${N} tokens in ${(minimalMs / 1000).toFixed(1)} s, ${world.sims.ionos.server.log.length - callsBefore} provider calls`,
+    );
+  }
+
+  const providerBefore = world.sims.ionos.server.log.length;
+  let peak = rssBefore;
+  const startedAt = await createTokens(world, 'bench-berth');
+  const tokens = await allReady(world, 'bench-berth', async () => {
+    peak = Math.max(peak, await operator.rssMiB());
+  });
+  const endedAt = Date.now();
+  const berthMs = endedAt - startedAt;
+  const providerCalls = world.sims.ionos.server.log.length - providerBefore;
+  say(`berth: ${N} tokens Ready in ${(berthMs / 1000).toFixed(1)} s; peak RSS ${peak} MiB`);
+  await sleep(5_000);
+  const berthCounts = await countRequests(
+    world.plane.state.auditLog ?? '',
+    operatorId.user,
+    startedAt,
+    Date.now(),
+  );
+
+  say(`idle for ${IDLE_S} s`);
+  const idleFrom = Date.now();
+  const idleProvider = world.sims.ionos.server.log.length;
+  for (let t = 0; t < IDLE_S; t += 10) {
+    await sleep(10_000);
+    peak = Math.max(peak, await operator.rssMiB());
+  }
+  const idle = await countRequests(world.plane.state.auditLog ?? '', operatorId.user, idleFrom, Date.now());
+  const idleCalls = world.sims.ionos.server.log.length - idleProvider;
+  const settled = await operator.rssMiB();
+
+  // Renewal spread: the most renewals due in any one second, against the provider's rate.
+  const renewals = tokens
+    .map((t) => Math.floor(Date.parse(t.status?.renewAt ?? '') / 1000))
+    .filter(Number.isFinite);
+  const perSecond = new Map<number, number>();
+  for (const s of renewals) perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  const burst = Math.max(0, ...perSecond.values());
+  await operator.stop();
+
+  const per = (n: number) => (n / N).toFixed(2);
+  const ratio = minimalMs ? (berthMs / minimalMs).toFixed(2) : 'n/a';
+  const rows: (string | number)[][] = [
+    [
+      `${N} tokens Ready (first create to last Ready)`,
+      `${(berthMs / 1000).toFixed(1)} s`,
+      minimalMs ? `${(minimalMs / 1000).toFixed(1)} s` : 'skipped',
+      ratio,
+    ],
+    ['provider calls per token', per(providerCalls), minimalMs ? '1.00' : '', ''],
+    [
+      'apiserver requests per token',
+      per(berthCounts.total),
+      minimalCounts ? per(minimalCounts.total) : '',
+      '',
+    ],
+    [
+      'apiserver writes per token',
+      per(berthCounts.writes),
+      minimalCounts ? per(minimalCounts.writes) : '',
+      '',
+    ],
+    ['operator RSS before / peak / settled', `${rssBefore} / ${peak} / ${settled} MiB`, '', ''],
+    [
+      `idle ${IDLE_S} s: provider calls, apiserver requests, lists`,
+      `${idleCalls}, ${idle.total}, ${Object.entries(idle.byVerb)
+        .filter(([k]) => k.startsWith('list '))
+        .reduce((a, [, v]) => a + v, 0)}`,
+      '',
+      '',
+    ],
+    ['most renewals due in one second', burst, '', ''],
+  ];
+  await publish({
+    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers})`,
+    columns: ['figure', 'berth', 'minimal script', 'ratio'],
+    rows,
+    notes: [
+      `berth apiserver requests by verb: ${Object.entries(berthCounts.byVerb)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      `idle requests by verb: ${
+        Object.entries(idle.byVerb)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }`,
+    ],
+  });
+} finally {
+  await world.stop();
+}
