@@ -23,31 +23,25 @@ const boolean = z.union([
 const LABEL_SELECTOR =
   /^[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*(\s*,\s*!?[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*)*$/;
 
+/** A comma-separated list flag (`a, b,c`), empty by default. */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
 const ConfigShape = z.object({
-  namespaces: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .describe('Namespaces to watch, comma-separated; empty watches all'),
-  distributionNamespaces: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .describe(
-      'With --namespaces: more namespaces RegistryTokens may copy their Secret into, comma-separated, ' +
-        'or * for any (which needs cluster-wide Secret and ServiceAccount rights); berth reads and writes ' +
-        'no other namespace',
-    ),
+  namespaces: commaList().describe('Namespaces to watch, comma-separated; empty watches all'),
+  distributionNamespaces: commaList().describe(
+    'With --namespaces: more namespaces RegistryTokens may copy their Secret into, comma-separated, ' +
+      'or * for any (which needs cluster-wide Secret and ServiceAccount rights); berth reads and writes ' +
+      'no other namespace',
+  ),
   workers: z.coerce.number().int().min(1).max(64).default(2).describe('Concurrent reconciles per controller'),
   kubeApiQps: z.coerce
     .number()

@@ -7,11 +7,12 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { crane, type RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
-import { crane, type RunningRegistry } from '../cluster/registry.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { createContainerRegistry } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
@@ -261,16 +262,7 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
         body: { metadata: { name: `api-${provider}` }, stringData: c.secret() },
       });
       const regName = `cleanup-${provider}`;
-      await custom.createNamespacedCustomObject({
-        ...CONTAINER_REGISTRY,
-        namespace,
-        body: {
-          apiVersion: 'berth.dev/v1alpha1',
-          kind: 'ContainerRegistry',
-          metadata: { name: regName },
-          spec: c.registrySpec(),
-        },
-      });
+      await createContainerRegistry(custom, namespace, regName, c.registrySpec());
       const reg = await eventually(
         async () => {
           const r = (await custom.getNamespacedCustomObject({

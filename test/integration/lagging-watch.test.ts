@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DockerLogin } from '../../src/clients/provider.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
-import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
+import { crane } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
-import { crane } from '../cluster/registry.ts';
 import { type LaggingApiServer, startLaggingApiServer } from '../support/lagging-apiserver.ts';
 import { installBerthCrds } from './berth-crds.ts';
-import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { adminKubeConfig, createNamespace } from './helpers.ts';
 import { createProviderRegistries, PROVIDERS, type ProviderRegistry } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
+import { tokenReader } from './tokens.ts';
 
 const execFileAsync = promisify(execFile);
 const kc = adminKubeConfig();
@@ -24,16 +23,6 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Late enough that the event of our own status write arrives after the next reconcile started. */
 const WATCH_DELAY_MS = 500;
-
-type Token = {
-  metadata: { name: string; generation: number; uid: string };
-  status?: {
-    observedGeneration?: number;
-    credentialId?: string;
-    pendingRevocations?: unknown[];
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-  };
-};
 
 /** Names of the credentials the simulator holds for one RegistryToken (its UID is in their names). */
 function liveCredentials(sims: RunningSimulators, provider: string, uid: string): string[] {
@@ -57,23 +46,9 @@ describe(`RegistryToken with its informers ${WATCH_DELAY_MS} ms behind the API s
   let registries: Record<(typeof PROVIDERS)[number], ProviderRegistry>;
   let work: string;
 
-  const readToken = (name: string) =>
-    custom.getNamespacedCustomObject({ ...REGISTRY_TOKEN, namespace, name }) as Promise<Token>;
-  const readyToken = (name: string, pred: (t: Token) => boolean) =>
-    eventually(
-      async () => {
-        const t = await readToken(name);
-        const ready = t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-        return ready && t.status?.observedGeneration === t.metadata.generation && pred(t) ? t : undefined;
-      },
-      { timeoutMs: 60_000, what: `${name} Ready` },
-    );
-  const loginIn = async (name: string): Promise<DockerLogin> => {
-    const secret = await core.readNamespacedSecret({ namespace, name });
-    const login = loginFrom(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
-    if (!login) throw new Error(`Secret ${name} holds no docker login`);
-    return login;
-  };
+  const tokens = tokenReader(kc, () => namespace);
+  const readyToken = tokens.ready;
+  const loginIn = tokens.login;
 
   beforeAll(async () => {
     namespace = await createNamespace(kc, 'lag');

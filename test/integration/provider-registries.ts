@@ -78,16 +78,24 @@ export async function createProviderRegistries(
       namespace,
       body: { metadata: { name: `api-${provider}` }, stringData: secret },
     });
-    await custom.createNamespacedCustomObject({
-      ...CONTAINER_REGISTRY,
-      namespace,
-      body: {
-        apiVersion: 'berth.dev/v1alpha1',
-        kind: 'ContainerRegistry',
-        metadata: { name: `reg-${provider}` },
-        spec: { ...spec, ...(options.observeInterval ? { observeInterval: options.observeInterval } : {}) },
-      },
+    await createContainerRegistry(custom, namespace, `reg-${provider}`, {
+      ...spec,
+      ...(options.observeInterval ? { observeInterval: options.observeInterval } : {}),
     });
   }
   return registries;
+}
+
+/** Creates a ContainerRegistry object with this spec. */
+export async function createContainerRegistry(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    ...CONTAINER_REGISTRY,
+    namespace,
+    body: { apiVersion: 'berth.dev/v1alpha1', kind: 'ContainerRegistry', metadata: { name }, spec },
+  });
 }

@@ -7,12 +7,12 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerLogin } from '../../src/clients/provider.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
-import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
-import { crane } from '../cluster/registry.ts';
+import { crane } from '../../src/dev/registry.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
 import { createProviderRegistries, PROVIDERS, type ProviderRegistry } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
+import { type TestToken, tokenReader } from './tokens.ts';
 
 const execFileAsync = promisify(execFile);
 const kc = adminKubeConfig();
@@ -24,18 +24,6 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const POLL = '30s';
 const POLL_MS = 30_000;
 
-type Token = {
-  metadata: { name: string; generation: number };
-  status?: {
-    observedGeneration?: number;
-    credentialId?: string;
-    lastRotationReason?: string;
-    scopeProblems?: string[];
-    pendingRevocations?: unknown[];
-    conditions?: { type: string; status: string; message: string }[];
-  };
-};
-
 // Things that happen at the provider or in the spec after a credential was issued: berth notices
 // them within one poll of the registry's observeInterval (issue #12, items 3, 4 and 11).
 describe('RegistryToken follows the provider and the spec after issue', () => {
@@ -44,17 +32,9 @@ describe('RegistryToken follows the provider and the spec after issue', () => {
   let registries: Record<(typeof PROVIDERS)[number], ProviderRegistry>;
   let work: string;
 
-  const readToken = (name: string) =>
-    custom.getNamespacedCustomObject({ ...REGISTRY_TOKEN, namespace, name }) as Promise<Token>;
-  const readyToken = (name: string, pred: (t: Token) => boolean = () => true, timeoutMs = 60_000) =>
-    eventually(
-      async () => {
-        const t = await readToken(name);
-        const ready = t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-        return ready && t.status?.observedGeneration === t.metadata.generation && pred(t) ? t : undefined;
-      },
-      { timeoutMs, what: `${name} Ready` },
-    );
+  const tokens = tokenReader(kc, () => namespace);
+  const readToken = tokens.read;
+  const readyToken = tokens.ready;
   const createToken = (name: string, provider: string, scopes: { repository: string; actions: string[] }[]) =>
     custom.createNamespacedCustomObject({
       ...REGISTRY_TOKEN,
@@ -66,12 +46,7 @@ describe('RegistryToken follows the provider and the spec after issue', () => {
         spec: { registryRef: { name: `reg-${provider}` }, scopes, gracePeriod: '2s' },
       },
     });
-  const loginIn = async (name: string): Promise<DockerLogin> => {
-    const secret = await core.readNamespacedSecret({ namespace, name });
-    const login = loginFrom(Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'));
-    if (!login) throw new Error(`Secret ${name} holds no docker login`);
-    return login;
-  };
+  const loginIn = tokens.login;
   /** Pushes a one-layer image with `login` and returns a function that pulls it (digest) with another login. */
   const push = async (login: DockerLogin, image: string) => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-drift-push-'));
@@ -202,7 +177,7 @@ describe('RegistryToken follows the provider and the spec after issue', () => {
     expect(stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.message).toContain(
       'Secret taken exists',
     );
-    const uid = ((await readToken('taken')) as Token & { metadata: { uid: string } }).metadata.uid;
+    const uid = ((await readToken('taken')) as TestToken & { metadata: { uid: string } }).metadata.uid;
     const prefix = `berth-${uid.replace(/-/g, '').slice(0, 8)}-`;
     const tokens = [...(stack.sims.ionos.registryByName('reg-ionos')?.tokens.values() ?? [])];
     expect(tokens.filter((t) => t.name.startsWith(prefix))).toEqual([]);

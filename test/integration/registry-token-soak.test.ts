@@ -7,17 +7,17 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
 import { controllersWith } from '../../src/controllers/registry.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
+import { freePort } from '../../src/dev/ports.ts';
+import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
 import { startOperator } from '../../src/operator.ts';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { repoRoot } from '../cluster/binaries.ts';
-import { freePort } from '../cluster/ports.ts';
-import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
+import { createContainerRegistry } from './provider-registries.ts';
 
 const execFileAsync = promisify(execFile);
 const kc = adminKubeConfig();
@@ -97,20 +97,11 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
       namespace,
       body: { metadata: { name: 'api' }, stringData: { token: sims.endpoints.ionos.token } },
     });
-    await custom.createNamespacedCustomObject({
-      ...CONTAINER_REGISTRY,
-      namespace,
-      body: {
-        apiVersion: 'berth.dev/v1alpha1',
-        kind: 'ContainerRegistry',
-        metadata: { name: 'berth-soak' },
-        spec: {
-          provider: 'ionos',
-          adoptionPolicy: 'Adopt',
-          credentialsRef: { name: 'api' },
-          ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
-        },
-      },
+    await createContainerRegistry(custom, namespace, 'berth-soak', {
+      provider: 'ionos',
+      adoptionPolicy: 'Adopt',
+      credentialsRef: { name: 'api' },
+      ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
     });
     // One image to pull, pushed with a push-scoped credential issued straight at the simulator.
     const work = await mkdtemp(join(tmpdir(), 'berth-soak-'));

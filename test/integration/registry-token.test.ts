@@ -11,16 +11,20 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
+import { crane, type RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningOperator } from '../../src/operator.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
-import { crane, type RunningRegistry } from '../cluster/registry.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
-import { createProviderRegistries, PROVIDERS, type ProviderRegistry } from './provider-registries.ts';
+import {
+  createContainerRegistry,
+  createProviderRegistries,
+  PROVIDERS,
+  type ProviderRegistry,
+} from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
@@ -268,18 +272,9 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
       },
       mergePatch,
     );
-    await custom.createNamespacedCustomObject({
-      ...CONTAINER_REGISTRY,
-      namespace,
-      body: {
-        apiVersion: 'berth.dev/v1alpha1',
-        kind: 'ContainerRegistry',
-        metadata: { name: 'reg-shared' },
-        spec: {
-          ...registries.ionos.spec,
-          allowedNamespaces: { from: 'All' },
-        },
-      },
+    await createContainerRegistry(custom, namespace, 'reg-shared', {
+      ...registries.ionos.spec,
+      allowedNamespaces: { from: 'All' },
     });
     const name = 'fanout';
     await createToken(name, {
