@@ -8,12 +8,12 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { parseConfig } from '../src/config.ts';
 import { CONTAINER_REGISTRY } from '../src/controllers/container-registry/controller.ts';
 import { registeredControllers } from '../src/controllers/registry.ts';
+import { binaryPaths, repoRoot } from '../src/dev/binaries.ts';
+import { ControlPlane } from '../src/dev/control-plane.ts';
+import { loadKubeConfig } from '../src/dev/kubeconfig.ts';
 import { createLogger } from '../src/log.ts';
 import { startOperator } from '../src/operator.ts';
 import { startSimulators } from '../src/simulators/all.ts';
-import { binaryPaths, repoRoot } from '../test/cluster/binaries.ts';
-import { ControlPlane } from '../test/cluster/control-plane.ts';
-import { loadKubeConfig } from '../test/cluster/kubeconfig.ts';
 
 const execFileAsync = promisify(execFile);
 const { values } = parseArgs({ options: { keep: { type: 'boolean' } }, strict: true });

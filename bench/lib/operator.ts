@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from '../../test/cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 /** berth as a process, as it runs in a cluster (here with a kubeconfig of its own identity). */
 export interface OperatorProcess {

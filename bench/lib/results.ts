@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../test/cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 /** Where every benchmark run leaves its figures. */
 export const RESULTS = join(repoRoot, 'bench', 'RESULTS.md');

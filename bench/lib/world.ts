@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { ControlPlane } from '../../src/dev/control-plane.ts';
+import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { binaryPaths, repoRoot } from '../../test/cluster/binaries.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../test/cluster/kubeconfig.ts';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,7 +1,7 @@
 // Vitest global setup for the integration project: one control plane per test run, stopped by PID
 // at the end (and by the guard processes if the run is killed).
 import type { TestProject } from 'vitest/node';
-import { ControlPlane } from './control-plane.ts';
+import { ControlPlane } from '../../src/dev/control-plane.ts';
 import { startKind } from './kind.ts';
 
 declare module 'vitest' {

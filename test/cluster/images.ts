@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 const execFileAsync = promisify(execFile);
 const buildScript = join(repoRoot, 'scripts', 'image', 'build.sh');

@@ -7,10 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { type NodeBinaryPaths, nodeBinaryPaths, repoRoot } from './binaries.ts';
+import { type NodeBinaryPaths, nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { freePort } from '../../src/dev/ports.ts';
+import { isRunning, type ManagedProcess, startProcess, stopProcess } from '../../src/dev/processes.ts';
 import { cniConfList, POD_NETWORK, saveSysctls } from './pod-network.ts';
-import { freePort } from './ports.ts';
-import { isRunning, type ManagedProcess, startProcess, stopProcess } from './processes.ts';
 
 const execFileAsync = promisify(execFile);
 const cleanupScript = join(repoRoot, 'scripts', 'cluster', 'node-cleanup.sh');

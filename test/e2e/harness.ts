@@ -11,12 +11,12 @@ import {
   KubeConfig,
 } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { freePort } from '../../src/dev/ports.ts';
+import { type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { nodeBinaryPaths, repoRoot } from '../cluster/binaries.ts';
 import { allowPlainHttp } from '../cluster/node.ts';
 import { POD_NETWORK } from '../cluster/pod-network.ts';
-import { freePort } from '../cluster/ports.ts';
-import { type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
 
 const execFileAsync = promisify(execFile);
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GROUP, VERSION } from '../../src/crds/object.ts';
-import { repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 import { toolDirs, upstreamKstatus } from '../support/kstatus-upstream.ts';
 import { e2eClients } from './harness.ts';
 

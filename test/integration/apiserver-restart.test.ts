@@ -2,8 +2,8 @@ import { CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ResilientInformer } from '../../src/controllers/runtime/informer.ts';
-import { ControlPlane } from '../cluster/control-plane.ts';
-import { loadKubeConfig } from '../cluster/kubeconfig.ts';
+import { ControlPlane } from '../../src/dev/control-plane.ts';
+import { loadKubeConfig } from '../../src/dev/kubeconfig.ts';
 import { eventually } from './helpers.ts';
 
 // Restarting kube-apiserver would disturb every other test file, so this one brings its own

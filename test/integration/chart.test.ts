@@ -27,10 +27,10 @@ import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.
 import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
 import { registeredControllers } from '../../src/controllers/registry.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
+import { binaryPaths, nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { startOperator } from '../../src/operator.ts';
-import { binaryPaths, nodeBinaryPaths, repoRoot } from '../cluster/binaries.ts';
-import { loadKubeConfig, mintServiceAccountKubeconfig } from '../cluster/kubeconfig.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, eventually, statusOf, testLogger, uniqueName } from './helpers.ts';
 import { providerRegistries } from './provider-registries.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 /** What one run of a command printed and how it exited. */
 export interface Ran {

@@ -11,8 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
-import { binaryPaths, repoRoot } from '../cluster/binaries.ts';
-import { loadKubeConfig, mintServiceAccountKubeconfig } from '../cluster/kubeconfig.ts';
+import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { berth, contextKubeconfig, type Ran, run, transcript } from './cli-harness.ts';
 import { adminKubeConfig, createNamespace, eventually, uniqueName } from './helpers.ts';

@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { binaryPaths, repoRoot } from '../cluster/binaries.ts';
-import type { ControlPlaneState } from '../cluster/control-plane.ts';
-import { isRunning } from '../cluster/processes.ts';
+import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import type { ControlPlaneState } from '../../src/dev/control-plane.ts';
+import { isRunning } from '../../src/dev/processes.ts';
 
 const execFileAsync = promisify(execFile);
 
-// `npm run cluster:up` / `cluster:down` are what a developer types; they run test/cluster/cli.ts.
+// `npm run cluster:up` / `cluster:down` are what a developer types; they run src/dev/cli.ts.
 describe.skipIf(inject('clusterKind') !== 'local')('cluster:up and cluster:down', () => {
   it('leaves a usable control plane running, then stops it by PID', { timeout: 120_000 }, async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'berth-cli-')), 'cluster');
     const env = { ...process.env, BERTH_CLUSTER_DIR: dir };
-    const cli = join(repoRoot, 'test/cluster/cli.ts');
+    const cli = join(repoRoot, 'src/dev/cli.ts');
 
     const up = await execFileAsync(process.execPath, [cli, 'up'], { env });
     const lastLine = up.stdout.trim().split('\n').at(-1) ?? '';

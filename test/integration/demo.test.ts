@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 const execFileAsync = promisify(execFile);
 

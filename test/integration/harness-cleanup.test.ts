@@ -4,8 +4,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../cluster/binaries.ts';
-import { isRunning } from '../cluster/processes.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
+import { isRunning } from '../../src/dev/processes.ts';
 import { eventually } from './helpers.ts';
 
 // The harness must not leak etcd or kube-apiserver when the test process dies without cleaning up

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { loadKubeConfig } from '../cluster/kubeconfig.ts';
+import { loadKubeConfig } from '../../src/dev/kubeconfig.ts';
 
 /** The shared test cluster's admin KubeConfig (from the global setup). */
 export function adminKubeConfig(): KubeConfig {

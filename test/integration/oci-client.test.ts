@@ -24,15 +24,15 @@ import {
   OCI_MANIFEST,
 } from '../../src/clients/oci/schemas.ts';
 import type { ScopeAction } from '../../src/clients/provider.ts';
-import { type RegistryAccessVerifier, repositoryMatches } from '../../src/simulators/core/registry-access.ts';
-import { RegistryTokenService } from '../../src/simulators/token-service.ts';
 import {
   crane,
   type RunningRegistry,
   startRegistry,
   startRegistryWithTokenAuth,
   writeHtpasswd,
-} from '../cluster/registry.ts';
+} from '../../src/dev/registry.ts';
+import { type RegistryAccessVerifier, repositoryMatches } from '../../src/simulators/core/registry-access.ts';
+import { RegistryTokenService } from '../../src/simulators/token-service.ts';
 
 const execFileAsync = promisify(execFile);
 

@@ -10,7 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 import { installWidgetCrd, WIDGET, widget, widgetTypeIn } from '../support/widget.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually, uniqueName } from './helpers.ts';

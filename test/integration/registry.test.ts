@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crane, type RunningRegistry, startRegistry, writeHtpasswd } from '../cluster/registry.ts';
+import { crane, type RunningRegistry, startRegistry, writeHtpasswd } from '../../src/dev/registry.ts';
 
 const execFileAsync = promisify(execFile);
 

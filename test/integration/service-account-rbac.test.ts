@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { loadKubeConfig, mintServiceAccountKubeconfig } from '../cluster/kubeconfig.ts';
+import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { adminKubeConfig, createNamespace, eventually, statusOf, uniqueName } from './helpers.ts';
 
 const kc = adminKubeConfig();

@@ -4,10 +4,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.ts';
 import { registeredControllers } from '../../src/controllers/registry.ts';
+import { freePort } from '../../src/dev/ports.ts';
+import { type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
 import { type RunningOperator, startOperator } from '../../src/operator.ts';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
-import { freePort } from '../cluster/ports.ts';
-import { type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
 
 /** The provider simulators, a real registry behind their token service, and the operator. */
 export interface ProviderStack {

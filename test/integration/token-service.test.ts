@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScopeAction } from '../../src/clients/provider.ts';
+import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
 import { type RegistryAccessVerifier, repositoryMatches } from '../../src/simulators/core/registry-access.ts';
 import { RegistryTokenService } from '../../src/simulators/token-service.ts';
-import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../cluster/registry.ts';
 
 const execFileAsync = promisify(execFile);
 

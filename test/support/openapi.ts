@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
-import { repoRoot } from '../cluster/binaries.ts';
+import { repoRoot } from '../../src/dev/binaries.ts';
 
 /** The public API specs in ../shared/specs. */
 export type SpecName = 'ionos' | 'quay';
