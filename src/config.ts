@@ -92,6 +92,21 @@ const ConfigShape = z.object({
     .describe('This replica in the Lease (default: hostname and a random id)'),
   shutdownGracePeriod: duration('shutdown-grace-period').default(30_000),
   reconcileTimeout: duration('reconcile-timeout').default(60_000),
+  providerQps: z.coerce
+    .number()
+    .min(0.1)
+    .max(10000)
+    .optional()
+    .describe(
+      'Requests per second to a provider API per credential (default: the provider’s published limit)',
+    ),
+  providerBurst: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20000)
+    .optional()
+    .describe('Burst of requests to a provider API per credential (default: the provider’s published limit)'),
   providerRegistryHost: z
     .string()
     .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'provider-registry-host must be host or host:port')

@@ -25,6 +25,8 @@ export interface MinimalInput {
   /** How many RegistryTokens to expect in the namespace. */
   count: number;
   concurrency: number;
+  /** The provider client's rate limit, as berth's (--provider-qps). */
+  providerQps: number;
 }
 
 /** Serves every RegistryToken in the namespace once; resolves when `count` are Ready. */
@@ -33,7 +35,8 @@ export async function runMinimal(input: MinimalInput): Promise<void> {
   kc.loadFromFile(input.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const provider = createProviderFactory()(desiredOf(input.registry), input.credentials);
+  const limits = { qps: input.providerQps, burst: Math.ceil(input.providerQps * 2), concurrency: 16 };
+  const provider = createProviderFactory({ limits })(desiredOf(input.registry), input.credentials);
   const registry: TokenRegistry = {
     externalId: input.registry.status?.externalId ?? '',
     name: input.registry.status?.registryName ?? '',

@@ -15,10 +15,17 @@ export type TestProviderOptions = Pick<ProviderFactoryOptions, 'ionosMinTokenLif
  */
 export function controllersWith(testOptions: TestProviderOptions = {}): ControllerFactory {
   return (deps) => {
+    const { providerQps, providerBurst } = deps.config;
     const providers = createProviderFactory({
       metrics: deps.metrics,
       logger: deps.logger,
       registryHost: deps.config.providerRegistryHost,
+      // For quotas above a provider's published limit; both flags or the defaults per provider.
+      ...(providerQps !== undefined
+        ? {
+            limits: { qps: providerQps, burst: providerBurst ?? Math.ceil(providerQps * 2), concurrency: 16 },
+          }
+        : {}),
       ...testOptions,
     });
     const oci: ManifestDeleterFactory = (provider, server, login) => {
