@@ -19,6 +19,7 @@ export interface OperatorMetrics {
   queueRetries: Counter<'name'>;
   queueDuration: Histogram<'name'>;
   informerRestarts: Counter<'informer'>;
+  informerLists: Counter<'informer'>;
   informerSynced: Gauge<'informer'>;
   leaderStatus: Gauge<'name'>;
   providerRequests: Counter<'provider' | 'operation' | 'code'>;
@@ -111,6 +112,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     informerRestarts: new Counter({
       name: 'berth_informer_restarts_total',
       help: 'Times an informer was restarted after a watch error or a silent watch',
+      labelNames: ['informer'],
+      registers,
+    }),
+    informerLists: new Counter({
+      name: 'berth_informer_lists_total',
+      help: 'Full lists an informer made: one to start, then one per relist (a 410 or a restart)',
       labelNames: ['informer'],
       registers,
     }),

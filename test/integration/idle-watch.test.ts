@@ -39,3 +39,39 @@ describe('an idle watch', () => {
     }
   });
 });
+
+describe('a quiet watch beside a busy one', () => {
+  // The API server keeps a short window of history per resource. A watch on a quiet namespace
+  // resumes from the last resourceVersion it saw; when other namespaces have moved on past the
+  // window, a resume without bookmarks ends in 410 and a full relist of everything watched.
+  it('resumes after a reconnect without relisting, because it asked for bookmarks', {
+    timeout: 240_000,
+  }, async () => {
+    const quiet = await createNamespace(kc, 'quiet');
+    const busy = await createNamespace(kc, 'busy');
+    const informer = new ResilientInformer<V1ConfigMap>({
+      name: 'quiet-configmaps',
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${quiet}/configmaps`,
+      list: () => core.listNamespacedConfigMap({ namespace: quiet }),
+      logger: pino({ level: 'silent' }),
+    });
+    await informer.start();
+    try {
+      // Two minutes of churn elsewhere: the history window (75 s of events) moves past the
+      // version the quiet watch listed at, and the server sends bookmarks meanwhile.
+      const until = Date.now() + 120_000;
+      for (let i = 0; Date.now() < until; i++) {
+        await core.createNamespacedConfigMap({ namespace: busy, body: { metadata: { name: `c${i}` } } });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await informer.stop();
+      await informer.start();
+      await core.createNamespacedConfigMap({ namespace: quiet, body: { metadata: { name: 'after' } } });
+      await eventually(() => informer.get('after', quiet), { timeoutMs: 10_000, what: 'event after resume' });
+      expect(informer.listCount).toBe(1);
+    } finally {
+      await informer.stop();
+    }
+  });
+});

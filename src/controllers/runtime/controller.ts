@@ -7,11 +7,12 @@ import type {
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { OperatorMetrics } from '../../metrics.ts';
+import { withWorkSignal } from '../../util/work-signal.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Condition } from './conditions.ts';
 import { ConditionType, Reason } from './conditions.ts';
 import type { EventInput, EventRecorder } from './events.ts';
-import { ensureFinalizer, isBeingDeleted, removeFinalizer } from './finalizers.ts';
+import { ensureFinalizer, isBeingDeleted, patchMetadata, removeFinalizer } from './finalizers.ts';
 import { ResilientInformer } from './informer.ts';
 import {
   classify,
@@ -76,6 +77,13 @@ export interface ReconcileRequest<T> {
    * is retried on fresh data) before the create it guards can happen.
    */
   persistStatus(): Promise<void>;
+  /**
+   * Records an intent in the object's annotations and adds the finalizer, in one write: what a
+   * reconcile does before a create it cannot read back (crossplane's external-create-pending), one
+   * request instead of a finalizer patch and a status write. Conditional on the version the
+   * reconcile started from, like every write of the engine (a 409 means: decided on old data).
+   */
+  recordIntent(annotations: Record<string, string>): Promise<void>;
 }
 
 /** A level-based reconciler: read state, compare, act, return when to look again (or throw a typed error). */
@@ -104,6 +112,18 @@ export interface WatchSource {
   namespaces?: readonly string[];
   pathIn?: (namespace: string) => string;
   listIn?: (namespace: string) => Promise<KubernetesListObject<KubernetesObject>>;
+  /** What the cache keeps of each object (see ResilientInformerOptions.transform). */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
+  /** Sees every object the watch delivers (before the keys are enqueued), e.g. for read-your-writes. */
+  observe?: (obj: KubernetesObject, event: 'add' | 'update' | 'delete') => void;
+}
+
+/** A secondary watch's cache, over all its namespaces: what reconcilers read instead of the API. */
+export interface SecondaryCache {
+  get(name: string, namespace?: string): KubernetesObject | undefined;
+  list(): KubernetesObject[];
+  /** True once every informer of the watch has listed. */
+  readonly synced: boolean;
 }
 
 /** Options for {@link Controller}. */
@@ -146,6 +166,7 @@ export class Controller<T = unknown> {
   private readonly secondary: ResilientInformer<KubernetesObject>[];
   private readonly fingerprints = new Map<string, string>();
   private readonly ownWrites = new OwnWrites();
+  private readonly secondaryByName = new Map<string, ResilientInformer<KubernetesObject>[]>();
   /** Each object's state after its last reconcile, for berth_controller_objects. */
   private readonly states = new Map<string, ObjectState>();
   private readonly abort = new AbortController();
@@ -261,6 +282,7 @@ export class Controller<T = unknown> {
       logger: this.options.logger,
       hooks: metrics && {
         restarted: () => metrics.informerRestarts.inc({ informer: informerName }),
+        listed: () => metrics.informerLists.inc({ informer: informerName }),
         synced: () => metrics.informerSynced.set({ informer: informerName }, 1),
       },
     });
@@ -277,6 +299,24 @@ export class Controller<T = unknown> {
     return informer;
   }
 
+  /** The cache of the secondary watch named `name` (see {@link WatchSource.name}). */
+  cache(name: string): SecondaryCache {
+    const informers = () => this.secondaryByName.get(name) ?? [];
+    return {
+      get: (objectName, namespace) => {
+        for (const informer of informers()) {
+          const found = informer.get(objectName, namespace);
+          if (found) return found;
+        }
+        return undefined;
+      },
+      list: () => informers().flatMap((i) => [...i.list()]),
+      get synced() {
+        return informers().every((i) => i.synced);
+      },
+    };
+  }
+
   private makeSecondary(source: WatchSource): ResilientInformer<KubernetesObject> {
     const { metrics, name } = this.options;
     const informerName = `${name}/${source.name}`;
@@ -286,17 +326,23 @@ export class Controller<T = unknown> {
       path: source.path,
       list: source.list,
       ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
+      ...(source.transform ? { transform: source.transform } : {}),
       logger: this.options.logger,
       hooks: metrics && {
         restarted: () => metrics.informerRestarts.inc({ informer: informerName }),
+        listed: () => metrics.informerLists.inc({ informer: informerName }),
         synced: () => metrics.informerSynced.set({ informer: informerName }, 1),
       },
     });
     metrics?.informerSynced.set({ informer: informerName }, 0);
-    const enqueue = (obj: KubernetesObject) => {
-      for (const key of source.map(obj)) this.queue.add(key);
-    };
-    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, enqueue);
+    for (const event of ['add', 'update', 'delete'] as const) {
+      informer.on(event, (obj) => {
+        source.observe?.(obj, event);
+        for (const key of source.map(obj)) this.queue.add(key);
+      });
+    }
+    const group = source.name.split('/')[0] ?? source.name;
+    this.secondaryByName.set(group, [...(this.secondaryByName.get(group) ?? []), informer]);
     return informer;
   }
 
@@ -392,18 +438,25 @@ export class Controller<T = unknown> {
       if (!parsed.success) throw new TerminalError(Reason.InvalidSpec, describeInvalid(parsed.error));
       const timeout = AbortSignal.timeout(this.options.reconcileTimeoutMs ?? 60_000);
       const { custom, type } = this.options;
-      returned = await this.options.reconciler.reconcile({
-        object: structuredClone(parsed.data),
-        status,
-        logger,
-        recordEvent,
-        signal: AbortSignal.any([timeout, this.abort.signal]),
-        now: () => this.clock.now(),
-        deleting: isBeingDeleted(raw),
-        ensureFinalizer: async () => wrote(await ensureFinalizer(custom, type, object, version)),
-        removeFinalizer: async () => wrote(await removeFinalizer(custom, type, object, version)),
-        persistStatus: writeStatus,
-      });
+      const signal = AbortSignal.any([timeout, this.abort.signal]);
+      // Provider clients take the signal from the async context (util/work-signal.ts).
+      returned = await withWorkSignal(signal, () =>
+        this.options.reconciler.reconcile({
+          object: structuredClone(parsed.data),
+          status,
+          logger,
+          recordEvent,
+          signal,
+          now: () => this.clock.now(),
+          deleting: isBeingDeleted(raw),
+          ensureFinalizer: async () => wrote(await ensureFinalizer(custom, type, object, version)),
+          removeFinalizer: async () => wrote(await removeFinalizer(custom, type, object, version)),
+          persistStatus: writeStatus,
+          recordIntent: async (annotations) => {
+            wrote(await patchMetadata(custom, type, object, { annotations, finalizer: true }, version));
+          },
+        }),
+      );
     } catch (err) {
       thrown = err ?? new Error('reconcile threw without an error');
     }

@@ -70,3 +70,35 @@ export async function removeFinalizer(
   const finalizers = (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
   return patchFinalizers(api, type, obj, finalizers, resourceVersion);
 }
+
+/**
+ * Merges annotations into the object's metadata and, with `finalizer`, makes sure the berth
+ * finalizer is there, in one compare-and-swap merge patch. Returns the new resourceVersion.
+ */
+export async function patchMetadata(
+  api: CustomObjectsApi,
+  type: ResourceType,
+  obj: CustomObject,
+  change: { annotations: Record<string, string>; finalizer: boolean },
+  resourceVersion = obj.metadata?.resourceVersion,
+): Promise<string> {
+  const { namespace = '', name = '' } = obj.metadata ?? {};
+  const finalizers =
+    change.finalizer && !hasFinalizer(obj)
+      ? [...(obj.metadata?.finalizers ?? []), BERTH_FINALIZER]
+      : undefined;
+  const written = (await api.patchNamespacedCustomObject(
+    {
+      group: type.group,
+      version: type.version,
+      plural: type.plural,
+      namespace,
+      name,
+      body: {
+        metadata: { annotations: change.annotations, ...(finalizers ? { finalizers } : {}), resourceVersion },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  )) as CustomObject | undefined;
+  return written?.metadata?.resourceVersion ?? '';
+}

@@ -86,6 +86,53 @@ describe('ResilientInformer failure handling', () => {
     expect(deleted).toEqual(['old']);
   });
 
+  it('asks for bookmarks and resumes from the last one instead of relisting', async () => {
+    const watchUrls: string[] = [];
+    ({ server } = await fakeApiServer((req, res, n) => {
+      if (!isWatch(req)) return res.end(list('10', ['a']));
+      watchUrls.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (n.watch === 1) {
+        // A bookmark, then the server ends the watch (its timeout): the resume must start at 42.
+        res.end(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '42' } } })}\n`);
+      }
+    }));
+    const { port } = server.address() as AddressInfo;
+    const inf = start(`http://127.0.0.1:${port}`);
+    await inf.start();
+    await waitUntil(() => watchUrls.length >= 2);
+    expect(watchUrls.every((u) => u.includes('allowWatchBookmarks=true'))).toBe(true);
+    expect(watchUrls[1]).toContain('resourceVersion=42');
+    expect(inf.listCount).toBe(1);
+  });
+
+  it('keeps objects without managedFields, from the list and from the watch', async () => {
+    const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:data': {} } }];
+    ({ server } = await fakeApiServer((req, res) => {
+      if (!isWatch(req)) {
+        return res.end(
+          JSON.stringify({
+            metadata: { resourceVersion: '1' },
+            items: [{ metadata: { name: 'listed', namespace: 'ns', resourceVersion: '1', managedFields } }],
+          }),
+        );
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const object = { metadata: { name: 'watched', namespace: 'ns', resourceVersion: '2', managedFields } };
+      res.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);
+    }));
+    const { port } = server.address() as AddressInfo;
+    const inf = start(`http://127.0.0.1:${port}`);
+    await inf.start();
+    await waitUntil(() => inf.get('watched', 'ns') !== undefined);
+    expect(inf.get('listed', 'ns')?.metadata).toEqual({
+      name: 'listed',
+      namespace: 'ns',
+      resourceVersion: '1',
+    });
+    expect(inf.get('watched', 'ns')?.metadata?.managedFields).toBeUndefined();
+  });
+
   it('restarts with backoff after a failed list instead of stopping for good', async () => {
     ({ server } = await fakeApiServer((req, res, n) => {
       if (isWatch(req)) return void res.writeHead(200).flushHeaders();

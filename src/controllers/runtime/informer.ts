@@ -5,9 +5,10 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  makeInformer,
+  ListWatch,
   type ObjectCache,
   UPDATE,
+  Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type BackoffOptions, backoffDelay, INFORMER_BACKOFF } from './backoff.ts';
@@ -27,12 +28,58 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   logger: Pick<Logger, 'warn' | 'info' | 'debug'>;
   backoff?: BackoffOptions;
   /**
-   * Restart the watch when neither an event nor a (re)connect was seen for this long. client-node
-   * already reconnects after 30 s of inactivity; this catches a watch loop that stalled some other way.
+   * Restart the watch when neither an event nor a (re)connect was seen for this long. The watch
+   * already resumes after {@link WATCH_INACTIVITY_TIMEOUT_MS} of silence; this catches a watch
+   * loop that stalled some other way.
    */
   watchdogMs?: number;
   /** Observers for metrics. */
-  hooks?: { restarted?(): void; synced?(): void } | undefined;
+  hooks?: { restarted?(): void; synced?(): void; listed?(): void } | undefined;
+  /**
+   * What the cache keeps of each object (controller-runtime's TransformFunc); by default the object
+   * without `metadata.managedFields`, which nobody reads from a cache and which is often a third of
+   * an object's size. Must keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
+  transform?: (obj: T) => T;
+}
+
+/** The object without `metadata.managedFields` (the default {@link ResilientInformerOptions.transform}). */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/** How long a watch may stay silent before it is resumed: the API server bookmarks every minute. */
+export const WATCH_INACTIVITY_TIMEOUT_MS = 150_000;
+
+/**
+ * A Watch that asks for bookmarks. client-node resumes a watch from the last resourceVersion it
+ * saw but never asks for bookmarks, so on a quiet resource that version falls out of the API
+ * server's watch window (etcd compacts every 5 minutes) and the next reconnect ends in 410 and a
+ * full relist. Bookmarks carry a fresh resourceVersion about once a minute; client-node already
+ * stores it.
+ */
+export function bookmarkingWatch<T extends KubernetesObject>(
+  kubeConfig: KubeConfig,
+  transform: (obj: T) => T = (obj) => obj,
+): Watch {
+  const inner = new Watch(kubeConfig);
+  // client-node ends a watch after 30 s without data and resumes it; the API server sends a
+  // bookmark to each watcher only after a minute, so a quiet watch would never see one and keep
+  // resuming from an ever older version. Silence past two bookmark periods means a dead stream.
+  // (a private field of Watch, set as client-node's own tests do)
+  (inner as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_INACTIVITY_TIMEOUT_MS;
+  const watch = Object.create(inner) as Watch;
+  watch.watch = (path, queryParams, callback, done) =>
+    inner.watch(
+      path,
+      { ...queryParams, allowWatchBookmarks: true },
+      (phase, obj, watchObj) =>
+        callback(phase, phase === 'ERROR' || phase === 'BOOKMARK' ? obj : transform(obj), watchObj),
+      done,
+    );
+  return watch;
 }
 
 /**
@@ -52,6 +99,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private lastActivity = Date.now();
   private hasSynced = false;
   private restarts = 0;
+  private lists = 0;
   private readonly syncWaiters: (() => void)[] = [];
 
   constructor(options: ResilientInformerOptions<T>) {
@@ -59,14 +107,24 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.backoff = options.backoff ?? INFORMER_BACKOFF;
     // Synced means "the first list is in the cache", not "the watch is connected": a watch that
     // hangs on connect must not keep the operator unready, and its watchdog will restart it.
+    const transform = options.transform ?? withoutManagedFields;
     const list = async () => {
-      const result = await options.list();
+      const listed = await options.list();
+      const result = { ...listed, items: listed.items.map(transform) };
       this.failures = 0;
+      this.lists++;
+      options.hooks?.listed?.();
       // ListWatch fills its cache right after this promise resolves; mark synced after that.
       setImmediate(() => this.markSynced());
       return result;
     };
-    this.informer = makeInformer<T>(options.kubeConfig, options.path, list, options.labelSelector);
+    this.informer = new ListWatch<T>(
+      options.path,
+      bookmarkingWatch(options.kubeConfig, transform),
+      list,
+      false,
+      options.labelSelector,
+    );
     this.informer.on('connect', () => this.touch());
     this.informer.on('error', (err) => this.onError(err));
     for (const verb of [ADD, UPDATE, DELETE] as const) {
@@ -85,6 +143,11 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** How often the informer was restarted after an error or a silent watch. */
   get restartCount(): number {
     return this.restarts;
+  }
+
+  /** How often the informer listed its resources: once to start, then once per relist. */
+  get listCount(): number {
+    return this.lists;
   }
 
   /** Registers a handler; errors it throws are logged and swallowed. */

@@ -29,8 +29,8 @@ export class WaitingError extends Error {
   override readonly name = 'WaitingError';
   readonly reason: string;
   readonly afterMs: number;
-  constructor(reason: string, message: string, afterMs: number) {
-    super(message);
+  constructor(reason: string, message: string, afterMs: number, options?: ErrorOptions) {
+    super(message, options);
     this.reason = reason;
     this.afterMs = afterMs;
   }
