@@ -155,6 +155,14 @@ export const RegistryTokenStatusSchema = z
         'Recorded before a call that issues a credential whose secret cannot be read back. After a crash the ' +
           'controller finds the credential by this name and revokes it rather than issuing blindly.',
       ),
+    issueResolved: z
+      .string()
+      .max(255)
+      .optional()
+      .describe(
+        'The credential name of the last interrupted issue (annotation berth.dev/issuing) that berth has ' +
+          'cleaned up after: adopted or revoked.',
+      ),
     secretName: z
       .string()
       .max(253)

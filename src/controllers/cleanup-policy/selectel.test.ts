@@ -112,6 +112,7 @@ async function runOnce(object: CleanupPolicy, status: Record<string, unknown> = 
     ensureFinalizer: async () => false,
     removeFinalizer: async () => false,
     persistStatus: async () => undefined,
+    recordIntent: async () => undefined,
   };
   await reconciler.reconcile(request);
   return status as {

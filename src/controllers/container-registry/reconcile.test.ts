@@ -83,6 +83,7 @@ async function reconcileOnce(
       ensureFinalizer: async () => false,
       removeFinalizer: async () => false,
       persistStatus: async () => undefined,
+      recordIntent: async () => undefined,
     });
   } catch (err) {
     thrown = err;

@@ -1,4 +1,10 @@
-import type { CoreV1Api, CustomObjectsApi, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObject,
+  V1ObjectMeta,
+  V1Secret,
+} from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/factory.ts';
 import {
   ContainerRegistrySchema,
@@ -11,12 +17,26 @@ import type { RegistryToken } from '../../crds/registry-token.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import type { OperatorDeps } from '../../operator.ts';
 import { CONTAINER_REGISTRY, secretReader } from '../container-registry/controller.ts';
-import { Controller, type WatchSource } from '../runtime/controller.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { Controller, type SecondaryCache, type WatchSource } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
+import { cacheReads, type TokenReads } from './cache-ports.ts';
+import { cachedCredentials } from './credentials-cache.ts';
 import { distribute, targetsNamespace, undistribute } from './distribute.ts';
 import type { TokenDistributor } from './distributor.ts';
 import { ROTATE_REQUESTED_ANNOTATION } from './reasons.ts';
 import { RegistryTokenReconciler } from './reconcile.ts';
+
+/** The named fields of an object's metadata, for caches that keep no more than they need. */
+function pick(metadata: V1ObjectMeta | undefined, fields: readonly (keyof V1ObjectMeta)[]): V1ObjectMeta {
+  const kept: V1ObjectMeta = {};
+  for (const field of fields)
+    if (metadata?.[field] !== undefined) Object.assign(kept, { [field]: metadata[field] });
+  return kept;
+}
+
+/** A cache that holds nothing: what the reads see before the controller exists. */
+const EMPTY: SecondaryCache = { get: () => undefined, list: () => [], synced: false };
 
 /** The RegistryToken resource. */
 export const REGISTRY_TOKEN: ResourceType = {
@@ -30,7 +50,11 @@ export const REGISTRY_TOKEN: ResourceType = {
  * Distribution on the core API (copies and ServiceAccount entries), see distribute.ts; `reach`
  * limits it to the namespaces of namespaced mode.
  */
-export function coreDistributor(core: CoreV1Api, reach?: ReadonlySet<string>): TokenDistributor {
+export function coreDistributor(
+  core: CoreV1Api,
+  reach?: ReadonlySet<string>,
+  reads?: TokenReads,
+): TokenDistributor {
   return {
     async distribute(token, secret: V1Secret | undefined, registry) {
       if (!secret?.metadata?.name) return { namespacesServed: [], problems: [] };
@@ -50,6 +74,7 @@ export function coreDistributor(core: CoreV1Api, reach?: ReadonlySet<string>): T
         distribute: token.spec.distribute,
         registry,
         reach,
+        cached: reads && { namespaces: () => reads.namespaces(), copies: (uid: string) => reads.copies(uid) },
       };
       const result = await distribute(core, input);
       return { namespacesServed: result.namespacesServed, problems: result.problems };
@@ -103,13 +128,24 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
   const reach =
     watched.length > 0 && !anywhere ? new Set([...watched, ...config.distributionNamespaces]) : undefined;
   const managed = `${MANAGED_BY_LABEL}=berth`;
+  const reads = cacheReads(
+    () => ({
+      registries: controller?.cache('containerregistries') ?? EMPTY,
+      namespaces: controller?.cache('namespaces') ?? EMPTY,
+      secrets: controller?.cache('secrets') ?? EMPTY,
+    }),
+    core,
+    systemClock,
+  );
   const watches: WatchSource[] = [
     {
+      // The token Secrets and their copies: where the copies may be, whatever --namespaces says.
       name: 'secrets',
       path: '/api/v1/secrets',
       labelSelector: managed,
       list: () => core.listSecretForAllNamespaces({ labelSelector: managed }),
-      namespaces: watched,
+      namespaces: reach ? [...reach] : [],
+      observe: (obj, event) => reads.observeSecret(obj, event),
       pathIn: (ns) => `/api/v1/namespaces/${ns}/secrets`,
       listIn: (namespace) => core.listNamespacedSecret({ namespace, labelSelector: managed }),
       map: (obj: KubernetesObject) =>
@@ -135,6 +171,10 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       name: 'namespaces',
       path: '/api/v1/namespaces',
       list: () => core.listNamespace(),
+      // Distribution chooses namespaces by name and labels; nothing else is kept.
+      transform: (obj) => ({
+        metadata: pick(obj.metadata, ['name', 'uid', 'resourceVersion', 'labels', 'deletionTimestamp']),
+      }),
       map: (obj) =>
         keys((t) =>
           targetsNamespace(t.spec.distribute, {
@@ -150,6 +190,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       namespaces: reach ? [...reach] : [],
       pathIn: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
       listIn: (namespace) => core.listNamespacedServiceAccount({ namespace }),
+      // Held only to map events to tokens (attaching reads the ServiceAccount live): a few dozen
+      // bytes each instead of the whole object, for clusters with tens of thousands of them.
+      transform: (obj) => ({ metadata: pick(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']) }),
       map: (obj) =>
         keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
     },
@@ -158,11 +201,11 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
   const reconciler = new RegistryTokenReconciler({
     core,
     providers,
-    readCredentials: secretReader(core),
-    getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
-    namespaceLabels: async (namespace) =>
-      (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
-    distributor: coreDistributor(core, reach),
+    reads,
+    readCredentials: cachedCredentials(secretReader(core), systemClock),
+    getRegistry: async (namespace, name) => reads.registry(namespace, name),
+    namespaceLabels: async (namespace) => reads.namespaceLabels(namespace) ?? {},
+    distributor: coreDistributor(core, reach, reads),
     observe: {
       times: (token, times) => {
         const labels = { namespace: token.metadata.namespace, name: token.metadata.name };

@@ -24,6 +24,11 @@ export interface DistributeInput {
    * a target outside is a problem, not an API call the API server would refuse.
    */
   reach?: ReadonlySet<string> | undefined;
+  /**
+   * Namespaces and the token's copies from the informer caches; without them both are listed from
+   * the API server (one-off callers and tests).
+   */
+  cached?: { namespaces(): V1Namespace[]; copies(uid: string): V1Secret[] } | undefined;
 }
 
 /** What a {@link distribute} call achieved. */
@@ -91,7 +96,7 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
   const failures: string[] = [];
   const [targets, copies] = await Promise.all([
     chooseTargets(core, input, problems),
-    listCopies(core, token.uid, input.reach),
+    input.cached ? input.cached.copies(token.uid) : listCopies(core, token.uid, input.reach),
   ]);
   const ours = new Map(copies.map((c) => [`${c.metadata?.namespace}/${c.metadata?.name}`, c]));
 
@@ -223,7 +228,7 @@ async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: 
     return [];
   let namespaces: V1Namespace[];
   try {
-    namespaces = (await core.listNamespace()).items;
+    namespaces = input.cached ? input.cached.namespaces() : (await core.listNamespace()).items;
   } catch (err) {
     throw new CopyError('list Namespaces', err);
   }

@@ -1,14 +1,7 @@
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import pino from 'pino';
+import type { V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { Provider, Tokens } from '../../clients/provider.ts';
-import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
 import { type RegistryToken, RegistryTokenSchema } from '../../crds/registry-token.ts';
-import type { ReconcileRequest } from '../runtime/controller.ts';
-import { coreDistributor } from './controller.ts';
-import { RegistryTokenReconciler } from './reconcile.ts';
-
-const UID = '2f7c1d9e-5b8a-4c3e-9f1a-0d6e4b2c8a71';
+import { TOKEN_UID, tokenWorld } from './fake-world.ts';
 
 /**
  * What Argo CD and Flux put on the objects they apply: Argo's label tracking (instance label),
@@ -40,7 +33,7 @@ const token: RegistryToken = RegistryTokenSchema.parse({
   metadata: {
     name: 'shop-pull',
     namespace: 'shop',
-    uid: UID,
+    uid: TOKEN_UID,
     generation: 1,
     labels: TRACKING_LABELS,
     annotations: TRACKING_ANNOTATIONS,
@@ -53,117 +46,11 @@ const token: RegistryToken = RegistryTokenSchema.parse({
   },
 });
 
-const registry: ContainerRegistry = ContainerRegistrySchema.parse({
-  apiVersion: 'berth.dev/v1alpha1',
-  kind: 'ContainerRegistry',
-  metadata: { name: 'shop', namespace: 'shop', uid: 'registry-uid', generation: 1 },
-  spec: {
-    provider: 'ionos',
-    credentialsRef: { name: 'ionos-api' },
-    ionos: { name: 'shop-registry', location: 'de/fra' },
-    allowedNamespaces: { from: 'All' },
-  },
-  status: {
-    observedGeneration: 1,
-    externalId: 'reg-1',
-    registryName: 'shop-registry',
-    server: 'shop-registry.cr.de-fra.ionos.com',
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        observedGeneration: 1,
-        lastTransitionTime: '2026-11-30T05:00:00Z',
-        reason: 'Succeeded',
-        message: 'ready',
-      },
-    ],
-  },
-});
-
-/** The Secret calls of CoreV1Api the reconciler and the distributor make, over an in-memory store. */
-function fakeCore() {
-  const secrets = new Map<string, V1Secret>();
-  const key = (namespace: string, name: string) => `${namespace}/${name}`;
-  const notFound = () => Object.assign(new Error('not found'), { code: 404 });
-  const store = (namespace: string, body: V1Secret) => {
-    const stored = structuredClone(body);
-    stored.metadata = { ...stored.metadata, namespace, uid: `uid-${secrets.size}`, resourceVersion: '1' };
-    secrets.set(key(namespace, stored.metadata.name ?? ''), stored);
-    return stored;
-  };
-  const core = {
-    async readNamespacedSecret({ namespace, name }: { namespace: string; name: string }) {
-      const found = secrets.get(key(namespace, name));
-      if (!found) throw notFound();
-      return structuredClone(found);
-    },
-    async createNamespacedSecret({ namespace, body }: { namespace: string; body: V1Secret }) {
-      return store(namespace, body);
-    },
-    async replaceNamespacedSecret({ namespace, body }: { namespace: string; body: V1Secret }) {
-      return store(namespace, body);
-    },
-    async listSecretForAllNamespaces({ labelSelector }: { labelSelector: string }) {
-      const [k, v] = labelSelector.split('=') as [string, string];
-      return { items: [...secrets.values()].filter((s) => s.metadata?.labels?.[k] === v) };
-    },
-    async listNamespace() {
-      return { items: ['shop', 'web'].map((name) => ({ metadata: { name } })) };
-    },
-  };
-  return { core: core as unknown as CoreV1Api, secrets };
-}
-
-/** An IONOS-like provider that issues one credential. */
-function fakeProvider(): Provider {
-  const tokens: Tokens = {
-    renewalModes: ['Rotate'],
-    expires: true,
-    async issue({ name, expiresAt }) {
-      return {
-        id: 'cred-1',
-        name,
-        login: { server: 'shop-registry.cr.de-fra.ionos.com', username: name, password: 'p' },
-        expiresAt,
-      };
-    },
-    async observe() {
-      return undefined;
-    },
-    async listOwned() {
-      return [];
-    },
-    async revoke() {},
-  };
-  return { name: 'ionos', tokens } as unknown as Provider;
-}
-
 /** Runs one reconcile of `token` and returns every Secret it left behind. */
 async function reconcileOnce(): Promise<V1Secret[]> {
-  const { core, secrets } = fakeCore();
-  const reconciler = new RegistryTokenReconciler({
-    core,
-    providers: () => fakeProvider(),
-    readCredentials: async () => ({ token: 'api-token' }),
-    getRegistry: async () => registry,
-    namespaceLabels: async () => ({}),
-    distributor: coreDistributor(core),
-  });
-  const req = {
-    object: token,
-    status: {},
-    logger: pino({ level: 'silent' }),
-    recordEvent: async () => undefined,
-    signal: new AbortController().signal,
-    now: () => Date.UTC(2026, 10, 30, 5, 0, 0),
-    deleting: false,
-    ensureFinalizer: async () => false,
-    removeFinalizer: async () => false,
-    persistStatus: async () => undefined,
-  } satisfies ReconcileRequest<RegistryToken>;
-  await reconciler.reconcile(req);
-  return [...secrets.values()];
+  const world = tokenWorld({ namespaces: ['shop', 'web'] });
+  await world.reconcile(token, {});
+  return [...world.api.secrets.values()];
 }
 
 describe('Secrets of a RegistryToken applied by Argo CD or Flux', () => {

@@ -5,7 +5,7 @@ import type { Provider, TokenRegistry, Tokens } from '../../clients/provider.ts'
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { TerminalError, TransientError } from '../runtime/outcome.ts';
-import { type CredentialContext, issueNext, type TokenStatus } from './lifecycle.ts';
+import { type CredentialContext, interruptedIssue, issueNext, type TokenStatus } from './lifecycle.ts';
 import { credentialName } from './names.ts';
 
 const UID = '0a1b2c3d-0000-4000-8000-000000000000';
@@ -44,7 +44,7 @@ function fakeTokens(existing: string[]) {
   return { tokens, live, issued };
 }
 
-function context(status: TokenStatus, tokens: Tokens, persistStatus: () => Promise<void>): CredentialContext {
+function context(status: TokenStatus, tokens: Tokens, recordIntent: () => Promise<void>): CredentialContext {
   const object = { metadata: { name: 't', namespace: 'ns', uid: UID }, spec: { scopes: [] } };
   const req = {
     object: object as unknown as RegistryToken,
@@ -52,7 +52,8 @@ function context(status: TokenStatus, tokens: Tokens, persistStatus: () => Promi
     logger: pino({ level: 'silent' }),
     recordEvent: async () => undefined,
     now: () => Date.UTC(2026, 0, 1),
-    persistStatus,
+    persistStatus: async () => undefined,
+    recordIntent,
   } as unknown as ReconcileRequest<RegistryToken>;
   const provider = { name: 'quay', tokens } as unknown as Provider;
   return { req, status, provider, registry: {} as TokenRegistry, credentialsSecret: 'api' };
@@ -98,5 +99,35 @@ describe('issueNext', () => {
     ).resolves.toMatchObject({
       name: name(5),
     });
+  });
+});
+
+describe('interruptedIssue: was an issue cut short before status named its credential?', () => {
+  const revoke = (credentialName: string) => ({ credentialId: 'x', credentialName, revokeAfter: 'x' });
+  it.each<[string, string | undefined, TokenStatus, string | undefined]>([
+    ['never issued', undefined, {}, undefined],
+    ['the issue finished', name(2), { credentialName: name(2) }, undefined],
+    ['cut short: status still names the one before', name(2), { credentialName: name(1) }, name(2)],
+    ['cut short on the very first issue', name(1), {}, name(1)],
+    [
+      'finished and already replaced',
+      name(2),
+      { credentialName: name(3), pendingRevocations: [revoke(name(2))] },
+      undefined,
+    ],
+    [
+      'cut short, and cleaned up after',
+      name(2),
+      { credentialName: name(1), issueResolved: name(2) },
+      undefined,
+    ],
+    [
+      'recorded by an older berth in status',
+      undefined,
+      { pendingIssue: { credentialName: name(4), startedAt: 'x' } },
+      name(4),
+    ],
+  ])('%s', (_what, issuing, status, expected) => {
+    expect(interruptedIssue(issuing, status)).toBe(expected);
   });
 });

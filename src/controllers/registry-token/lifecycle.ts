@@ -2,11 +2,10 @@ import { ConflictError } from '../../clients/http/errors.ts';
 import type { IssuedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
 import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
 import { outcomeOfProviderError, providerCall } from '../container-registry/provider-errors.ts';
-import { toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { TransientError } from '../runtime/outcome.ts';
 import { credentialPrefix, nextCredentialName } from './names.ts';
-import { TokenReason } from './reasons.ts';
+import { ISSUING_ANNOTATION, TokenReason } from './reasons.ts';
 
 /** The mutable status of a RegistryToken. */
 export type TokenStatus = RegistryTokenStatus & Record<string, unknown>;
@@ -24,11 +23,24 @@ export interface CredentialContext {
 const call = <T>(ctx: CredentialContext, fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
 
 /**
- * Issues the next credential. The name is chosen and recorded (`status.pendingIssue`, written to
- * the API server) before the provider is called, so that after a crash, a timeout or a lost
- * answer the credential can be found by name and revoked instead of leaking. That write is
+ * The name of an issue that was interrupted (a crash, a timeout, a lost answer) before status named
+ * its credential, or undefined: the intent annotation names a credential that status neither holds,
+ * nor waits to revoke, nor has cleaned up after. `status.pendingIssue` is the same record as older
+ * versions of berth wrote it.
+ */
+export function interruptedIssue(issuing: string | undefined, status: TokenStatus): string | undefined {
+  if (status.pendingIssue) return status.pendingIssue.credentialName;
+  if (!issuing || issuing === status.credentialName || issuing === status.issueResolved) return undefined;
+  if ((status.pendingRevocations ?? []).some((p) => p.credentialName === issuing)) return undefined;
+  return issuing;
+}
+
+/**
+ * Issues the next credential. The name is chosen and recorded (annotation berth.dev/issuing, in
+ * one write with the finalizer) before the provider is called, so that after a crash, a timeout or
+ * a lost answer the credential can be found by name and revoked instead of leaking. That write is
  * conditional on the version of the token this reconcile read, so a reconcile that started from
- * an old copy of the status fails here (409, retried on fresh data) before it creates anything.
+ * an old copy of the token fails here (409, retried on fresh data) before it creates anything.
  */
 export async function issueNext(
   ctx: CredentialContext,
@@ -36,14 +48,18 @@ export async function issueNext(
 ): Promise<IssuedCredential> {
   const { req, status, provider, registry } = ctx;
   const token = req.object;
-  const name = nextCredentialName(token.metadata.uid ?? '', status);
-  status.pendingIssue = { credentialName: name, startedAt: toMetaTime(req.now()) };
-  await req.persistStatus();
+  const issuing = token.metadata.annotations?.[ISSUING_ANNOTATION];
+  const name = nextCredentialName(token.metadata.uid ?? '', {
+    ...status,
+    ...(issuing ? { pendingIssue: { credentialName: issuing } } : {}),
+  });
+  await req.recordIntent({ [ISSUING_ANNOTATION]: name });
   try {
     return await provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt });
   } catch (err) {
     // The answer may be lost while the credential exists: keep only what the Secret holds.
     await sweepOrphans(ctx, undefined).catch(() => undefined);
+    status.issueResolved = name;
     if (err instanceof ConflictError) {
       // The name is ours (it carries the token's UID): an earlier attempt made it and its answer
       // was lost. The sweep just revoked it, so the next attempt can take the name; this needs no

@@ -19,6 +19,14 @@ export const TokenReason = {
 /** Annotation that asks for one rotation per new value. */
 export const ROTATE_REQUESTED_ANNOTATION = 'berth.dev/rotate-requested-at';
 
+/**
+ * Annotation berth writes, with its finalizer, before it asks a provider for a credential: the
+ * name it is about to issue. If the reconcile ends before status names that credential, the next
+ * one knows an issue was interrupted and finds it at the provider by name (crossplane's
+ * external-create-pending). One metadata write instead of a finalizer patch and a status write.
+ */
+export const ISSUING_ANNOTATION = 'berth.dev/issuing';
+
 /** Annotations berth keeps on the Secret it writes. */
 export const SecretAnnotation = {
   /** sha256 of the Secret's data, to notice edits. */

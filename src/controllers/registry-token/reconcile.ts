@@ -11,6 +11,7 @@ import { providerOf, resolveRegistry } from '../container-registry/reference.ts'
 import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import type { TokenReads } from './cache-ports.ts';
 import {
   afterObservation,
   type DecisionInput,
@@ -22,13 +23,14 @@ import {
 import type { TokenDistributor } from './distributor.ts';
 import {
   type CredentialContext,
+  interruptedIssue,
   issueNext,
   revokeDue,
   revokePendingNow,
   sweepOrphans,
   type TokenStatus,
 } from './lifecycle.ts';
-import { ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
+import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
 import {
   assertOwnable,
@@ -41,7 +43,10 @@ import {
 
 /** What the RegistryToken reconciler needs from outside. */
 export interface RegistryTokenDeps {
+  /** Writes (Secrets, ServiceAccounts); reads go through {@link reads}. */
   core: CoreV1Api;
+  /** Registries, namespaces and berth's Secrets, from the informer caches. */
+  reads: TokenReads;
   providers: ProviderFactory;
   readCredentials: CredentialsReader;
   getRegistry: (namespace: string, name: string) => Promise<ContainerRegistry | undefined>;
@@ -101,15 +106,15 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         `${provider.name} cannot extend a credential's expiry; use renewal: Rotate`,
       );
     }
-    await req.ensureFinalizer();
-
-    let secret = await readSecret(this.deps.core, owner.namespace, secretName);
+    let secret = await this.deps.reads.secret(owner.namespace, secretName);
     assertOwnable(secret, owner);
-    if (status.pendingIssue) {
+    const interrupted = interruptedIssue(token.metadata.annotations?.[ISSUING_ANNOTATION], status);
+    if (interrupted) {
       // A crash, timeout or lost answer interrupted an issue: keep only what the Secret holds.
       const inSecret = secret?.metadata?.annotations?.[SecretAnnotation.CredentialId];
       const adopted = await sweepOrphans(ctx, inSecret !== status.credentialId ? inSecret : undefined);
       if (adopted) await this.adopt(ctx, adopted);
+      status.issueResolved = interrupted;
     }
 
     const now = req.now();
@@ -141,6 +146,12 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       );
       status.credentialCheckedAt = toMetaTime(now);
       action = afterObservation(observed, now, provider.tokens.expandsScopes === true);
+    }
+    // An issue writes the finalizer together with its intent; anything else makes sure it is there.
+    if (action.kind !== 'issue') await req.ensureFinalizer();
+    if (action.kind === 'issue' && !secret) {
+      // The cache holds only berth's Secrets: someone else's of this name shows up only when asked.
+      assertOwnable(await readSecret(this.deps.core, owner.namespace, secretName), owner);
     }
     if (action.kind === 'issue') {
       secret = await this.rotate(ctx, owner, secretName, action.reason, lifetimeMs, requested, secret);
@@ -213,6 +224,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       annotations: token.spec.secret?.annotations ?? {},
       rotationRequest: requested,
     });
+    this.deps.reads.wroteSecret(written);
     const previous = status.credentialId;
     if (previous) {
       const grace = durationMs(token.spec.gracePeriod);

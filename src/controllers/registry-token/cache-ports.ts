@@ -1,0 +1,91 @@
+import type { CoreV1Api, KubernetesObject, V1Namespace, V1Secret } from '@kubernetes/client-node';
+import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { SecondaryCache } from '../runtime/controller.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
+import { TOKEN_UID_LABEL } from './copies.ts';
+import { readSecret } from './secret.ts';
+
+/**
+ * What the RegistryToken reconciler reads, narrowly: registries, namespaces and the Secrets berth
+ * manages, from the controller's informer caches instead of the API server (a reconcile in the
+ * steady state then makes no request at all). Writes still go to the API.
+ */
+export interface TokenReads {
+  /** A ContainerRegistry, parsed; undefined when it does not exist or does not parse. */
+  registry(namespace: string, name: string): ContainerRegistry | undefined;
+  /** A namespace's labels; undefined when it does not exist. */
+  namespaceLabels(name: string): Record<string, string> | undefined;
+  /** Every namespace (distribution chooses its targets among them). */
+  namespaces(): V1Namespace[];
+  /** A Secret berth manages (label `app.kubernetes.io/managed-by=berth`), fresh after our own writes. */
+  secret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** Every copy of a token's Secret (label `berth.dev/token-uid`). */
+  copies(uid: string): V1Secret[];
+  /** Tells the reads about a Secret we just wrote, so the next read does not miss it. */
+  wroteSecret(secret: V1Secret): void;
+}
+
+/** The caches {@link cacheReads} reads from: the RegistryToken controller's secondary watches. */
+export interface TokenCaches {
+  registries: SecondaryCache;
+  namespaces: SecondaryCache;
+  secrets: SecondaryCache;
+}
+
+/**
+ * {@link TokenReads} on informer caches. A Secret we wrote is read live until its watch event has
+ * arrived (the same read-your-writes as for the engine's own objects, ADR 011): the event of a
+ * status write often arrives before that of the Secret written just before it.
+ */
+export function cacheReads(
+  caches: () => TokenCaches,
+  core: CoreV1Api,
+  clock: Clock,
+): TokenReads & { observeSecret(obj: KubernetesObject, event: string): void } {
+  const writes = new OwnWrites();
+  const parsed = new WeakMap<object, ContainerRegistry | undefined>();
+  const key = (namespace: string | undefined, name: string | undefined) => `${namespace}/${name}`;
+  return {
+    registry(namespace, name) {
+      const raw = caches().registries.get(name, namespace);
+      if (!raw) return undefined;
+      if (!parsed.has(raw)) {
+        const result = ContainerRegistrySchema.safeParse(raw);
+        parsed.set(raw, result.success ? result.data : undefined);
+      }
+      return parsed.get(raw);
+    },
+    namespaceLabels(name) {
+      return (caches().namespaces.get(name) as V1Namespace | undefined)?.metadata?.labels ?? undefined;
+    },
+    namespaces() {
+      return caches().namespaces.list() as V1Namespace[];
+    },
+    async secret(namespace, name) {
+      const cached = caches().secrets.get(name, namespace) as V1Secret | undefined;
+      const k = key(namespace, name);
+      if (!writes.cacheBehind(k, cached?.metadata?.resourceVersion, clock.now())) return cached;
+      const live = await readSecret(core, namespace, name);
+      writes.readLive(k, live?.metadata?.resourceVersion, clock.now());
+      return live;
+    },
+    copies(uid) {
+      return (caches().secrets.list() as V1Secret[]).filter(
+        (s) => s.metadata?.labels?.[TOKEN_UID_LABEL] === uid,
+      );
+    },
+    wroteSecret(secret) {
+      writes.wrote(
+        key(secret.metadata?.namespace, secret.metadata?.name),
+        secret.metadata?.resourceVersion,
+        clock.now(),
+      );
+    },
+    observeSecret(obj, event) {
+      const k = key(obj.metadata?.namespace, obj.metadata?.name);
+      if (event === 'delete') writes.forget(k);
+      else writes.seen(k, obj.metadata?.resourceVersion);
+    },
+  };
+}
