@@ -33,7 +33,17 @@ export interface ProviderFactoryOptions {
    * with a shorter one, so that a test can rotate IONOS tokens in seconds.
    */
   ionosMinTokenLifetimeMs?: number | undefined;
+  /** The clock idle clients are evicted by (tests). */
+  now?: () => number;
 }
+
+/**
+ * A client unused this long is dropped. A changed credentials Secret makes a new client and the
+ * old one is never asked for again; without eviction every change left a client (and its IAM
+ * token, limiter and redactor entries) behind for the life of the process. Longer than any poll
+ * interval a registry usually has, so a client in use keeps its cached IAM token.
+ */
+export const PROVIDER_CLIENT_IDLE_MS = 60 * 60_000;
 
 const need = (data: CredentialData, provider: string, keys: string[]): void => {
   const missing = keys.filter((k) => !data[k]);
@@ -49,7 +59,14 @@ const need = (data: CredentialData, provider: string, keys: string[]): void => {
  * rate limit and cached IAM token.
  */
 export function createProviderFactory(options: ProviderFactoryOptions = {}): ProviderFactory {
-  const cache = new Map<string, Provider>();
+  const cache = new Map<string, { provider: Provider; usedAt: number }>();
+  const now = options.now ?? Date.now;
+  let sweptAt = now();
+  const evictIdle = (at: number) => {
+    if (at - sweptAt < PROVIDER_CLIENT_IDLE_MS / 4) return;
+    sweptAt = at;
+    for (const [key, entry] of cache) if (at - entry.usedAt > PROVIDER_CLIENT_IDLE_MS) cache.delete(key);
+  };
   const common = {
     metrics: options.metrics,
     logger: options.logger,
@@ -59,10 +76,15 @@ export function createProviderFactory(options: ProviderFactoryOptions = {}): Pro
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([desired.provider, endpointOf(desired), Object.entries(data).sort()]))
       .digest('hex');
+    const at = now();
+    evictIdle(at);
     const cached = cache.get(fingerprint);
-    if (cached) return cached;
+    if (cached) {
+      cached.usedAt = at;
+      return cached.provider;
+    }
     const provider = build(desired, data);
-    cache.set(fingerprint, provider);
+    cache.set(fingerprint, { provider, usedAt: at });
     return provider;
   };
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createMetrics } from '../../metrics.ts';
+import { withWorkSignal } from '../../util/work-signal.ts';
 import { HttpClient, type HttpClientOptions } from './client.ts';
 import {
   BadRequestError,
@@ -177,6 +178,19 @@ describe('HttpClient', () => {
     const s = await serve(() => undefined);
     const { c } = client(s.url, { timeoutMs: 200, retry: { retries: 0 } });
     await expect(c.request({ operation: 't.get', method: 'GET', path: '/x' })).rejects.toThrow(TimeoutError);
+  });
+
+  it('gives up when the reconcile it runs in is cancelled (timeout or shutdown), without retrying', async () => {
+    const s = await serve(() => undefined); // never answers
+    const { c } = client(s.url, { timeoutMs: 30_000 });
+    const reconcile = new AbortController();
+    const pending = withWorkSignal(reconcile.signal, () =>
+      c.request({ operation: 't.get', method: 'GET', path: '/x' }),
+    );
+    setTimeout(() => reconcile.abort(), 100);
+    await expect(pending).rejects.toThrow(ConnectionError);
+    // Settled long before the 30 s request timeout (the test's own 5 s limit), and not sent again.
+    expect(s.requests()).toBe(1);
   });
 
   it('retries a GET after a connection reset', async () => {

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
-import { Agent, type Dispatcher, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
 import { formatPath } from '../../controllers/runtime/validation.ts';
 import type { OperatorMetrics } from '../../metrics.ts';
+import { workSignal } from '../../util/work-signal.ts';
+import { sharedAgent } from './agent.ts';
 import {
   ConnectionError,
   errorForStatus,
@@ -115,7 +117,7 @@ export class HttpClient {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.limiter = new ProviderLimiter(options.limits ?? PROVIDER_LIMITS[options.provider]);
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.dispatcher = options.dispatcher ?? sharedAgent();
     this.redactor = options.redactor ?? globalRedactor;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
@@ -128,8 +130,10 @@ export class HttpClient {
 
   /** Sends a request, retrying where safe; resolves with the parsed body or throws a ProviderError. */
   async request<S extends z.ZodType | undefined = undefined>(
-    req: RequestOptions<S>,
+    options: RequestOptions<S>,
   ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
+    const signal = workSignal(options.signal);
+    const req = signal ? { ...options, signal } : options;
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
     const started = performance.now();
     const { provider } = this.options;

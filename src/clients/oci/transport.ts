@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
+import { workSignal } from '../../util/work-signal.ts';
 import type { TransportOptions } from '../http/client.ts';
 import {
   ConnectionError,
@@ -74,7 +75,9 @@ export class OciTransport {
   }
 
   /** Sends `req`, retrying transient failures; resolves with the final response of any status. */
-  async send(req: OciRequest): Promise<OciResponse> {
+  async send(request: OciRequest): Promise<OciResponse> {
+    const signal = workSignal(request.signal);
+    const req = signal ? { ...request, signal } : request;
     const { provider, logger, metrics } = this.options;
     const started = performance.now();
     let attempt = 0;
