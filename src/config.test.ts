@@ -7,7 +7,7 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({
       namespaces: [],
       workers: 2,
-      kubeApiQps: 50,
+      kubeApiQps: 0,
       kubeApiBurst: 100,
       logLevel: 'info',
       metricsAddr: ':8080',

@@ -45,17 +45,20 @@ const ConfigShape = z.object({
   workers: z.coerce.number().int().min(1).max(64).default(2).describe('Concurrent reconciles per controller'),
   kubeApiQps: z.coerce
     .number()
-    .min(1)
+    .min(0)
     .max(10_000)
-    .default(50)
-    .describe('Client-side requests per second to kube-apiserver'),
+    .default(0)
+    .describe(
+      'Client-side requests per second to kube-apiserver; 0 (the default) leaves it to the API ' +
+        "server's Priority and Fairness, as controller-runtime does",
+    ),
   kubeApiBurst: z.coerce
     .number()
     .int()
     .min(1)
     .max(20_000)
     .default(100)
-    .describe('Client-side burst to kube-apiserver'),
+    .describe('Client-side burst to kube-apiserver (with --kube-api-qps above 0)'),
   logLevel: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
     .default('info')

@@ -439,7 +439,7 @@ describe('the berth chart', () => {
           '--metrics-addr=0.0.0.0:8080',
           '--log-level=info',
           '--workers=2',
-          '--kube-api-qps=50',
+          '--kube-api-qps=0',
           '--kube-api-burst=100',
           '--shutdown-grace-period=30s',
         ]),
