@@ -243,6 +243,7 @@ export class Controller<T = unknown> {
     const drained = await this.queue.shutDown(graceMs);
     if (!drained) this.abort.abort(new Error('operator shutting down'));
     await Promise.all([...this.informers, ...this.secondary].map((i) => i.stop()));
+    await this.options.events.flush?.();
   }
 
   /** Every cached object (for mapping secondary changes to keys). */

@@ -17,8 +17,14 @@ export interface EventInput {
 
 /** Records events about objects. */
 export interface EventRecorder {
+  /** Records the event; may resolve before it is written (see {@link KubeEventRecorder}). */
   record(regarding: CustomObject, event: EventInput): Promise<void>;
+  /** Resolves once every event recorded so far has been written or given up on. */
+  flush?(): Promise<void>;
 }
+
+/** Events being written at once before `record` waits for one: backpressure under a burst. */
+const MAX_EVENTS_IN_FLIGHT = 32;
 
 /** How long identical events are folded into one with a growing series count. */
 const SERIES_WINDOW_MS = 10 * 60_000;
@@ -34,7 +40,9 @@ interface Series {
 /**
  * Writes events.k8s.io/v1 Events. A repeat of the same event for the same object within ten
  * minutes updates the first one's `series` instead of creating another, so a retry loop cannot
- * flood etcd. Failing to record an event is logged and never fails a reconcile.
+ * flood etcd. Failing to record an event is logged and never fails a reconcile, so a reconcile
+ * does not wait for it either: `record` returns once the write is under way (a round trip less on
+ * every issue), unless many are, and `flush` waits for all of them at shutdown.
  */
 export class KubeEventRecorder implements EventRecorder {
   private readonly api: EventsV1Api;
@@ -43,6 +51,7 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly logger: Pick<Logger, 'warn'>;
   private readonly clock: Clock;
   private readonly series = new Map<string, Series>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: {
     api: EventsV1Api;
@@ -61,6 +70,17 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   async record(regarding: CustomObject, event: EventInput): Promise<void> {
+    const writing = this.write(regarding, event);
+    this.inFlight.add(writing);
+    void writing.finally(() => this.inFlight.delete(writing));
+    if (this.inFlight.size > MAX_EVENTS_IN_FLIGHT) await writing;
+  }
+
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private async write(regarding: CustomObject, event: EventInput): Promise<void> {
     const meta = regarding.metadata ?? {};
     const namespace = meta.namespace ?? 'default';
     const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
