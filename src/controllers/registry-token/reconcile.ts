@@ -41,6 +41,18 @@ import {
   writeSecret,
 } from './secret.ts';
 
+/** The credential that becomes current, and when (see RegistryTokenReconciler.current). */
+interface CurrentCredential {
+  id: string;
+  name: string | undefined;
+  username: string | undefined;
+  server: string | undefined;
+  now: number;
+  expiresAt: Date | undefined;
+  /** False when an existing credential was extended: its issue time stays. */
+  issuedNow: boolean;
+}
+
 /** What the RegistryToken reconciler needs from outside. */
 export interface RegistryTokenDeps {
   /** Writes (Secrets, ServiceAccounts); reads go through {@link reads}. */
@@ -243,15 +255,15 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     status.scopesHash = scopesHash(token.spec.scopes);
     status.credentialCheckedAt = toMetaTime(now);
     delete status.scopeProblems;
-    this.current(
-      ctx,
-      issued.id,
-      issued.name,
-      issued.login.username,
-      issued.login.server,
+    this.current(ctx, {
+      id: issued.id,
+      name: issued.name,
+      username: issued.login.username,
+      server: issued.login.server,
       now,
-      issued.expiresAt,
-    );
+      expiresAt: issued.expiresAt,
+      issuedNow: true,
+    });
     delete status.pendingIssue;
     this.deps.observe?.rotation(provider.name, previous ? 'rotated' : 'issued');
     await req.recordEvent({
@@ -282,16 +294,15 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       const observed = await providerCall(ctx.credentialsSecret, () =>
         extend.call(provider.tokens, registry, id, new Date(now + lifetimeMs)),
       );
-      this.current(
-        ctx,
+      this.current(ctx, {
         id,
-        status.credentialName ?? observed.name,
-        status.username,
-        status.server,
+        name: status.credentialName ?? observed.name,
+        username: status.username,
+        server: status.server,
         now,
-        observed.expiresAt,
-        false,
-      );
+        expiresAt: observed.expiresAt,
+        issuedNow: false,
+      });
       this.deps.observe?.rotation(provider.name, 'extended');
       await req.recordEvent({
         type: 'Normal',
@@ -338,16 +349,8 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     }
   }
 
-  private current(
-    ctx: CredentialContext,
-    id: string,
-    name: string | undefined,
-    username: string | undefined,
-    server: string | undefined,
-    now: number,
-    expiresAt: Date | undefined,
-    issuedNow = true,
-  ): void {
+  private current(ctx: CredentialContext, credential: CurrentCredential): void {
+    const { id, name, username, server, now, expiresAt, issuedNow } = credential;
     const { status, req } = ctx;
     const spec = req.object.spec;
     status.credentialId = id;
@@ -364,6 +367,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       lifetimeMs: durationMs(spec.lifetime),
       renewBeforeMs: spec.renewBefore ? durationMs(spec.renewBefore) : undefined,
       rotateEveryMs: spec.rotateEvery ? durationMs(spec.rotateEvery) : undefined,
+      spreadKey: ctx.req.object.metadata.uid,
     });
     if (renewAt !== undefined) status.renewAt = toMetaTime(renewAt);
     else delete status.renewAt;
@@ -385,7 +389,15 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         },
       ];
     }
-    this.current(ctx, id, observed.name, undefined, registry.server, req.now(), observed.expiresAt);
+    this.current(ctx, {
+      id,
+      name: observed.name,
+      username: undefined,
+      server: registry.server,
+      now: req.now(),
+      expiresAt: observed.expiresAt,
+      issuedNow: true,
+    });
     await req.recordEvent({
       type: 'Normal',
       reason: TokenReason.Recovered,

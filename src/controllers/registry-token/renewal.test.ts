@@ -36,6 +36,21 @@ describe('renewalTime', () => {
     expect(renewalTime({ issuedAt: T0, lifetimeMs: 720 * H })).toBeUndefined();
   });
 
+  it('spreads tokens issued in the same second over the last tenth of their time in use', () => {
+    const times = Array.from({ length: 1000 }, (_, i) =>
+      renewalTime({ issuedAt: T0, expiresAt: T0 + 720 * H, lifetimeMs: 720 * H, spreadKey: `uid-${i}` }),
+    ) as number[];
+    // Never later than without a spread, never more than 10 % of the 480 h in use earlier.
+    for (const at of times) expect(at >= T0 + 432 * H && at <= T0 + 480 * H).toBe(true);
+    const perSecond = new Map<number, number>();
+    for (const at of times) perSecond.set(at, (perSecond.get(at) ?? 0) + 1);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(2);
+    // The same token gets the same time on every reconcile.
+    expect(
+      renewalTime({ issuedAt: T0, expiresAt: T0 + 720 * H, lifetimeMs: 720 * H, spreadKey: 'uid-7' }),
+    ).toBe(times[7]);
+  });
+
   it('truncates to the second, as status stores it', () => {
     expect(
       renewalTime({ issuedAt: T0 + 123, expiresAt: T0 + 3_000_456, lifetimeMs: 3_000_000 })! % 1000,

@@ -9,6 +9,26 @@ export interface RenewalInput {
   renewBeforeMs?: number | undefined;
   /** spec.rotateEvery: rotate at least this often even without expiry. */
   rotateEveryMs?: number | undefined;
+  /**
+   * Spreads renewals: with a key (the token's UID) the renewal comes up to {@link RENEWAL_SPREAD}
+   * of the credential's time in use earlier, by a fraction fixed per key. Tokens created together
+   * (a GitOps sync of thousands) would otherwise all renew in the same second, far above the
+   * provider's rate limit. Never later than without it, so no safety margin shrinks.
+   */
+  spreadKey?: string | undefined;
+}
+
+/** The largest share of a credential's time in use a renewal may come earlier (see spreadKey). */
+export const RENEWAL_SPREAD = 0.1;
+
+/** A fraction in [0, 1) fixed by the key (FNV-1a): the same token always gets the same spread. */
+export function spreadFraction(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 2 ** 32;
 }
 
 /** The default renewBefore: a third of the lifetime (cert-manager renews at two thirds). */
@@ -32,7 +52,9 @@ export function renewalTime(input: RenewalInput): number | undefined {
   }
   if (input.rotateEveryMs !== undefined) candidates.push(input.issuedAt + input.rotateEveryMs);
   if (candidates.length === 0) return undefined;
-  const at = Math.max(input.issuedAt, Math.min(...candidates));
+  let at = Math.max(input.issuedAt, Math.min(...candidates));
+  if (input.spreadKey !== undefined)
+    at -= (at - input.issuedAt) * RENEWAL_SPREAD * spreadFraction(input.spreadKey);
   return Math.floor(at / 1000) * 1000;
 }
 
