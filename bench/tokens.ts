@@ -22,6 +22,8 @@ const { values } = parseArgs({
     // so the figures show the operator's own cost, not IONOS's published 10 requests/s.
     'provider-qps': { type: 'string', default: '100' },
     'skip-minimal': { type: 'boolean', default: false },
+    // Options for the operator's node, e.g. --max-old-space-size=128 to see what a heap cap buys.
+    'node-options': { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -84,11 +86,15 @@ try {
   const minimalId = await world.identity('minimal');
   for (const ns of ['bench-berth', 'bench-minimal'])
     await world.core.createNamespace({ body: { metadata: { name: ns } } });
-  const operator = await startOperator(operatorId.kubeconfig, [
-    `--namespaces=${HOME},bench-berth`,
-    `--workers=${values.workers}`,
-    `--provider-qps=${values['provider-qps']}`,
-  ]);
+  const operator = await startOperator(
+    operatorId.kubeconfig,
+    [
+      `--namespaces=${HOME},bench-berth`,
+      `--workers=${values.workers}`,
+      `--provider-qps=${values['provider-qps']}`,
+    ],
+    values['node-options'].split(' ').filter(Boolean),
+  );
   const registry = await (async () => {
     for (;;) {
       const r = (await world.custom.getNamespacedCustomObject({
@@ -134,10 +140,13 @@ try {
 
   const providerBefore = world.sims.ionos.server.log.length;
   let peak = rssBefore;
+  let atPeak = await operator.memory();
+  const sample = async () => {
+    const memory = await operator.memory();
+    if (memory.rss > peak) [peak, atPeak] = [memory.rss, memory];
+  };
   const startedAt = await createTokens(world, 'bench-berth');
-  const tokens = await allReady(world, 'bench-berth', async () => {
-    peak = Math.max(peak, await operator.rssMiB());
-  });
+  const tokens = await allReady(world, 'bench-berth', sample);
   const endedAt = Date.now();
   const berthMs = endedAt - startedAt;
   const providerCalls = world.sims.ionos.server.log.length - providerBefore;
@@ -155,7 +164,7 @@ try {
   const idleProvider = world.sims.ionos.server.log.length;
   for (let t = 0; t < IDLE_S; t += 10) {
     await sleep(10_000);
-    peak = Math.max(peak, await operator.rssMiB());
+    await sample();
   }
   const idle = await countRequests(world.plane.state.auditLog ?? '', operatorId.user, idleFrom, Date.now());
   const idleCalls = world.sims.ionos.server.log.length - idleProvider;
@@ -194,6 +203,12 @@ try {
     ],
     ['operator RSS before / peak / settled', `${rssBefore} / ${peak} / ${settled} MiB`, '', ''],
     [
+      'at the peak: V8 heap used / reserved, external',
+      `${atPeak.heapUsed} / ${atPeak.heapTotal}, ${atPeak.external} MiB`,
+      '',
+      '',
+    ],
+    [
       `idle ${IDLE_S} s: provider calls, apiserver requests, lists`,
       `${idleCalls}, ${idle.total}, ${Object.entries(idle.byVerb)
         .filter(([k]) => k.startsWith('list '))
@@ -204,7 +219,7 @@ try {
     ['most renewals due in one second', burst, '', ''],
   ];
   await publish({
-    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']})`,
+    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']}${values['node-options'] ? `, node ${values['node-options']}` : ''})`,
     columns: ['figure', 'berth', 'minimal script', 'ratio'],
     rows,
     notes: [

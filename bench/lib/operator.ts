@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../../src/dev/binaries.ts';
 
+/** The operator's memory in MiB: resident, V8 heap used and reserved, and outside the heap. */
+export interface OperatorMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
 /** berth as a process, as it runs in a cluster (here with a kubeconfig of its own identity). */
 export interface OperatorProcess {
   child: ChildProcess;
@@ -10,14 +18,29 @@ export interface OperatorProcess {
   address: string;
   /** Resident memory now, from its own berth_process_resident_memory_bytes, in MiB. */
   rssMiB(): Promise<number>;
+  /** Resident memory and what the V8 heap holds of it, from its own metrics, in MiB. */
+  memory(): Promise<OperatorMemory>;
   stop(): Promise<void>;
 }
 
-/** Starts `node src/main.ts` with these flags and waits for its "operator starting" line (info level). */
-export async function startOperator(kubeconfig: string, args: string[]): Promise<OperatorProcess> {
+/**
+ * Starts `node [nodeOptions] src/main.ts` with these flags and waits for its "operator starting"
+ * line (info level).
+ */
+export async function startOperator(
+  kubeconfig: string,
+  args: string[],
+  nodeOptions: string[] = [],
+): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'src', 'main.ts'), '--metrics-addr=127.0.0.1:0', '--leader-elect=false', ...args],
+    [
+      ...nodeOptions,
+      join(repoRoot, 'src', 'main.ts'),
+      '--metrics-addr=127.0.0.1:0',
+      '--leader-elect=false',
+      ...args,
+    ],
     { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const address = await new Promise<string>((resolve, reject) => {
@@ -28,13 +51,23 @@ export async function startOperator(kubeconfig: string, args: string[]): Promise
     });
     child.once('exit', (code) => reject(new Error(`operator exited early with ${code}`)));
   });
+  const memory = async (): Promise<OperatorMemory> => {
+    const text = await fetch(`http://${address}/metrics`).then((r) => r.text());
+    const mib = (name: string) =>
+      Math.round(Number(new RegExp(`^berth_${name} (\\d+)`, 'm').exec(text)?.[1]) / 2 ** 20);
+    return {
+      rss: mib('process_resident_memory_bytes'),
+      heapUsed: mib('nodejs_heap_size_used_bytes'),
+      heapTotal: mib('nodejs_heap_size_total_bytes'),
+      external: mib('nodejs_external_memory_bytes'),
+    };
+  };
   return {
     child,
     address,
+    memory,
     async rssMiB() {
-      const text = await fetch(`http://${address}/metrics`).then((r) => r.text());
-      const bytes = /^berth_process_resident_memory_bytes (\d+)/m.exec(text)?.[1];
-      return Math.round(Number(bytes) / 2 ** 20);
+      return (await memory()).rss;
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
