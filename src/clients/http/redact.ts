@@ -5,10 +5,31 @@
  */
 export class Redactor {
   private readonly secrets = new Set<string>();
+  private readonly capacity: number;
+
+  /**
+   * `capacity`: how many secrets are remembered, newest first. Every issued credential is added
+   * and none is ever taken out, so without a bound a long-running operator's set (and the cost of
+   * each redaction) grew with every rotation. The newest are the ones a message can still carry.
+   */
+  constructor(capacity = REDACTOR_CAPACITY) {
+    this.capacity = capacity;
+  }
 
   /** Remembers a value that must never be shown (a token password, an API key). Short values are ignored. */
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 6) this.secrets.add(secret);
+    if (!secret || secret.length < 6) return;
+    this.secrets.delete(secret);
+    this.secrets.add(secret);
+    if (this.secrets.size > this.capacity) {
+      const oldest = this.secrets.values().next().value;
+      if (oldest !== undefined) this.secrets.delete(oldest);
+    }
+  }
+
+  /** How many secrets are remembered. */
+  get size(): number {
+    return this.secrets.size;
   }
 
   /** The text with every known secret, credential header value and query string replaced. */
@@ -23,6 +44,9 @@ export class Redactor {
       );
   }
 }
+
+/** Secrets a Redactor remembers by default: twice the credentials of 5,000 tokens mid-rotation. */
+export const REDACTOR_CAPACITY = 20_000;
 
 /** A path without its query string. */
 export function stripQuery(path: string): string {
