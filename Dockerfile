@@ -39,20 +39,10 @@ RUN --mount=type=secret,id=npmrc,target=/run/secrets/npmrc \
     NPM_CONFIG_USERCONFIG=/run/secrets/npmrc npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       --no-update-notifier --logs-max=0
 
-# One ESM file: esbuild strips the types (as Node does in development) and pulls in every dependency,
-# so the runtime does no TypeScript work and resolves no modules. The banner gives CommonJS
-# dependencies bundled into ESM a real `require` for Node's built-ins. Syntax is minified,
-# identifiers and line breaks are kept, so stack traces stay readable.
+# One ESM file (scripts/image/bundle.sh says how; the benchmarks measure the same bundle).
 COPY src/ src/
-COPY scripts/image/licenses.ts scripts/image/
-RUN mkdir -p /out \
- && node scripts/image/bundler/node_modules/esbuild/bin/esbuild src/main.ts \
-      --bundle --platform=node --target=node24 --format=esm \
-      --minify-syntax --legal-comments=eof --log-level=warning \
-      --banner:js="import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" \
-      --metafile=/tmp/meta.json --outfile=/out/main.mjs \
- && node scripts/image/licenses.ts /tmp/meta.json >/out/THIRD-PARTY-LICENSES.txt \
- && rm /tmp/meta.json
+COPY scripts/image/bundle.sh scripts/image/licenses.ts scripts/image/
+RUN sh scripts/image/bundle.sh /out
 
 FROM ${RUNTIME_BASE}
 # Owned by root and not writable by the operator's user: the code cannot be changed at run time.

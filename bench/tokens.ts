@@ -9,7 +9,7 @@ import { REGISTRY_TOKEN } from '../src/controllers/registry-token/controller.ts'
 import type { ContainerRegistry } from '../src/crds/container-registry.ts';
 import { countRequests } from './lib/audit.ts';
 import { runMinimal } from './lib/minimal.ts';
-import { startOperator } from './lib/operator.ts';
+import { operatorEntry, startOperator } from './lib/operator.ts';
 import { publish } from './lib/results.ts';
 import { HOME, startWorld, type World } from './lib/world.ts';
 
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     'skip-minimal': { type: 'boolean', default: false },
     // Options for the operator's node, e.g. --max-old-space-size=128 to see what a heap cap buys.
     'node-options': { type: 'string', default: '' },
+    // What runs: the image's bundle (default) or src/main.ts with type stripping.
+    entry: { type: 'string', default: 'bundle' },
   },
   strict: true,
 });
@@ -86,7 +88,9 @@ try {
   const minimalId = await world.identity('minimal');
   for (const ns of ['bench-berth', 'bench-minimal'])
     await world.core.createNamespace({ body: { metadata: { name: ns } } });
+  if (values.entry !== 'bundle' && values.entry !== 'source') throw new Error('--entry is bundle or source');
   const operator = await startOperator(
+    operatorEntry(values.entry),
     operatorId.kubeconfig,
     [
       `--namespaces=${HOME},bench-berth`,
@@ -219,7 +223,7 @@ try {
     ['most renewals due in one second', burst, '', ''],
   ];
   await publish({
-    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']}${values['node-options'] ? `, node ${values['node-options']}` : ''})`,
+    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']}${values['node-options'] ? `, node ${values['node-options']}` : ''}, ${values.entry})`,
     columns: ['figure', 'berth', 'minimal script', 'ratio'],
     rows,
     notes: [
