@@ -4,8 +4,8 @@
 // settled memory; the idle cost afterwards; and how renewals are spread. Prints the figures and
 // appends them to bench/RESULTS.md. Nothing here asserts a time: it measures.
 import { parseArgs } from 'node:util';
-import { CONTAINER_REGISTRY } from '../src/controllers/container-registry/controller.ts';
 import { REGISTRY_TOKEN } from '../src/controllers/registry-token/controller.ts';
+import { CONTAINER_REGISTRY } from '../src/controllers/shared/resources.ts';
 import type { ContainerRegistry } from '../src/crds/container-registry.ts';
 import { countRequests } from './lib/audit.ts';
 import { runMinimal } from './lib/minimal.ts';

@@ -1,6 +1,7 @@
 // The operator's entry point: configuration, then wiring; nothing else lives here.
+
+import { registeredControllers } from './composition.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { registeredControllers } from './controllers/registry.ts';
 import { startOperator } from './operator.ts';
 
 async function main(): Promise<number> {

@@ -10,9 +10,9 @@ import {
 } from '@kubernetes/client-node';
 import { createProviderFactory } from '../../src/clients/factory.ts';
 import type { TokenRegistry } from '../../src/clients/provider.ts';
-import { desiredOf } from '../../src/controllers/container-registry/desired.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { dockerConfigJson } from '../../src/controllers/registry-token/docker-config.ts';
+import { desiredOf } from '../../src/controllers/shared/desired.ts';
 import type { ContainerRegistry } from '../../src/crds/container-registry.ts';
 
 /** What the baseline works on. */

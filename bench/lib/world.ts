@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
 import { ControlPlane } from '../../src/dev/control-plane.ts';
 import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';

@@ -3,20 +3,17 @@ import type { Logger } from 'pino';
 import type { OperatorMetrics } from '../metrics.ts';
 import type { ProviderLimits } from './http/limiter.ts';
 import { createIonosProvider } from './ionos/adapter.ts';
-import type { DesiredRegistry, Provider } from './provider.ts';
+import {
+  type CredentialData,
+  CredentialsError,
+  type DesiredRegistry,
+  type Provider,
+  type ProviderFactory,
+} from './provider.ts';
 import { createQuayProvider } from './quay/adapter.ts';
 import { createSelectelProvider } from './selectel/adapter.ts';
 
-/** The decoded `data` of a credentials Secret. */
-export type CredentialData = Record<string, string>;
-
-/** A credentials Secret that lacks what its provider needs; the message names the missing keys. */
-export class CredentialsError extends Error {
-  override readonly name = 'CredentialsError';
-}
-
-/** Builds (or reuses) the provider for a registry's settings and credentials. */
-export type ProviderFactory = (desired: DesiredRegistry, credentials: CredentialData) => Provider;
+export { type CredentialData, CredentialsError, type ProviderFactory } from './provider.ts';
 
 /** Options for {@link createProviderFactory}. */
 export interface ProviderFactoryOptions {

@@ -253,3 +253,30 @@ export function capabilitiesOf(provider: Provider): {
     extend: provider.tokens.renewalModes.includes('Extend') && provider.tokens.extend !== undefined,
   };
 }
+
+/** The decoded `data` of a credentials Secret. */
+export type CredentialData = Record<string, string>;
+
+/** A credentials Secret that lacks what its provider needs; the message names the missing keys. */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+/** Builds (or reuses) the provider for a registry's settings and credentials. */
+export type ProviderFactory = (desired: DesiredRegistry, credentials: CredentialData) => Provider;
+
+/**
+ * The error vocabulary of every provider client, for controllers to tell failures apart (a 404 from
+ * a 500, a conflict from a rate limit) without importing a client's transport.
+ */
+export {
+  BadRequestError,
+  ConflictError,
+  ConnectionError,
+  ForbiddenError,
+  NotFoundError,
+  ProviderError,
+  RateLimitedError,
+  TimeoutError,
+  UnauthorizedError,
+} from './http/errors.ts';

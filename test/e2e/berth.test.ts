@@ -14,9 +14,9 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DockerLogin } from '../../src/clients/provider.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { nodeBinaryPaths } from '../../src/dev/binaries.ts';
 import { crane } from '../../src/dev/registry.ts';
 import { PROVIDERS, type ProviderRegistry, providerRegistries } from '../integration/provider-registries.ts';

@@ -22,11 +22,11 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isMap, parse, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
+import { registeredControllers } from '../../src/composition.ts';
 import { parseConfig } from '../../src/config.ts';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
-import { registeredControllers } from '../../src/controllers/registry.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { binaryPaths, nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
 import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { createMetrics } from '../../src/metrics.ts';

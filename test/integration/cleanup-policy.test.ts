@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { crane, type RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { kstatusViolations } from '../support/kstatus.ts';

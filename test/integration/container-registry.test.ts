@@ -7,9 +7,9 @@ import {
 } from '@kubernetes/client-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredControllers } from '../../src/composition.ts';
 import { parseConfig } from '../../src/config.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
-import { registeredControllers } from '../../src/controllers/registry.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { type RunningOperator, startOperator } from '../../src/operator.ts';
 import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
 import { kstatusOf, kstatusViolations } from '../support/kstatus.ts';

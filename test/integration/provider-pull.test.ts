@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedCredential, Provider, TokenRegistry } from '../../src/clients/provider.ts';
-import { startQuay } from '../../src/clients/quay/testing.ts';
 import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
 import type { RegistryAccessVerifier } from '../../src/simulators/core/registry-access.ts';
-import { desiredIonos, startIonosHarness, tokenRegistryOf } from '../../src/simulators/ionos/harness.ts';
-import { desiredRegistry, startSelectelTestBed } from '../../src/simulators/selectel/testing.ts';
 import { RegistryTokenService } from '../../src/simulators/token-service.ts';
+import { desiredIonos, startIonosHarness, tokenRegistryOf } from '../support/providers/ionos.ts';
+import { startQuay } from '../support/providers/quay.ts';
+import { desiredRegistry, startSelectelTestBed } from '../support/providers/selectel.ts';
 import { eventually } from './helpers.ts';
 
 const execFileAsync = promisify(execFile);

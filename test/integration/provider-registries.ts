@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { CONTAINER_REGISTRY } from '../../src/controllers/container-registry/controller.ts';
+import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import type { SimulatorEndpoints } from '../../src/simulators/all.ts';
 
 /** The providers berth supports, in the order the suites run them. */

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type IonosHarness, recordingDispatcher, startIonosHarness } from '../../simulators/ionos/harness.ts';
+import {
+  type IonosHarness,
+  recordingDispatcher,
+  startIonosHarness,
+} from '../../../test/support/providers/ionos.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts';
 
 let h: IonosHarness;

@@ -4,7 +4,7 @@ import {
   type IonosHarness,
   seededTokenRegistry,
   startIonosHarness,
-} from '../../simulators/ionos/harness.ts';
+} from '../../../test/support/providers/ionos.ts';
 import {
   BadRequestError,
   ConflictError,

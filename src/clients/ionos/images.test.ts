@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type IonosHarness, seededTokenRegistry, startIonosHarness } from '../../simulators/ionos/harness.ts';
+import {
+  type IonosHarness,
+  seededTokenRegistry,
+  startIonosHarness,
+} from '../../../test/support/providers/ionos.ts';
 import { capabilitiesOf, type Images } from '../provider.ts';
 
 let h: IonosHarness;

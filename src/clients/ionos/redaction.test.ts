@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../log.ts';
 import {
   desiredIonos,
   type IonosHarness,
   seededTokenRegistry,
   startIonosHarness,
-} from '../../simulators/ionos/harness.ts';
+} from '../../../test/support/providers/ionos.ts';
+import { createLogger } from '../../log.ts';
 import { createIonosProvider } from './adapter.ts';
 
 let harnesses: IonosHarness[] = [];

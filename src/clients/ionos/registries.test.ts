@@ -5,7 +5,7 @@ import {
   type IonosHarness,
   recordingDispatcher,
   startIonosHarness,
-} from '../../simulators/ionos/harness.ts';
+} from '../../../test/support/providers/ionos.ts';
 import { BadRequestError, ConflictError } from '../http/errors.ts';
 
 let h: IonosHarness | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { recorded } from '../../simulators/ionos/harness.ts';
+import { recorded } from '../../../test/support/providers/ionos.ts';
 import { parseIonosError } from './errors.ts';
 import {
   ArtifactSchema,

@@ -5,7 +5,7 @@ import {
   recordingDispatcher,
   seededTokenRegistry,
   startIonosHarness,
-} from '../../simulators/ionos/harness.ts';
+} from '../../../test/support/providers/ionos.ts';
 import { ConflictError, ConnectionError, NotFoundError, ServerError } from '../http/errors.ts';
 import type { TokenRegistry } from '../provider.ts';
 import { IONOS_EXPIRY_MARGIN_MS, IONOS_MIN_TOKEN_LIFETIME_MS } from './expiry.ts';

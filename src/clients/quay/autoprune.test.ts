@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import { BadRequestError, ForbiddenError } from '../http/errors.ts';
 import { policyBody } from './autoprune.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness | undefined;
 afterEach(() => h?.close());

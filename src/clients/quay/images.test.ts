@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import { BadRequestError, NotFoundError } from '../http/errors.ts';
 import type { Artifact } from '../provider.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 const T0 = Date.parse('2024-05-10T12:00:00Z');
 let now = T0;

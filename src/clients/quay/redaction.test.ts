@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import { createLogger } from '../../log.ts';
 import type { IssueRequest } from '../provider.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness | undefined;
 afterEach(() => h?.close());

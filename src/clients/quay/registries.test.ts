@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import { BadRequestError, ConflictError, ForbiddenError, UnauthorizedError } from '../http/errors.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateRequestAgainstSpec } from '../../../test/support/openapi.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 
 let h: QuayHarness | undefined;
 afterEach(() => h?.close());

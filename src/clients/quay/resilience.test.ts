@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -11,7 +12,6 @@ import {
   UnauthorizedError,
 } from '../http/errors.ts';
 import type { IssueRequest } from '../provider.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness;
 beforeEach(async () => {

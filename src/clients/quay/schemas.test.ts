@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { recorded } from '../../../test/support/providers/quay.ts';
 import { parseQuayError } from './api-shapes.ts';
 import {
   ApiErrorSchema,
@@ -17,7 +18,6 @@ import {
   TagListSchema,
   UserSchema,
 } from './schemas.ts';
-import { recorded } from './testing.ts';
 
 /** Which schema reads which recorded body. */
 const RECORDED: [string, z.ZodType][] = [

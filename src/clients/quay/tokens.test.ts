@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -7,7 +8,6 @@ import {
   ServerError,
 } from '../http/errors.ts';
 import { capabilitiesOf, type IssueRequest, type TokenScope } from '../provider.ts';
-import { type QuayHarness, startQuay } from './testing.ts';
 
 let h: QuayHarness;
 beforeEach(async () => {

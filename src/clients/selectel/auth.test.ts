@@ -4,7 +4,7 @@ import {
   startSelectelTestBed,
   TEST_PROJECT,
   TEST_USER,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
 import { UnauthorizedError } from '../http/errors.ts';
 
 let bed: SelectelTestBed;

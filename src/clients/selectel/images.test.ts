@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
   tokenRegistry,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
+import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import { ConflictError, NotFoundError } from '../http/errors.ts';
 import type { Artifact, TokenRegistry } from '../provider.ts';
 import type { SelectelProvider } from './adapter.ts';

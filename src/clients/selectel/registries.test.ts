@@ -5,7 +5,7 @@ import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
 import { ConflictError } from '../http/errors.ts';
 import type { SelectelProvider } from './adapter.ts';
 

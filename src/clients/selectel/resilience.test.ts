@@ -8,7 +8,7 @@ import {
   TEST_PROJECT,
   TEST_USER,
   tokenRegistry,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
 import {
   ConflictError,
   ForbiddenError,

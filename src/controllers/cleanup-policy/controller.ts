@@ -1,11 +1,11 @@
-import type { ProviderFactory } from '../../clients/factory.ts';
+import type { ProviderFactory } from '../../clients/provider.ts';
 import type { CleanupPolicy } from '../../crds/cleanup-policy.ts';
 import { CleanupPolicySchema, cleanupPolicyCrd, GROUP, VERSION } from '../../crds/index.ts';
 import type { OperatorDeps } from '../../operator.ts';
-import { secretReader } from '../container-registry/controller.ts';
-import { getRegistry } from '../registry-token/controller.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
+import { secretReader } from '../shared/credentials.ts';
+import { getRegistry } from '../shared/resources.ts';
 import type { ManifestDeleterFactory } from './execute.ts';
 import { CleanupPolicyReconciler, RUN_REQUESTED_ANNOTATION } from './reconcile.ts';
 

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type IonosHarness,
+  seededTokenRegistry,
+  startIonosHarness,
+} from '../../../test/support/providers/ionos.ts';
 import type { IssueRequest, Provider } from '../../clients/provider.ts';
-import { type IonosHarness, seededTokenRegistry, startIonosHarness } from '../../simulators/ionos/harness.ts';
 import { execute, RUN_CREDENTIAL_LIFETIME_MS } from './execute.ts';
 import type { Plan } from './plan.ts';
 

@@ -1,5 +1,5 @@
 import type { DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
-import { providerCall } from '../container-registry/provider-errors.ts';
+import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
 
 /** One item of a run, as status shows it. */

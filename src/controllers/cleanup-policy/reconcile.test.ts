@@ -1,14 +1,14 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderFactory } from '../../clients/factory.ts';
-import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
-import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
   TEST_USER,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
+import { createProviderFactory } from '../../clients/factory.ts';
+import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 

@@ -1,11 +1,11 @@
 import type { Artifact } from '../../clients/provider.ts';
 import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
 import { MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
-import { providerCall } from '../container-registry/provider-errors.ts';
-import { providerOf, type ReferenceDeps, resolveRegistry } from '../container-registry/reference.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import { providerCall } from '../shared/provider-errors.ts';
+import { providerOf, type ReferenceDeps, resolveRegistry } from '../shared/reference.ts';
 import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';

@@ -1,15 +1,15 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createProviderFactory } from '../../clients/factory.ts';
-import { type CleanupPolicy, CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
-import type { ContainerRegistry } from '../../crds/container-registry.ts';
-import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
   TEST_USER,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
+import { createProviderFactory } from '../../clients/factory.ts';
+import { type CleanupPolicy, CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
+import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 

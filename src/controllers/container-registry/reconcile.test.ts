@@ -1,19 +1,19 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderFactory } from '../../clients/factory.ts';
-import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
-import { IonosSimulator } from '../../simulators/ionos/simulator.ts';
 import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
   TEST_USER,
-} from '../../simulators/selectel/testing.ts';
+} from '../../../test/support/providers/selectel.ts';
+import { createProviderFactory } from '../../clients/factory.ts';
+import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
+import { IonosSimulator } from '../../simulators/ionos/simulator.ts';
 import { dockerConfigJson } from '../registry-token/docker-config.ts';
 import type { Condition } from '../runtime/conditions.ts';
 import { classify, effectsOf, type OutcomeEffects } from '../runtime/outcome.ts';
+import { providerOf } from '../shared/reference.ts';
 import { ContainerRegistryReconciler } from './reconcile.ts';
-import { providerOf } from './reference.ts';
 
 // The reconciler against the simulators, with the engine's own outcome mapping, so that what a
 // user would see (conditions, status, when it is looked at again) is what is asserted.

@@ -1,16 +1,13 @@
-import type { CredentialData, ProviderFactory } from '../../clients/factory.ts';
-import type { DesiredRegistry, ObservedRegistry, Provider } from '../../clients/provider.ts';
+import type { DesiredRegistry, ObservedRegistry, Provider, ProviderFactory } from '../../clients/provider.ts';
 import type { ContainerRegistry, ContainerRegistryStatus } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
 import { toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
-import { desiredOf, endpointOf } from './desired.ts';
-import { CREDENTIALS_RETRY_MS, providerCall } from './provider-errors.ts';
+import type { CredentialsReader } from '../shared/credentials.ts';
+import { desiredOf, endpointOf } from '../shared/desired.ts';
+import { CREDENTIALS_RETRY_MS, providerCall } from '../shared/provider-errors.ts';
 import { RegistryReason } from './reasons.ts';
-
-/** Reads a Secret's decoded data; resolves undefined when the Secret does not exist. */
-export type CredentialsReader = (namespace: string, name: string) => Promise<CredentialData | undefined>;
 
 /** What the reconciler needs from outside. */
 export interface ContainerRegistryDeps {

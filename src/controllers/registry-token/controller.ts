@@ -1,25 +1,14 @@
-import type {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObject,
-  V1ObjectMeta,
-  V1Secret,
-} from '@kubernetes/client-node';
-import type { ProviderFactory } from '../../clients/factory.ts';
-import {
-  ContainerRegistrySchema,
-  GROUP,
-  RegistryTokenSchema,
-  registryTokenCrd,
-  VERSION,
-} from '../../crds/index.ts';
+import type { CoreV1Api, KubernetesObject, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
+import type { ProviderFactory } from '../../clients/provider.ts';
+import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import type { OperatorDeps } from '../../operator.ts';
-import { CONTAINER_REGISTRY, secretReader } from '../container-registry/controller.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { Controller, type SecondaryCache, type WatchSource } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
+import { secretReader } from '../shared/credentials.ts';
+import { CONTAINER_REGISTRY } from '../shared/resources.ts';
 import { cacheReads, type TokenReads } from './cache-ports.ts';
 import { cachedCredentials } from './credentials-cache.ts';
 import { distribute, targetsNamespace, undistribute } from './distribute.ts';
@@ -92,18 +81,6 @@ export function coreDistributor(
       });
     },
   };
-}
-
-/** Reads and parses a ContainerRegistry; undefined when it does not exist (or does not parse). */
-export async function getRegistry(custom: CustomObjectsApi, namespace: string, name: string) {
-  try {
-    const raw = await custom.getNamespacedCustomObject({ ...CONTAINER_REGISTRY, namespace, name });
-    const parsed = ContainerRegistrySchema.safeParse(raw);
-    return parsed.success ? parsed.data : undefined;
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
 }
 
 /**

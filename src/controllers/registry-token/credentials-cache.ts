@@ -1,5 +1,5 @@
-import type { CredentialsReader } from '../container-registry/reconcile.ts';
 import type { Clock } from '../runtime/clock.ts';
+import type { CredentialsReader } from '../shared/credentials.ts';
 
 /**
  * How long a provider credentials Secret read stays good. Every RegistryToken of a registry reads

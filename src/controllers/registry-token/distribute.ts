@@ -2,7 +2,7 @@ import type { CoreV1Api, V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { DistributeSchema } from '../../crds/token-parts.ts';
-import { admitReference, selectorMatches } from '../container-registry/allowed-namespaces.ts';
+import { admitReference, selectorMatches } from '../shared/allowed-namespaces.ts';
 import { CopyError, deleteCopy, listCopies, type SecretContent, writeCopy } from './copies.ts';
 import { attachPullSecret, detachPullSecret, firstLine } from './service-accounts.ts';
 

@@ -1,7 +1,7 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import pino from 'pino';
-import { NotFoundError } from '../../clients/http/errors.ts';
 import type { Provider, Tokens } from '../../clients/provider.ts';
+import { NotFoundError } from '../../clients/provider.ts';
 import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
 import { type RegistryToken, RegistryTokenSchema } from '../../crds/registry-token.ts';
 import { FakeClock } from '../runtime/clock.ts';

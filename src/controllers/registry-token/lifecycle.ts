@@ -1,9 +1,9 @@
-import { ConflictError } from '../../clients/http/errors.ts';
 import type { IssuedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
+import { ConflictError } from '../../clients/provider.ts';
 import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
-import { outcomeOfProviderError, providerCall } from '../container-registry/provider-errors.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { TransientError } from '../runtime/outcome.ts';
+import { outcomeOfProviderError, providerCall } from '../shared/provider-errors.ts';
 import { credentialPrefix, nextCredentialName } from './names.ts';
 import { ISSUING_ANNOTATION, TokenReason } from './reasons.ts';
 

@@ -1,16 +1,15 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { ProviderFactory } from '../../clients/factory.ts';
-import { NotFoundError } from '../../clients/http/errors.ts';
-import { capabilitiesOf, type Provider, type TokenRegistry } from '../../clients/provider.ts';
+import type { ProviderFactory } from '../../clients/provider.ts';
+import { capabilitiesOf, NotFoundError, type Provider, type TokenRegistry } from '../../clients/provider.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
-import { providerCall } from '../container-registry/provider-errors.ts';
-import type { CredentialsReader } from '../container-registry/reconcile.ts';
-import { providerOf, resolveRegistry } from '../container-registry/reference.ts';
 import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import type { CredentialsReader } from '../shared/credentials.ts';
+import { providerCall } from '../shared/provider-errors.ts';
+import { providerOf, resolveRegistry } from '../shared/reference.ts';
 import type { TokenReads } from './cache-ports.ts';
 import {
   afterObservation,

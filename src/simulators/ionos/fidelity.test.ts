@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateAgainstSpec } from '../../../test/support/openapi.ts';
+import { recorded } from '../../../test/support/providers/ionos.ts';
 import { type RawAnswer, rawCall } from './client.ts';
-import { recorded } from './harness.ts';
 import { IonosSimulator } from './simulator.ts';
 import type { SimRegistry } from './state.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateAgainstSpec, validateRequestAgainstSpec } from '../../../test/support/openapi.ts';
-import { recorded } from '../../clients/quay/testing.ts';
+import { recorded } from '../../../test/support/providers/quay.ts';
 import { QuaySimulator } from './simulator.ts';
 
 let sim: QuaySimulator;

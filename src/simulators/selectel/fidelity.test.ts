@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SelectelTestBed, startSelectelTestBed, TEST_PROJECT } from './testing.ts';
+import {
+  type SelectelTestBed,
+  startSelectelTestBed,
+  TEST_PROJECT,
+} from '../../../test/support/providers/selectel.ts';
 
 // Image times and tag removal as seed 003 (/work/shared/seeds/003_c68852f9de1c298a.txt, "Container
 // Registry API (v2.2)") describes them; each test quotes the lines it follows.

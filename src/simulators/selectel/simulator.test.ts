@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type SelectelTestBed, startSelectelTestBed, TEST_PROJECT, TEST_USER } from './testing.ts';
+import {
+  type SelectelTestBed,
+  startSelectelTestBed,
+  TEST_PROJECT,
+  TEST_USER,
+} from '../../../test/support/providers/selectel.ts';
 
 const testdata = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../clients/selectel/testdata/${name}.json`, import.meta.url), 'utf8'));

@@ -1,10 +1,10 @@
-import { createProviderFactory, type ProviderFactoryOptions } from '../clients/factory.ts';
-import { createOciClient } from '../clients/oci/client.ts';
-import type { ControllerFactory } from '../operator.ts';
-import { cleanupPolicyController } from './cleanup-policy/controller.ts';
-import type { ManifestDeleterFactory } from './cleanup-policy/execute.ts';
-import { containerRegistryController } from './container-registry/controller.ts';
-import { registryTokenController } from './registry-token/controller.ts';
+import { createProviderFactory, type ProviderFactoryOptions } from './clients/factory.ts';
+import { createOciClient } from './clients/oci/client.ts';
+import { cleanupPolicyController } from './controllers/cleanup-policy/controller.ts';
+import type { ManifestDeleterFactory } from './controllers/cleanup-policy/execute.ts';
+import { containerRegistryController } from './controllers/container-registry/controller.ts';
+import { registryTokenController } from './controllers/registry-token/controller.ts';
+import type { ControllerFactory } from './operator.ts';
 
 /** Provider settings no flag carries: for tests whose simulators differ from the real APIs. */
 export type TestProviderOptions = Pick<ProviderFactoryOptions, 'ionosMinTokenLifetimeMs'>;

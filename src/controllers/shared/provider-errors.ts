@@ -1,14 +1,27 @@
-import { CredentialsError } from '../../clients/factory.ts';
 import {
   BadRequestError,
   ConflictError,
+  CredentialsError,
   ForbiddenError,
   ProviderError,
   RateLimitedError,
   UnauthorizedError,
-} from '../../clients/http/errors.ts';
+} from '../../clients/provider.ts';
 import { TerminalError, TransientError, WaitingError } from '../runtime/outcome.ts';
-import { RegistryReason } from './reasons.ts';
+
+/** Condition reasons for provider failures, shared by the three kinds. */
+export const ProviderReason = {
+  /** The provider refused the credentials (401/403), or the Secret lacks keys. */
+  AuthenticationFailed: 'AuthenticationFailed',
+  /** The object exists at the provider and berth may not take it over. */
+  AlreadyExists: 'AlreadyExists',
+  /** The provider rejected the desired settings (400). */
+  ProviderRejected: 'ProviderRejected',
+  /** The provider asked us to slow down. */
+  RateLimited: 'RateLimited',
+  /** The provider failed (5xx, connection, timeout, unexpected body). */
+  ProviderError: 'ProviderError',
+} as const;
 
 /** How soon bad credentials are tried again: a fixed Secret takes effect within a minute. */
 export const CREDENTIALS_RETRY_MS = 30_000;
@@ -23,7 +36,7 @@ export function outcomeOfProviderError(err: unknown, secretName: string): Error 
   const cause = { cause: err };
   if (err instanceof CredentialsError) {
     return new WaitingError(
-      RegistryReason.AuthenticationFailed,
+      ProviderReason.AuthenticationFailed,
       `${err.message} (Secret ${secretName})`,
       CREDENTIALS_RETRY_MS,
       cause,
@@ -31,21 +44,21 @@ export function outcomeOfProviderError(err: unknown, secretName: string): Error 
   }
   if (err instanceof UnauthorizedError || err instanceof ForbiddenError) {
     return new WaitingError(
-      RegistryReason.AuthenticationFailed,
+      ProviderReason.AuthenticationFailed,
       `the provider refused the credentials in Secret ${secretName}: ${err.message}`,
       CREDENTIALS_RETRY_MS,
       cause,
     );
   }
   if (err instanceof RateLimitedError) {
-    return new WaitingError(RegistryReason.RateLimited, err.message, err.retryAfterMs ?? 30_000, cause);
+    return new WaitingError(ProviderReason.RateLimited, err.message, err.retryAfterMs ?? 30_000, cause);
   }
   if (err instanceof BadRequestError)
-    return new TerminalError(RegistryReason.ProviderRejected, err.message, cause);
+    return new TerminalError(ProviderReason.ProviderRejected, err.message, cause);
   if (err instanceof ConflictError)
-    return new TerminalError(RegistryReason.AlreadyExists, err.message, cause);
+    return new TerminalError(ProviderReason.AlreadyExists, err.message, cause);
   if (err instanceof ProviderError)
-    return new TransientError(RegistryReason.ProviderError, err.message, cause);
+    return new TransientError(ProviderReason.ProviderError, err.message, cause);
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,11 +1,10 @@
-import type { ProviderFactory } from '../../clients/factory.ts';
-import type { Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { Provider, ProviderFactory, TokenRegistry } from '../../clients/provider.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { WaitingError } from '../runtime/outcome.ts';
 import { admitReference } from './allowed-namespaces.ts';
+import type { CredentialsReader } from './credentials.ts';
 import { desiredOf } from './desired.ts';
 import { CREDENTIALS_RETRY_MS, providerCall } from './provider-errors.ts';
-import type { CredentialsReader } from './reconcile.ts';
 
 /** Reasons for a reference to a ContainerRegistry that cannot be used (yet). */
 export const ReferenceReason = {

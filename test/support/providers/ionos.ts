@@ -6,15 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
-import { Redactor } from '../../clients/http/redact.ts';
+import { Redactor } from '../../../src/clients/http/redact.ts';
 import {
   createIonosProvider,
   type IonosProvider,
   type IonosProviderOptions,
-} from '../../clients/ionos/adapter.ts';
-import type { IonosSettings } from '../../clients/ionos/registries.ts';
-import type { DesiredRegistry, ObservedRegistry, TokenRegistry } from '../../clients/provider.ts';
-import { IonosSimulator, type IonosSimulatorOptions } from './simulator.ts';
+} from '../../../src/clients/ionos/adapter.ts';
+import type { IonosSettings } from '../../../src/clients/ionos/registries.ts';
+import type { DesiredRegistry, ObservedRegistry, TokenRegistry } from '../../../src/clients/provider.ts';
+import { IonosSimulator, type IonosSimulatorOptions } from '../../../src/simulators/ionos/simulator.ts';
 
 /** A running simulator plus an adapter on it. */
 export interface IonosHarness {
@@ -91,7 +91,7 @@ export function seededTokenRegistry(sim: IonosSimulator, name: string): TokenReg
 
 /** A recorded example body from src/clients/ionos/testdata (see its README for the sources). */
 export function recorded(name: string): unknown {
-  const dir = join(import.meta.dirname, '..', '..', 'clients', 'ionos', 'testdata');
+  const dir = join(import.meta.dirname, '..', '..', '..', 'src', 'clients', 'ionos', 'testdata');
   return JSON.parse(readFileSync(join(dir, name), 'utf8'));
 }
 

@@ -3,11 +3,17 @@
  * Selectel client and simulator tests (and usable by integration tests).
  */
 
-import type { DesiredRegistry, TokenRegistry } from '../../clients/provider.ts';
-import { createSelectelProvider, type SelectelProviderOptions } from '../../clients/selectel/adapter.ts';
-import type { SimServiceUser } from './identity.ts';
-import { SelectelSimulator, type SelectelSimulatorOptions } from './simulator.ts';
-import type { SimRegistry } from './state.ts';
+import type { DesiredRegistry, TokenRegistry } from '../../../src/clients/provider.ts';
+import {
+  createSelectelProvider,
+  type SelectelProviderOptions,
+} from '../../../src/clients/selectel/adapter.ts';
+import type { SimServiceUser } from '../../../src/simulators/selectel/identity.ts';
+import {
+  SelectelSimulator,
+  type SelectelSimulatorOptions,
+} from '../../../src/simulators/selectel/simulator.ts';
+import type { SimRegistry } from '../../../src/simulators/selectel/state.ts';
 
 /** The project of the test service user. */
 export const TEST_PROJECT = '0123456789abcdef0123456789abcdef';

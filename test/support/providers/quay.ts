@@ -6,11 +6,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import type { QuaySchema } from '../../crds/providers.ts';
-import { QuaySimulator, type QuaySimulatorOptions } from '../../simulators/quay/simulator.ts';
-import { Redactor } from '../http/redact.ts';
-import type { DesiredRegistry, TokenRegistry } from '../provider.ts';
-import { createQuayProvider, type QuayProvider, type QuayProviderOptions } from './adapter.ts';
+import { Redactor } from '../../../src/clients/http/redact.ts';
+import type { DesiredRegistry, TokenRegistry } from '../../../src/clients/provider.ts';
+import {
+  createQuayProvider,
+  type QuayProvider,
+  type QuayProviderOptions,
+} from '../../../src/clients/quay/adapter.ts';
+import type { QuaySchema } from '../../../src/crds/providers.ts';
+import { QuaySimulator, type QuaySimulatorOptions } from '../../../src/simulators/quay/simulator.ts';
 
 /** The quay block of a ContainerRegistry, as parsed. */
 type QuaySettings = z.output<typeof QuaySchema>;
@@ -109,7 +113,12 @@ export async function startQuay(
   };
 }
 
-/** A recorded response body from testdata/ (sources in testdata/README.md). */
+/** A recorded response body from src/clients/quay/testdata (sources in its README.md). */
 export function recorded(name: string): unknown {
-  return JSON.parse(readFileSync(join(import.meta.dirname, 'testdata', `${name}.json`), 'utf8'));
+  return JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'src', 'clients', 'quay', 'testdata', `${name}.json`),
+      'utf8',
+    ),
+  );
 }
