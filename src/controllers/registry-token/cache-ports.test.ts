@@ -81,11 +81,26 @@ describe('cacheReads: Secrets', () => {
     expect(w.liveReads()).toBe(0);
   });
 
-  it('finds the copies of a token by its UID label', () => {
+  it('finds the copies of a token by its UID label, as the watch reports them', () => {
     const w = world();
-    w.cached.set('a/pull', { ...secret('pull', '1', { 'berth.dev/token-uid': 'u1' }) });
-    w.cached.set('b/pull', { ...secret('pull', '2', { 'berth.dev/token-uid': 'u2' }) });
-    expect(w.reads.copies('u1').map((s) => s.metadata?.resourceVersion)).toEqual(['1']);
+    const copy = (namespace: string, rv: string, uid: string) => {
+      const s = secret('pull', rv, { 'berth.dev/token-uid': uid });
+      s.metadata = { ...s.metadata, namespace };
+      w.cached.set(`${namespace}/pull`, s);
+      return s;
+    };
+    w.reads.observeSecret(copy('a', '1', 'u1'), 'add');
+    w.reads.observeSecret(copy('b', '2', 'u2'), 'add');
+    w.reads.observeSecret(copy('c', '3', 'u1'), 'add');
+    expect(w.reads.copies('u1').map((s) => s.metadata?.namespace)).toEqual(['a', 'c']);
+    // Relabelled to another token, then deleted: gone from the first token's copies.
+    w.reads.observeSecret(copy('c', '4', 'u2'), 'update');
+    expect(w.reads.copies('u1').map((s) => s.metadata?.namespace)).toEqual(['a']);
+    const deleted = w.cached.get('a/pull') as V1Secret;
+    w.cached.delete('a/pull');
+    w.reads.observeSecret(deleted, 'delete');
+    expect(w.reads.copies('u1')).toEqual([]);
+    expect(w.reads.copies('u2').map((s) => s.metadata?.namespace)).toEqual(['b', 'c']);
   });
 });
 
