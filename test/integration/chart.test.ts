@@ -449,7 +449,11 @@ describe('the berth chart', () => {
       expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 8080, protocol: 'TCP' }]);
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http-metrics' });
-      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '1Gi' } });
+      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '384Mi' } });
+      expect(c.env).toContainEqual({
+        name: 'NODE_OPTIONS',
+        value: '--max-old-space-size=128 --max-semi-space-size=2',
+      });
       const grace = c.args.find((a) => a.startsWith('--shutdown-grace-period='))?.split('=')[1] ?? '';
       expect(podTemplate(objects).spec.terminationGracePeriodSeconds).toBeGreaterThan(seconds(grace));
     });
