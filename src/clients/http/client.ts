@@ -16,7 +16,13 @@ import {
 import { flattenHeaders } from './headers.ts';
 import { PROVIDER_LIMITS, ProviderLimiter, type ProviderLimits } from './limiter.ts';
 import { globalRedactor, type Redactor, stripQuery } from './redact.ts';
-import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryOptions, retryDelay } from './retry.ts';
+import {
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryOptions,
+  withRetries,
+} from './retry.ts';
 
 /** HTTP methods the provider APIs use. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -137,28 +143,32 @@ export class HttpClient {
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
     const started = performance.now();
     const { provider } = this.options;
-    let attempt = 0;
     try {
-      for (;;) {
-        attempt++;
-        try {
-          return await this.limiter.run(() => this.once(req));
-        } catch (err) {
+      return await withRetries({
+        attempt: () => this.limiter.run(() => this.once(req)),
+        verdict: (outcome) => {
+          if (!('error' in outcome)) return { retry: false };
+          const err = outcome.error;
           const status = (err as { context?: ProviderErrorContext }).context?.status;
-          const retryable =
+          const transient =
             err instanceof ConnectionError ||
             err instanceof TimeoutError ||
             (status !== undefined && isRetryableStatus(status));
-          if (!idempotent || !retryable || attempt > this.retry.retries || req.signal?.aborted) throw err;
-          const hint = (err as { retryAfterMs?: number }).retryAfterMs;
-          const delay = retryDelay(attempt, this.retry, hint);
+          return {
+            retry: idempotent && transient,
+            retryAfterMs: (err as { retryAfterMs?: number }).retryAfterMs,
+            status,
+          };
+        },
+        policy: this.retry,
+        sleep: this.sleep,
+        signal: req.signal,
+        onRetry: ({ attempt, delayMs, status }) =>
           this.options.logger?.debug(
-            { provider, operation: req.operation, status, attempt, delayMs: delay },
+            { provider, operation: req.operation, status, attempt, delayMs },
             'retrying provider request',
-          );
-          await this.sleep(delay);
-        }
-      }
+          ),
+      });
     } finally {
       this.options.metrics?.providerRequestDuration.observe(
         { provider, operation: req.operation },

@@ -17,7 +17,7 @@ import {
   isRetryableStatus,
   parseRetryAfter,
   type RetryOptions,
-  retryDelay,
+  withRetries,
 } from '../http/retry.ts';
 import { ErrorBodySchema } from './schemas.ts';
 
@@ -80,31 +80,32 @@ export class OciTransport {
     const req = signal ? { ...request, signal } : request;
     const { provider, logger, metrics } = this.options;
     const started = performance.now();
-    let attempt = 0;
     try {
-      for (;;) {
-        attempt++;
-        let res: OciResponse | undefined;
-        let error: ProviderError | undefined;
-        try {
-          res = await this.limiter.run(() => this.once(req));
-        } catch (err) {
-          if (!(err instanceof ConnectionError || err instanceof TimeoutError)) throw err;
-          error = err;
-        }
-        const retryable = error !== undefined || (res !== undefined && isRetryableStatus(res.status));
-        if (!retryable || attempt > this.retry.retries || req.signal?.aborted) {
-          if (error || !res) throw error;
-          return res;
-        }
-        const hint = res ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined;
-        const delay = retryDelay(attempt, this.retry, hint);
-        logger?.debug(
-          { provider, operation: req.operation, status: res?.status, attempt, delayMs: delay },
-          'retrying registry request',
-        );
-        await this.sleep(delay);
-      }
+      // Every status comes back as a response (the caller decides what a 404 means); only
+      // transport failures throw. Both kinds of transient failure are retried.
+      return await withRetries({
+        attempt: () => this.limiter.run(() => this.once(req)),
+        verdict: (outcome) => {
+          if ('error' in outcome)
+            return {
+              retry: outcome.error instanceof ConnectionError || outcome.error instanceof TimeoutError,
+            };
+          const res = outcome.value;
+          return {
+            retry: isRetryableStatus(res.status),
+            retryAfterMs: parseRetryAfter(res.headers['retry-after'], Date.now()),
+            status: res.status,
+          };
+        },
+        policy: this.retry,
+        sleep: this.sleep,
+        signal: req.signal,
+        onRetry: ({ attempt, delayMs, status }) =>
+          logger?.debug(
+            { provider, operation: req.operation, status, attempt, delayMs },
+            'retrying registry request',
+          ),
+      });
     } finally {
       metrics?.providerRequestDuration.observe(
         { provider, operation: req.operation },

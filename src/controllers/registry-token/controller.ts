@@ -15,6 +15,7 @@ import { distribute, targetsNamespace, undistribute } from './distribute.ts';
 import type { TokenDistributor } from './distributor.ts';
 import { ROTATE_REQUESTED_ANNOTATION } from './reasons.ts';
 import { RegistryTokenReconciler } from './reconcile.ts';
+import { apiSecrets } from './secret.ts';
 
 /** The named fields of an object's metadata, for caches that keep no more than they need. */
 function pick(metadata: V1ObjectMeta | undefined, fields: readonly (keyof V1ObjectMeta)[]): V1ObjectMeta {
@@ -176,7 +177,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
   ];
 
   const reconciler = new RegistryTokenReconciler({
-    core,
+    secrets: apiSecrets(core),
     providers,
     reads,
     readCredentials: cachedCredentials(secretReader(core), systemClock),

@@ -10,6 +10,7 @@ import type { EventInput } from '../runtime/events.ts';
 import { coreDistributor } from './controller.ts';
 import { memoryReads } from './memory-reads.ts';
 import { RegistryTokenReconciler } from './reconcile.ts';
+import { apiSecrets } from './secret.ts';
 
 /** For unit tests only: the UID of {@link tokenObject}'s token. */
 export const TOKEN_UID = '2f7c1d9e-5b8a-4c3e-9f1a-0d6e4b2c8a71';
@@ -165,7 +166,7 @@ export function tokenWorld(options: { namespaces?: string[] } = {}) {
     secrets: api.secrets,
   });
   const reconciler = new RegistryTokenReconciler({
-    core: api.core,
+    secrets: apiSecrets(api.core),
     reads,
     providers: () => ({ name: 'ionos', tokens: provider.tokens }) as unknown as Provider,
     readCredentials: async () => ({ token: 'api-token' }),

@@ -1,4 +1,4 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
 import { capabilitiesOf, NotFoundError, type Provider, type TokenRegistry } from '../../clients/provider.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
@@ -31,14 +31,7 @@ import {
 } from './lifecycle.ts';
 import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
-import {
-  assertOwnable,
-  deleteOwnedSecret,
-  readSecret,
-  type SecretOwner,
-  secretProblem,
-  writeSecret,
-} from './secret.ts';
+import { assertOwnable, type SecretOwner, secretProblem, type TokenSecrets } from './secret.ts';
 
 /** The credential that becomes current, and when (see RegistryTokenReconciler.current). */
 interface CurrentCredential {
@@ -54,8 +47,8 @@ interface CurrentCredential {
 
 /** What the RegistryToken reconciler needs from outside. */
 export interface RegistryTokenDeps {
-  /** Writes (Secrets, ServiceAccounts); reads go through {@link reads}. */
-  core: CoreV1Api;
+  /** Secret writes, and the live read before an issue; other reads go through {@link reads}. */
+  secrets: TokenSecrets;
   /** Registries, namespaces and berth's Secrets, from the informer caches. */
   reads: TokenReads;
   providers: ProviderFactory;
@@ -101,7 +94,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         note: 'the ContainerRegistry is gone; credentials at the provider could not be revoked',
         action: 'Revoke',
       });
-      await deleteOwnedSecret(this.deps.core, owner, secretName);
+      await this.deps.secrets.deleteOwned(owner, secretName);
       await req.removeFinalizer();
       this.deps.observe?.times(token, undefined);
       return {};
@@ -162,7 +155,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     if (action.kind !== 'issue') await req.ensureFinalizer();
     if (action.kind === 'issue' && !secret) {
       // The cache holds only berth's Secrets: someone else's of this name shows up only when asked.
-      assertOwnable(await readSecret(this.deps.core, owner.namespace, secretName), owner);
+      assertOwnable(await this.deps.secrets.readLive(owner.namespace, secretName), owner);
     }
     if (action.kind === 'issue') {
       secret = await this.rotate(ctx, owner, secretName, action.reason, lifetimeMs, requested, secret);
@@ -212,8 +205,8 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     reason: IssueReason,
     lifetimeMs: number,
     requested: string | undefined,
-    existing: Awaited<ReturnType<typeof readSecret>>,
-  ): Promise<Awaited<ReturnType<typeof readSecret>>> {
+    existing: V1Secret | undefined,
+  ): Promise<V1Secret | undefined> {
     const { req, status, provider } = ctx;
     const token = req.object;
     // At most two live credentials: a replaced one still in its grace period goes now.
@@ -227,7 +220,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       this.deps.observe?.rotation(provider.name, 'failed');
       throw err;
     }
-    const written = await writeSecret(this.deps.core, owner, existing, {
+    const written = await this.deps.secrets.write(owner, existing, {
       name: secretName,
       login: issued.login,
       credentialId: issued.id,
@@ -282,7 +275,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     owner: SecretOwner,
     secretName: string,
     requested: string | undefined,
-    secret: Awaited<ReturnType<typeof readSecret>>,
+    secret: V1Secret | undefined,
   ): Promise<void> {
     const { req, status, provider, registry } = ctx;
     const extend = provider.tokens.extend;
@@ -421,7 +414,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         action: 'Revoke',
       });
     }
-    await deleteOwnedSecret(this.deps.core, ownerOf(token), secretName);
+    await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
     await req.removeFinalizer();
     // A deleted token's series would otherwise stay and set off the expiry alerts.
     this.deps.observe?.times(token, undefined);

@@ -146,3 +146,26 @@ export async function deleteOwnedSecret(core: CoreV1Api, owner: SecretOwner, nam
     if (code !== 404 && code !== 409) throw err;
   }
 }
+
+/**
+ * What the RegistryToken reconciler does to Secrets, narrowly: its writes, and the one live read
+ * it needs (a same-named Secret that is not berth's is in no cache). Reads of berth's own Secrets
+ * go through TokenReads.
+ */
+export interface TokenSecrets {
+  /** The Secret as the API server has it now; undefined when there is none. */
+  readLive(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** See {@link writeSecret}. */
+  write(owner: SecretOwner, existing: V1Secret | undefined, desired: DesiredSecret): Promise<V1Secret>;
+  /** See {@link deleteOwnedSecret}. */
+  deleteOwned(owner: SecretOwner, name: string): Promise<void>;
+}
+
+/** {@link TokenSecrets} on the core API. */
+export function apiSecrets(core: CoreV1Api): TokenSecrets {
+  return {
+    readLive: (namespace, name) => readSecret(core, namespace, name),
+    write: (owner, existing, desired) => writeSecret(core, owner, existing, desired),
+    deleteOwned: (owner, name) => deleteOwnedSecret(core, owner, name),
+  };
+}
