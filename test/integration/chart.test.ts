@@ -227,7 +227,7 @@ const OPERATOR_RULES = {
 
 /** The one read the RegistryToken controller makes in all namespaces whatever --namespaces says. */
 const CLUSTER_READ_RULES = {
-  'core/namespaces': ['get', 'list', 'watch'],
+  'core/namespaces': ['list', 'watch'],
 };
 
 /** Both tables in one, as the ClusterRole of cluster-wide mode holds them. */

@@ -2,9 +2,10 @@ import type { ProviderFactory } from '../../clients/provider.ts';
 import type { CleanupPolicy } from '../../crds/cleanup-policy.ts';
 import { CleanupPolicySchema, cleanupPolicyCrd, GROUP, VERSION } from '../../crds/index.ts';
 import type { OperatorDeps } from '../../operator.ts';
-import { Controller } from '../runtime/controller.ts';
+import { Controller, type SecondaryCache } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
+import { cachedNamespaceLabels, namespacesWatch } from '../shared/namespaces.ts';
 import { getRegistry } from '../shared/resources.ts';
 import type { ManifestDeleterFactory } from './execute.ts';
 import { CleanupPolicyReconciler, RUN_REQUESTED_ANNOTATION } from './reconcile.ts';
@@ -25,19 +26,19 @@ export function cleanupPolicyController(
 ): Controller {
   const { config, clients, logger, metrics } = deps;
   const { core, custom } = clients;
+  let controller: Controller | undefined;
   const reconciler = new CleanupPolicyReconciler({
     providers,
     readCredentials: secretReader(core),
     getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
-    namespaceLabels: async (namespace) =>
-      (await core.readNamespace({ name: namespace })).metadata?.labels ?? {},
+    namespaceLabels: cachedNamespaceLabels(() => controller?.cache('namespaces') ?? NO_NAMESPACES),
     oci,
     observe: {
       run: (provider, result) => metrics.cleanupRuns.inc({ provider, result }),
       deleted: (provider, count) => metrics.cleanupDeletions.inc({ provider }, count),
     },
   });
-  return new Controller<CleanupPolicy>({
+  controller = new Controller<CleanupPolicy>({
     name: 'cleanup-policy',
     type: CLEANUP_POLICY,
     schema: CleanupPolicySchema,
@@ -53,5 +54,17 @@ export function cleanupPolicyController(
     reconcileTimeoutMs: Math.max(config.reconcileTimeout, 10 * 60_000),
     triggerAnnotations: [RUN_REQUESTED_ANNOTATION],
     ...(config.shardSelector ? { labelSelector: config.shardSelector } : {}),
+    // A namespace labelled later may admit the policies in it to a registry elsewhere.
+    watches: [
+      namespacesWatch(core, (namespace) =>
+        (controller?.list() ?? [])
+          .filter((p) => p.metadata?.namespace === namespace.name)
+          .map((p) => `${namespace.name}/${p.metadata?.name}`),
+      ),
+    ],
   }) as Controller;
+  return controller;
 }
+
+/** What the namespace reads see before the controller exists. */
+const NO_NAMESPACES: SecondaryCache = { get: () => undefined, list: () => [], synced: false };

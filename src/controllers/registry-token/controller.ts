@@ -1,4 +1,4 @@
-import type { CoreV1Api, KubernetesObject, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
 import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
@@ -8,6 +8,7 @@ import { systemClock } from '../runtime/clock.ts';
 import { Controller, type SecondaryCache, type WatchSource } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
+import { namespacesWatch, pickMetadata } from '../shared/namespaces.ts';
 import { CONTAINER_REGISTRY } from '../shared/resources.ts';
 import { cacheReads, type TokenReads } from './cache-ports.ts';
 import { cachedCredentials } from './credentials-cache.ts';
@@ -16,14 +17,6 @@ import type { TokenDistributor } from './distributor.ts';
 import { ROTATE_REQUESTED_ANNOTATION } from './reasons.ts';
 import { RegistryTokenReconciler } from './reconcile.ts';
 import { apiSecrets } from './secret.ts';
-
-/** The named fields of an object's metadata, for caches that keep no more than they need. */
-function pick(metadata: V1ObjectMeta | undefined, fields: readonly (keyof V1ObjectMeta)[]): V1ObjectMeta {
-  const kept: V1ObjectMeta = {};
-  for (const field of fields)
-    if (metadata?.[field] !== undefined) Object.assign(kept, { [field]: metadata[field] });
-  return kept;
-}
 
 /** A cache that holds nothing: what the reads see before the controller exists. */
 const EMPTY: SecondaryCache = { get: () => undefined, list: () => [], synced: false };
@@ -145,22 +138,11 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
             (t.spec.registryRef.namespace ?? t.metadata.namespace) === obj.metadata?.namespace,
         ),
     },
-    {
-      name: 'namespaces',
-      path: '/api/v1/namespaces',
-      list: () => core.listNamespace(),
-      // Distribution chooses namespaces by name and labels; nothing else is kept.
-      transform: (obj) => ({
-        metadata: pick(obj.metadata, ['name', 'uid', 'resourceVersion', 'labels', 'deletionTimestamp']),
-      }),
-      map: (obj) =>
-        keys((t) =>
-          targetsNamespace(t.spec.distribute, {
-            name: obj.metadata?.name ?? '',
-            labels: obj.metadata?.labels ?? {},
-          }),
-        ),
-    },
+    // Distribution chooses namespaces by name and labels; a token in a namespace labelled later
+    // may become admitted by its registry.
+    namespacesWatch(core, (namespace) =>
+      keys((t) => t.metadata.namespace === namespace.name || targetsNamespace(t.spec.distribute, namespace)),
+    ),
     {
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
@@ -170,7 +152,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       listIn: (namespace) => core.listNamespacedServiceAccount({ namespace }),
       // Held only to map events to tokens (attaching reads the ServiceAccount live): a few dozen
       // bytes each instead of the whole object, for clusters with tens of thousands of them.
-      transform: (obj) => ({ metadata: pick(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']) }),
+      transform: (obj) => ({
+        metadata: pickMetadata(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']),
+      }),
       map: (obj) =>
         keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
     },

@@ -140,12 +140,12 @@ The one cluster-wide read the RegistryToken controller needs whatever --namespac
 are cluster-scoped, and distribution chooses its target namespaces by name and label.
 */}}
 {{- define "berth.clusterReadRules" -}}
-# Namespaces (cluster-scoped): list+watch by the `namespaces` informer (new distribution targets),
-# list by chooseTargets (src/controllers/registry-token/distribute.ts), get by namespaceLabels
-# (registry-token/controller.ts and cleanup-policy/controller.ts: allowedNamespaces admission).
+# Namespaces (cluster-scoped): list+watch by the `namespaces` informers of the RegistryToken and
+# CleanupPolicy controllers (src/controllers/shared/namespaces.ts): distribution targets and
+# allowedNamespaces admission read names and labels from that cache, never with a GET.
 - apiGroups: [""]
   resources: ["namespaces"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 {{- end }}
 
 {{/*
