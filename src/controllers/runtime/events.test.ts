@@ -25,6 +25,16 @@ function slowEventsApi() {
   return { api, sent, release };
 }
 
+/** A recorder writing to `api`, quiet, on a fake clock. */
+const recorderOn = (api: EventsV1Api) =>
+  new KubeEventRecorder({
+    api,
+    controller: 'berth.dev/test',
+    instance: 'i',
+    logger: pino({ level: 'silent' }),
+    clock: new FakeClock(),
+  });
+
 const token = {
   apiVersion: 'berth.dev/v1alpha1',
   kind: 'RegistryToken',
@@ -34,13 +44,7 @@ const token = {
 describe('KubeEventRecorder', () => {
   it('does not hold up the reconcile while the event is written, and flush waits for it', async () => {
     const { api, sent, release } = slowEventsApi();
-    const recorder = new KubeEventRecorder({
-      api,
-      controller: 'berth.dev/test',
-      instance: 'i',
-      logger: pino({ level: 'silent' }),
-      clock: new FakeClock(),
-    });
+    const recorder = recorderOn(api);
     await recorder.record(token, { type: 'Normal', reason: 'Issued', note: 'issued credential c1' });
     expect(sent).toEqual([]);
     const flushed = recorder.flush();
@@ -51,13 +55,7 @@ describe('KubeEventRecorder', () => {
 
   it('folds a repeat into the first event’s series once that one is written', async () => {
     const { api, sent, release } = slowEventsApi();
-    const recorder = new KubeEventRecorder({
-      api,
-      controller: 'berth.dev/test',
-      instance: 'i',
-      logger: pino({ level: 'silent' }),
-      clock: new FakeClock(),
-    });
+    const recorder = recorderOn(api);
     const event = { type: 'Warning' as const, reason: 'RateLimited', note: 'slow down' };
     await recorder.record(token, event);
     release();

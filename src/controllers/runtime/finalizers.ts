@@ -21,18 +21,23 @@ async function patchFinalizers(
   finalizers: string[],
   resourceVersion: string | undefined,
 ): Promise<string> {
+  return mergePatchMetadata(api, type, obj, { finalizers, resourceVersion });
+}
+
+/**
+ * A merge patch of the object's metadata; returns the new resourceVersion. With `resourceVersion`
+ * in it the patch is a compare-and-swap: a concurrent change gives 409, and the controller retries
+ * on fresh data instead of dropping someone else's finalizer or deciding on old data.
+ */
+async function mergePatchMetadata(
+  api: CustomObjectsApi,
+  type: ResourceType,
+  obj: CustomObject,
+  metadata: Record<string, unknown>,
+): Promise<string> {
   const { namespace = '', name = '' } = obj.metadata ?? {};
-  // resourceVersion makes this a compare-and-swap: a concurrent change gives 409, and the
-  // controller retries on fresh data instead of dropping someone else's finalizer.
   const written = (await api.patchNamespacedCustomObject(
-    {
-      group: type.group,
-      version: type.version,
-      plural: type.plural,
-      namespace,
-      name,
-      body: { metadata: { finalizers, resourceVersion } },
-    },
+    { group: type.group, version: type.version, plural: type.plural, namespace, name, body: { metadata } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   )) as CustomObject | undefined;
   return written?.metadata?.resourceVersion ?? '';
@@ -82,23 +87,13 @@ export async function patchMetadata(
   change: { annotations: Record<string, string>; finalizer: boolean },
   resourceVersion = obj.metadata?.resourceVersion,
 ): Promise<string> {
-  const { namespace = '', name = '' } = obj.metadata ?? {};
   const finalizers =
     change.finalizer && !hasFinalizer(obj)
       ? [...(obj.metadata?.finalizers ?? []), BERTH_FINALIZER]
       : undefined;
-  const written = (await api.patchNamespacedCustomObject(
-    {
-      group: type.group,
-      version: type.version,
-      plural: type.plural,
-      namespace,
-      name,
-      body: {
-        metadata: { annotations: change.annotations, ...(finalizers ? { finalizers } : {}), resourceVersion },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  )) as CustomObject | undefined;
-  return written?.metadata?.resourceVersion ?? '';
+  return mergePatchMetadata(api, type, obj, {
+    annotations: change.annotations,
+    ...(finalizers ? { finalizers } : {}),
+    resourceVersion,
+  });
 }
