@@ -12,11 +12,11 @@ import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
 import { ControlPlane } from '../../src/dev/control-plane.ts';
 import { loadKubeConfig } from '../../src/dev/kubeconfig.ts';
-import { freePort } from '../../src/dev/ports.ts';
-import { type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
+import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
+import type { RunningRegistry } from '../../src/dev/registry.ts';
 import { createLogger } from '../../src/log.ts';
 import { type RunningOperator, startOperator } from '../../src/operator.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { say } from './print.ts';
 import { berth, kubectl, type Ran } from './tools.ts';
 
@@ -67,11 +67,9 @@ export async function startDemoStack(): Promise<DemoStack> {
     for (const kind of [CONTAINER_REGISTRY, REGISTRY_TOKEN, CLEANUP_POLICY]) await waitServed(custom, kind);
     say('CRDs installed: containerregistries, registrytokens, cleanuppolicies (berth.dev/v1alpha1)');
 
-    const port = await freePort();
-    const sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 1_000 });
-    started.push(() => sims.stop());
-    const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
-    started.push(() => registry.stop());
+    const providers = await startSimulatorsWithRegistry({ processMs: 1_000 });
+    started.push(() => providers.stop());
+    const { sims, registry } = providers;
     say(
       `simulators: IONOS ${sims.endpoints.ionos.baseUrl}, Selectel ${sims.endpoints.selectel.apiEndpoint}, Quay ${sims.endpoints.quay.url}`,
     );

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +28,14 @@ export interface RunningRegistry {
   /** Runs `registry garbage-collect` against the storage (stop the registry first for a clean result). */
   garbageCollect(options?: { deleteUntagged?: boolean }): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** The registry's port was taken between choosing it and binding it (another process got there first). */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(host: string) {
+    super(`registry could not bind ${host}: address already in use`);
+  }
 }
 
 /** Writes an htpasswd file with bcrypt hashes, the only kind distribution accepts. */
@@ -64,8 +72,13 @@ export async function startRegistry(
   const host = `${address}:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (!isRunning(proc.pid)) throw new Error(`registry exited at start; see ${proc.logFile}`);
-    const status = await fetch(`http://${host}/v2/`).then(
+    if (!isRunning(proc.pid)) {
+      const log = await readFile(proc.logFile, 'utf8').catch(() => '');
+      if (log.includes('address already in use')) throw new PortInUseError(host);
+      throw new Error(`registry exited at start; see ${proc.logFile}`);
+    }
+    // Bounded: whatever holds the port when the registry could not bind it may never answer.
+    const status = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1_000) }).then(
       (r) => r.status,
       () => 0,
     );

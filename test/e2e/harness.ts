@@ -12,9 +12,9 @@ import {
 } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
-import { freePort } from '../../src/dev/ports.ts';
-import { type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
+import type { RunningRegistry } from '../../src/dev/registry.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { allowPlainHttp } from '../cluster/node.ts';
 import { POD_NETWORK } from '../cluster/pod-network.ts';
 
@@ -71,10 +71,10 @@ export interface Providers {
 
 /** Starts the provider simulators and a registry behind their token service on the Pod gateway. */
 export async function startProviders(): Promise<Providers> {
-  const port = await freePort();
-  const host = POD_NETWORK.gateway;
-  const sims = await startSimulators({ registryHost: `${host}:${port}`, processMs: 200, host });
-  const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port, host);
+  const { sims, registry } = await startSimulatorsWithRegistry({
+    processMs: 200,
+    host: POD_NETWORK.gateway,
+  });
   await allowPlainHttp(inject('e2eRegistryConfig'), registry.host);
   return {
     sims,

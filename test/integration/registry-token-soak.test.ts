@@ -11,10 +11,10 @@ import { parseConfig } from '../../src/config.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts';
 import { repoRoot } from '../../src/dev/binaries.ts';
-import { freePort } from '../../src/dev/ports.ts';
-import { crane, type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
+import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
+import { crane, type RunningRegistry } from '../../src/dev/registry.ts';
 import { startOperator } from '../../src/operator.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
 import { createContainerRegistry } from './provider-registries.ts';
@@ -84,15 +84,9 @@ describe('RegistryToken under rotation load and crashes (IONOS)', () => {
   beforeAll(async () => {
     namespace = await createNamespace(kc, 'soak');
     await installBerthCrds(kc, namespace);
-    const port = await freePort();
     // Rotations every 20 s need IONOS tokens shorter than its real one-hour floor: this simulator
     // accepts any future expiry, and the in-process operator below is told the same.
-    sims = await startSimulators({
-      registryHost: `127.0.0.1:${port}`,
-      processMs: 200,
-      ionosMinTokenLifetimeMs: 0,
-    });
-    registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+    ({ sims, registry } = await startSimulatorsWithRegistry({ processMs: 200, ionosMinTokenLifetimeMs: 0 }));
     await core.createNamespacedSecret({
       namespace,
       body: { metadata: { name: 'api' }, stringData: { token: sims.endpoints.ionos.token } },

@@ -1,10 +1,18 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crane, type RunningRegistry, startRegistry, writeHtpasswd } from '../../src/dev/registry.ts';
+import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
+import {
+  crane,
+  PortInUseError,
+  type RunningRegistry,
+  startRegistry,
+  writeHtpasswd,
+} from '../../src/dev/registry.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -48,5 +56,27 @@ describe('distribution registry and crane from the build cache', () => {
     const digest = await crane(['digest', image], good);
     await crane(['delete', `${registry.host}/demo/app@${digest}`], good);
     await expect(crane(['digest', image], good)).rejects.toThrow(/MANIFEST_UNKNOWN|404|not found/i);
+  });
+});
+
+describe('a registry whose port was taken meanwhile', () => {
+  // Ports are chosen free and bound a moment later; a test file starting beside this one can take
+  // the port in between. That must be recognisable, so that the caller starts again elsewhere.
+  it('fails with PortInUseError, and the simulators with their registry still start', async () => {
+    const taken = createServer((socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await expect(startRegistry({ port })).rejects.toBeInstanceOf(PortInUseError);
+    } finally {
+      taken.close();
+    }
+    const providers = await startSimulatorsWithRegistry({ processMs: 50 });
+    try {
+      expect(providers.sims.endpoints.ionos.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+      expect((await fetch(`http://${providers.registry.host}/v2/`)).status).toBe(401);
+    } finally {
+      await providers.stop();
+    }
   });
 });

@@ -4,10 +4,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { registeredControllers } from '../../src/composition.ts';
 import { parseConfig } from '../../src/config.ts';
-import { freePort } from '../../src/dev/ports.ts';
-import { type RunningRegistry, startRegistryWithTokenAuth } from '../../src/dev/registry.ts';
+import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
+import type { RunningRegistry } from '../../src/dev/registry.ts';
 import { type RunningOperator, startOperator } from '../../src/operator.ts';
-import { type RunningSimulators, startSimulators } from '../../src/simulators/all.ts';
+import type { RunningSimulators } from '../../src/simulators/all.ts';
 
 /** The provider simulators, a real registry behind their token service, and the operator. */
 export interface ProviderStack {
@@ -28,9 +28,7 @@ export async function startProviderStack(
   namespace: string,
   options: { operatorKubeConfig?: KubeConfig; operatorArgs?: string[] } = {},
 ): Promise<ProviderStack> {
-  const port = await freePort();
-  const sims = await startSimulators({ registryHost: `127.0.0.1:${port}`, processMs: 200 });
-  const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port);
+  const { sims, registry } = await startSimulatorsWithRegistry({ processMs: 200 });
   const operator = await startOperator(
     parseConfig(
       [
