@@ -35,12 +35,18 @@ function world() {
   } as unknown as CoreV1Api;
   const clock = new FakeClock();
   const empty = mapCache(new Map());
+  const serviceAccounts = new Map<string, KubernetesObject>();
   const reads = cacheReads(
-    () => ({ registries: empty, namespaces: empty, secrets: mapCache(cached) }),
+    () => ({
+      registries: empty,
+      namespaces: empty,
+      secrets: mapCache(cached),
+      serviceAccounts: mapCache(serviceAccounts),
+    }),
     core,
     clock,
   );
-  return { cached, live, reads, clock, liveReads: () => liveReads };
+  return { cached, live, serviceAccounts, reads, clock, liveReads: () => liveReads };
 }
 
 describe('cacheReads: Secrets', () => {
@@ -104,12 +110,24 @@ describe('cacheReads: Secrets', () => {
   });
 });
 
+describe('cacheReads: ServiceAccounts', () => {
+  it('says which pull secrets a cached ServiceAccount lists, and nothing for one it does not hold', () => {
+    const w = world();
+    w.serviceAccounts.set('shop/default', {
+      metadata: { name: 'default', namespace: 'shop' },
+      imagePullSecrets: [{ name: 'shop-pull' }],
+    } as KubernetesObject);
+    expect(w.reads.pullSecretsOf('shop', 'default')).toEqual(['shop-pull']);
+    expect(w.reads.pullSecretsOf('web', 'default')).toBeUndefined();
+  });
+});
+
 describe('cacheReads: registries', () => {
   it('returns undefined for a registry that does not parse instead of throwing', () => {
     const bad = new Map<string, KubernetesObject>([['ns/r', { metadata: { name: 'r', namespace: 'ns' } }]]);
     const empty = mapCache(new Map());
     const reads = cacheReads(
-      () => ({ registries: mapCache(bad), namespaces: empty, secrets: empty }),
+      () => ({ registries: mapCache(bad), namespaces: empty, secrets: empty, serviceAccounts: empty }),
       {} as CoreV1Api,
       new FakeClock(),
     );

@@ -1,4 +1,10 @@
-import type { CoreV1Api, KubernetesObject, V1Namespace, V1Secret } from '@kubernetes/client-node';
+import type {
+  CoreV1Api,
+  KubernetesObject,
+  V1Namespace,
+  V1Secret,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
 import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { SecondaryCache } from '../runtime/controller.ts';
@@ -20,6 +26,8 @@ export interface TokenReads {
   namespaces(): V1Namespace[];
   /** A Secret berth manages (label `app.kubernetes.io/managed-by=berth`), fresh after our own writes. */
   secret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** The pull secrets a ServiceAccount lists, or undefined when the cache does not hold it. */
+  pullSecretsOf(namespace: string, name: string): string[] | undefined;
   /** Every copy of a token's Secret (label `berth.dev/token-uid`). */
   copies(uid: string): V1Secret[];
   /** Tells the reads about a Secret we just wrote, so the next read does not miss it. */
@@ -31,6 +39,7 @@ export interface TokenCaches {
   registries: SecondaryCache;
   namespaces: SecondaryCache;
   secrets: SecondaryCache;
+  serviceAccounts: SecondaryCache;
 }
 
 /**
@@ -89,6 +98,10 @@ export function cacheReads(
       const live = await readSecret(core, namespace, name);
       writes.readLive(k, live?.metadata?.resourceVersion, clock.now());
       return live;
+    },
+    pullSecretsOf(namespace, name) {
+      const sa = caches().serviceAccounts.get(name, namespace) as V1ServiceAccount | undefined;
+      return sa && (sa.imagePullSecrets ?? []).map((r) => r.name ?? '');
     },
     copies(uid) {
       const found: V1Secret[] = [];

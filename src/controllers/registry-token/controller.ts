@@ -1,4 +1,4 @@
-import type { CoreV1Api, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, KubernetesObject, V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
 import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
@@ -57,7 +57,11 @@ export function coreDistributor(
         distribute: token.spec.distribute,
         registry,
         reach,
-        cached: reads && { namespaces: () => reads.namespaces(), copies: (uid: string) => reads.copies(uid) },
+        cached: reads && {
+          namespaces: () => reads.namespaces(),
+          copies: (uid: string) => reads.copies(uid),
+          pullSecretsOf: (namespace: string, name: string) => reads.pullSecretsOf(namespace, name),
+        },
       };
       const result = await distribute(core, input);
       return { namespacesServed: result.namespacesServed, problems: result.problems };
@@ -104,6 +108,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       registries: controller?.cache('containerregistries') ?? EMPTY,
       namespaces: controller?.cache('namespaces') ?? EMPTY,
       secrets: controller?.cache('secrets') ?? EMPTY,
+      serviceAccounts: controller?.cache('serviceaccounts') ?? EMPTY,
     }),
     core,
     systemClock,
@@ -150,11 +155,14 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       namespaces: reach ? [...reach] : [],
       pathIn: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
       listIn: (namespace) => core.listNamespacedServiceAccount({ namespace }),
-      // Held only to map events to tokens (attaching reads the ServiceAccount live): a few dozen
-      // bytes each instead of the whole object, for clusters with tens of thousands of them.
-      transform: (obj) => ({
-        metadata: pickMetadata(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']),
-      }),
+      // Kept to name and pull secrets: enough to map events to tokens and to see that a
+      // ServiceAccount already lists a token's Secret without reading it; a few dozen bytes each
+      // instead of the whole object, for clusters with tens of thousands of them.
+      transform: (obj) =>
+        ({
+          metadata: pickMetadata(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']),
+          imagePullSecrets: (obj as V1ServiceAccount).imagePullSecrets?.map((r) => ({ name: r.name })),
+        }) as KubernetesObject,
       map: (obj) =>
         keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
     },

@@ -28,7 +28,14 @@ export interface DistributeInput {
    * Namespaces and the token's copies from the informer caches; without them both are listed from
    * the API server (one-off callers and tests).
    */
-  cached?: { namespaces(): V1Namespace[]; copies(uid: string): V1Secret[] } | undefined;
+  cached?:
+    | {
+        namespaces(): V1Namespace[];
+        copies(uid: string): V1Secret[];
+        /** The pull secrets a ServiceAccount lists, or undefined when the cache does not know it. */
+        pullSecretsOf?(namespace: string, name: string): string[] | undefined;
+      }
+    | undefined;
 }
 
 /** What a {@link distribute} call achieved. */
@@ -124,6 +131,12 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
     [token.namespace, ...served].flatMap((ns) => serviceAccounts.map((sa) => [ns, sa] as const)),
     async ([namespace, sa]) => {
       try {
+        // Already listed, as the cache says: nothing to read or write. An edit that removes it
+        // is a ServiceAccount event, which reconciles again with the cache up to date.
+        if (input.cached?.pullSecretsOf?.(namespace, sa)?.includes(secret.name)) {
+          serviceAccountsAttached++;
+          return;
+        }
         if ((await attachPullSecret(core, namespace, sa, secret.name)) === 'listed')
           serviceAccountsAttached++;
       } catch (err) {

@@ -26,6 +26,7 @@ export function memoryReads(world: {
       const found = secrets.get(`${namespace}/${name}`);
       return found?.metadata?.labels?.[MANAGED_BY_LABEL] === 'berth' ? found : undefined;
     },
+    pullSecretsOf: () => undefined,
     copies: (uid) => [...secrets.values()].filter((s) => s.metadata?.labels?.[TOKEN_UID_LABEL] === uid),
     wroteSecret: () => undefined,
   };
