@@ -12,9 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
-import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
-import type { RunningRegistry } from '../../src/dev/registry.ts';
-import type { RunningSimulators } from '../../src/simulators/all.ts';
+import { type SimulatorsWithRegistry, startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
 import { allowPlainHttp } from '../cluster/node.ts';
 import { POD_NETWORK } from '../cluster/pod-network.ts';
 
@@ -63,27 +61,13 @@ export async function helm(args: string[]): Promise<string> {
 }
 
 /** The simulators and the real registry, listening where Pods (and containerd) reach them. */
-export interface Providers {
-  sims: RunningSimulators;
-  registry: RunningRegistry;
-  stop(): Promise<void>;
-}
+export type Providers = SimulatorsWithRegistry;
 
 /** Starts the provider simulators and a registry behind their token service on the Pod gateway. */
 export async function startProviders(): Promise<Providers> {
-  const { sims, registry } = await startSimulatorsWithRegistry({
-    processMs: 200,
-    host: POD_NETWORK.gateway,
-  });
-  await allowPlainHttp(inject('e2eRegistryConfig'), registry.host);
-  return {
-    sims,
-    registry,
-    async stop() {
-      await registry.stop();
-      await sims.stop();
-    },
-  };
+  const providers = await startSimulatorsWithRegistry({ processMs: 200, host: POD_NETWORK.gateway });
+  await allowPlainHttp(inject('e2eRegistryConfig'), providers.registry.host);
+  return providers;
 }
 
 /** One container's log lines from kubelet's log folder (CRI format: `time stream tag message`). */
