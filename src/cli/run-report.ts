@@ -1,29 +1,10 @@
+import type { RunItem, RunSummary } from '../crds/cleanup-rules.ts';
 import type { Painter } from './format/color.ts';
 import { cell, renderTable } from './format/table.ts';
 import { elapsed, timeOf } from './format/time.ts';
 
-/** status.lastRun of a CleanupPolicy. */
-export interface RunSummary {
-  startedAt?: string;
-  finishedAt?: string;
-  dryRun: boolean;
-  repositories?: number;
-  evaluated: number;
-  deleted: number;
-  kept: number;
-  failed: number;
-  bytesFreed?: number;
-  stoppedAtLimit: boolean;
-}
-
-/** One of status.lastRunItems. */
-export interface RunItem {
-  repository: string;
-  tag?: string;
-  digest?: string;
-  action: 'Deleted' | 'WouldDelete' | 'Failed' | 'Kept';
-  reason: string;
-}
+// The status shapes come from the CRD's zod schema (types only: the CLI loads no schema code).
+export type { RunItem, RunSummary } from '../crds/cleanup-rules.ts';
 
 /** `sha256:0123456789ab`: enough of a digest to tell manifests apart in a table. */
 export function shortDigest(digest: string | undefined): string {

@@ -104,3 +104,8 @@ export const RunSummarySchema = z
       .describe('True when the run stopped at maxDeletionsPerRun with more to delete.'),
   })
   .describe('What the last run did.');
+
+/** status.lastRunItems[] of a CleanupPolicy. */
+export type RunItem = z.infer<typeof RunItemSchema>;
+/** status.lastRun of a CleanupPolicy. */
+export type RunSummary = z.infer<typeof RunSummarySchema>;

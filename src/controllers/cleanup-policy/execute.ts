@@ -1,15 +1,10 @@
 import type { DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
 
 /** One item of a run, as status shows it. */
-export interface RunItem {
-  repository: string;
-  tag?: string;
-  digest?: string;
-  action: 'Deleted' | 'WouldDelete' | 'Failed' | 'Kept';
-  reason: string;
-}
+export type { RunItem } from '../../crds/cleanup-rules.ts';
 
 /** Deletes manifests by digest through the registry's OCI distribution API (IONOS has no other way). */
 export interface ManifestDeleter {
