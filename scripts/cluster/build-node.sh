@@ -9,8 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
-cache="${BERTH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/berth}"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=mod"
+log() { printf '[node-build] %s\n' "$*" >&2; }
+# shellcheck source=../lib/go-build.sh
+source "$here/../lib/go-build.sh"
 
 # A directory of its own, so the control plane's cached kubernetes/<version>/bin stays valid.
 node_bin="$cache/kubernetes-node/$KUBERNETES_VERSION/bin"
@@ -24,17 +25,7 @@ if [[ "${1:-}" == "--print-dirs" ]]; then
   exit 0
 fi
 
-command -v go >/dev/null || { echo "build-node.sh: go is not on PATH (Go >= 1.26 is required)" >&2; exit 1; }
-
-log() { printf '[node-build] %s\n' "$*" >&2; }
-
-# timed NAME CMD...: runs CMD and reports how long it took, so CI shows cold and warm costs.
-timed() {
-  local name="$1"; shift
-  local start=$SECONDS
-  "$@"
-  log "$name ready in $((SECONDS - start))s"
-}
+require_go build-node.sh
 
 # Scratch wrapper modules are removed on exit, also those of builds that did not finish.
 scratch=()
@@ -50,12 +41,6 @@ check_version() {
   local bin="$1" want="$2" out; shift 2
   out="$("$bin" "$@" 2>&1)" || { log "$bin $* failed: $out"; return 1; }
   [[ "$out" == *"$want"* ]] || { log "$bin $* printed '$out', expected $want"; return 1; }
-}
-
-# install_dir WORK/out DEST: moves a finished build into place in one rename.
-install_dir() {
-  mkdir -p "$(dirname "$2")"
-  rm -rf "$2" && mv "$1" "$2"
 }
 
 # --- Debian packages ------------------------------------------------------------------------
@@ -101,35 +86,12 @@ ensure_packages() {
 # Each component builds in a scratch wrapper module and is moved into place only when complete,
 # so an interrupted build never leaves a half-written binary that looks cached.
 
-# The same wrapper module as build.sh's kube-apiserver: k8s.io/kubernetes requires every staging
-# module at v0.0.0 and replaces it with a local path, which Go ignores in a dependency; pin each one
-# to its published tag instead. Same -X version flags, so `--version` prints the pinned version.
+# The same wrapper-module build as build.sh's control plane (scripts/lib/go-build.sh).
 build_kubernetes_node() {
   local work; new_scratch k8s-node
-  local staging="v0.${KUBERNETES_VERSION#v1.}"
-  local minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
-  local cmds=(kubelet kube-scheduler kube-proxy) pkgs=() tools=() c
-  for c in "${cmds[@]}"; do
-    pkgs+=("k8s.io/kubernetes/cmd/$c")
-    tools+=("k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION")
-  done
-  (
-    cd "$work"
-    go mod init local/k8s-node-bins >/dev/null 2>&1
-    go mod edit -go=1.26.0
-    local gomod
-    gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-    grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$gomod" | awk '{print $1}' | while read -r m; do
-      go mod edit -replace="$m=$m@$staging"
-    done
-    go get -tool "${tools[@]}" >/dev/null
-    local ld="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
-    ld+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
-    ld+=" -X k8s.io/component-base/version.gitTreeState=clean"
-    mkdir -p out
-    go build -trimpath -ldflags "$ld" -o out/ "${pkgs[@]}"
-    for c in "${cmds[@]}"; do check_version "out/$c" "Kubernetes $KUBERNETES_VERSION" --version; done
-  )
+  local cmds=(kubelet kube-scheduler kube-proxy) c
+  build_kubernetes_cmds "$work" local/k8s-node-bins "${cmds[@]}"
+  for c in "${cmds[@]}"; do check_version "$work/out/$c" "Kubernetes $KUBERNETES_VERSION" --version; done
   install_dir "$work/out" "$node_bin"
 }
 
@@ -185,11 +147,7 @@ build_helm() {
   install_dir "$work/out" "$helm_bin"
 }
 
-mkdir -p "$cache"
-# The same lock as build.sh: two runs never build the same thing twice, and never two heavy Go
-# builds at once.
-exec 9>"$cache/.build.lock"
-flock 9
+lock_build_cache
 
 total_start=$SECONDS
 timed "debian packages" ensure_packages
