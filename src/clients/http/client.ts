@@ -5,11 +5,13 @@ import { formatPath } from '../../controllers/runtime/validation.ts';
 import type { OperatorMetrics } from '../../metrics.ts';
 import { workSignal } from '../../util/work-signal.ts';
 import { sharedAgent } from './agent.ts';
+import { formatBytes, RESPONSE_LIMITS, readLimited } from './body.ts';
 import {
   ConnectionError,
   errorForStatus,
   type ProviderErrorContext,
   type ProviderName,
+  ResponseTooLargeError,
   SchemaMismatchError,
   TimeoutError,
 } from './errors.ts';
@@ -88,6 +90,8 @@ export interface RequestOptions<S extends z.ZodType | undefined> {
   idempotent?: boolean;
   /** Aborts the request (e.g. the reconcile deadline). */
   signal?: AbortSignal;
+  /** Largest successful body to read (default {@link RESPONSE_LIMITS}.json); more fails the call. */
+  maxResponseBytes?: number;
 }
 
 /** A parsed response. */
@@ -205,8 +209,9 @@ export class HttpClient {
     const count = (code: string) =>
       this.options.metrics?.providerRequests.inc({ provider, operation: req.operation, code });
 
+    const limit = req.maxResponseBytes ?? RESPONSE_LIMITS.json;
     let res: Dispatcher.ResponseData;
-    let text: string;
+    let bytes: Buffer | undefined;
     try {
       res = await request(url, {
         method: req.method,
@@ -215,7 +220,13 @@ export class HttpClient {
         signal,
         dispatcher: this.dispatcher,
       });
-      text = req.method === 'HEAD' ? '' : await res.body.text();
+      const length = res.headers['content-length'];
+      if (req.method === 'HEAD') {
+        await res.body.dump();
+        bytes = Buffer.alloc(0);
+      } else if (res.statusCode >= 300)
+        bytes = await readLimited(res.body, length, RESPONSE_LIMITS.errorBody, 'truncate');
+      else bytes = await readLimited(res.body, length, limit, 'fail');
     } catch (err) {
       if (timeout.aborted) {
         count('timeout');
@@ -233,6 +244,14 @@ export class HttpClient {
     context.status = status;
     const requestId = responseHeaders['x-request-id'] ?? responseHeaders['request-id'];
     if (requestId) context.requestId = requestId;
+    if (bytes === undefined) {
+      throw new ResponseTooLargeError(
+        `${provider} ${req.operation}: the response is larger than ${formatBytes(limit)}, the most berth ` +
+          'reads for this call; it stopped reading and closed the connection',
+        context,
+      );
+    }
+    const text = bytes.toString('utf8');
 
     if (status >= 400) {
       const details = this.options.parseError?.(safeJson(text)) ?? {};

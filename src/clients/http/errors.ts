@@ -75,6 +75,14 @@ export class SchemaMismatchError extends ProviderError {
   override readonly name = 'SchemaMismatchError';
 }
 
+/**
+ * The response was larger than berth reads for this kind of call (see RESPONSE_LIMITS in
+ * body.ts): berth stopped reading and closed the connection. Retrying the same call cannot help.
+ */
+export class ResponseTooLargeError extends ProviderError {
+  override readonly name = 'ResponseTooLargeError';
+}
+
 /** Picks the error class for an HTTP status. */
 export function errorForStatus(
   status: number,

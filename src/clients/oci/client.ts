@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { RESPONSE_LIMITS } from '../http/body.ts';
 import type { TransportOptions } from '../http/client.ts';
 import { type ProviderName, SchemaMismatchError } from '../http/errors.ts';
 import type { Redactor } from '../http/redact.ts';
@@ -141,9 +142,12 @@ class DistributionClient implements OciClient {
     options: OciCallOptions = {},
   ): Promise<ManifestInfo> {
     checkReference(repository, reference);
-    const req = this.request('oci.manifests.get', 'GET', this.manifestUrl(repository, reference), options, {
-      accept: MANIFEST_ACCEPT,
-    });
+    const req = {
+      ...this.request('oci.manifests.get', 'GET', this.manifestUrl(repository, reference), options, {
+        accept: MANIFEST_ACCEPT,
+      }),
+      maxBytes: RESPONSE_LIMITS.manifest,
+    };
     const res = await this.ok(req, repositoryScope(repository, 'pull'));
     const digest = sha256Digest(res.body);
     // Only sha256 can be checked here; other algorithms are rare and taken on trust.

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { workSignal } from '../../util/work-signal.ts';
+import { formatBytes, RESPONSE_LIMITS, readLimited } from '../http/body.ts';
 import type { TransportOptions } from '../http/client.ts';
 import {
   ConnectionError,
@@ -7,6 +8,7 @@ import {
   type ProviderError,
   type ProviderErrorContext,
   type ProviderName,
+  ResponseTooLargeError,
   TimeoutError,
 } from '../http/errors.ts';
 import { flattenHeaders } from '../http/headers.ts';
@@ -34,6 +36,11 @@ export interface OciRequest {
   url: URL;
   headers: Record<string, string>;
   signal?: AbortSignal | undefined;
+  /**
+   * Largest successful body to read (default {@link RESPONSE_LIMITS}.registry; manifests ask for
+   * .manifest); a larger one fails with ResponseTooLargeError. Error bodies are cut, not failed.
+   */
+  maxBytes?: number | undefined;
 }
 
 /** A response of any status, with its raw body (manifest digests are computed over the bytes). */
@@ -152,6 +159,8 @@ export class OciTransport {
       metrics?.providerRequests.inc({ provider, operation: req.operation, code });
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    const limit = req.maxBytes ?? RESPONSE_LIMITS.registry;
+    let response: OciResponse;
     try {
       const res = await request(req.url, {
         method: req.method,
@@ -159,11 +168,25 @@ export class OciTransport {
         signal,
         dispatcher: this.dispatcher,
       });
-      const body = req.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.body.arrayBuffer());
-      if (req.method === 'HEAD') await res.body.dump();
+      const length = res.headers['content-length'];
+      let body: Buffer | undefined;
+      if (req.method === 'HEAD') {
+        await res.body.dump();
+        body = Buffer.alloc(0);
+      } else if (res.statusCode < 200 || res.statusCode >= 300)
+        body = await readLimited(res.body, length, RESPONSE_LIMITS.errorBody, 'truncate');
+      else body = await readLimited(res.body, length, limit, 'fail');
       count(String(res.statusCode));
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+      if (body === undefined) {
+        throw new ResponseTooLargeError(
+          `${provider} ${req.operation}: the response is larger than ${formatBytes(limit)}, the most berth ` +
+            'reads for this call; it stopped reading and closed the connection',
+          { ...this.context(req), status: res.statusCode },
+        );
+      }
+      response = { status: res.statusCode, headers: flattenHeaders(res.headers), body };
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) throw err;
       const context = this.context(req);
       if (timeout.aborted) {
         count('timeout');
@@ -175,6 +198,7 @@ export class OciTransport {
       const reason = this.redactor.redact((err as Error).message ?? String(err));
       throw new ConnectionError(`${provider} ${req.operation}: connection failed (${reason})`, context);
     }
+    return response;
   }
 }
 

@@ -1,3 +1,4 @@
+import { RESPONSE_LIMITS } from '../http/body.ts';
 import { encodePath, type HttpClient } from '../http/client.ts';
 import {
   type AutoPrunePolicyBody,
@@ -108,6 +109,8 @@ export class QuayApi {
         limit: options.limit,
       },
       schema: RobotListSchema,
+      // Quay does not page this list: an organization with many robots answers with all of them.
+      maxResponseBytes: RESPONSE_LIMITS.unpaged,
     });
     return res.data.robots;
   }
