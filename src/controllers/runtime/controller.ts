@@ -101,7 +101,8 @@ export interface WatchSource {
   name: string;
   /** Collection path, e.g. `/api/v1/secrets`. */
   path: string;
-  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  /** How to list; by default the informer streams {@link path} page by page (runtime/stream-list.ts). */
+  list?: () => Promise<KubernetesListObject<KubernetesObject>>;
   labelSelector?: string;
   /** Keys (`namespace/name`) of this controller's objects to reconcile after a change. */
   map: (obj: KubernetesObject) => string[];
@@ -202,13 +203,13 @@ export class Controller<T = unknown> {
     this.informers = namespaces.map((ns) => this.makeInformer(ns));
     this.secondary = (options.watches ?? []).flatMap((source) => {
       const { namespaces, pathIn, listIn } = source;
-      if (!namespaces?.length || !pathIn || !listIn) return [this.makeSecondary(source)];
+      if (!namespaces?.length || !pathIn) return [this.makeSecondary(source)];
       return namespaces.map((ns) =>
         this.makeSecondary({
           ...source,
           name: `${source.name}/${ns}`,
           path: pathIn(ns),
-          list: () => listIn(ns),
+          ...(listIn ? { list: () => listIn(ns) } : {}),
         }),
       );
     });
@@ -262,23 +263,17 @@ export class Controller<T = unknown> {
   }
 
   private makeInformer(namespace: string | undefined): ResilientInformer<CustomObject> {
-    const { type, custom, labelSelector, metrics, name } = this.options;
+    const { type, labelSelector, metrics, name } = this.options;
     const base = `/apis/${type.group}/${type.version}`;
     const path = namespace ? `${base}/namespaces/${namespace}/${type.plural}` : `${base}/${type.plural}`;
     const selector = labelSelector ? { labelSelector } : {};
-    const list = async () =>
-      (namespace
-        ? await custom.listNamespacedCustomObject({ ...type, namespace, ...selector })
-        : await custom.listClusterCustomObject({
-            ...type,
-            ...selector,
-          })) as KubernetesListObject<CustomObject>;
+    // Listed by the informer itself, page by page and streamed: a tenant's object with a 256 KiB
+    // annotation is cut down as it is parsed, never held in a whole list.
     const informerName = `${name}${namespace ? `/${namespace}` : ''}`;
     const informer = new ResilientInformer<CustomObject>({
       name: informerName,
       kubeConfig: this.options.kubeConfig,
       path,
-      list,
       ...selector,
       logger: this.options.logger,
       hooks: metrics && {
@@ -325,7 +320,7 @@ export class Controller<T = unknown> {
       name: informerName,
       kubeConfig: this.options.kubeConfig,
       path: source.path,
-      list: source.list,
+      ...(source.list ? { list: source.list } : {}),
       ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
       ...(source.transform ? { transform: source.transform } : {}),
       logger: this.options.logger,

@@ -12,6 +12,8 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type BackoffOptions, backoffDelay, INFORMER_BACKOFF } from './backoff.ts';
+import { compactObject } from './bounded.ts';
+import { streamList } from './stream-list.ts';
 
 /** The kinds of change an informer reports. */
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -23,7 +25,11 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
   /** The collection path to watch, e.g. `/api/v1/namespaces/ns/secrets`. */
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /**
+   * How to list; by default {@link streamList} of `path`, page by page, each object transformed as
+   * soon as it is parsed, so that a list never holds more than one whole object.
+   */
+  list?: (() => Promise<KubernetesListObject<T>>) | undefined;
   labelSelector?: string;
   logger: Pick<Logger, 'warn' | 'info' | 'debug'>;
   backoff?: BackoffOptions;
@@ -36,18 +42,12 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** Observers for metrics. */
   hooks?: { restarted?(): void; synced?(): void; listed?(): void } | undefined;
   /**
-   * What the cache keeps of each object (controller-runtime's TransformFunc); by default the object
-   * without `metadata.managedFields`, which nobody reads from a cache and which is often a third of
-   * an object's size. Must keep `metadata.name`, `namespace` and `resourceVersion`.
+   * What the cache keeps of each object (controller-runtime's TransformFunc); by default
+   * {@link compactObject}: no `metadata.managedFields`, labels and annotations bounded. Must keep
+   * `metadata.name`, `namespace` and `resourceVersion`, and give the same result when applied to
+   * its own output (a streamed list has already transformed its items).
    */
-  transform?: (obj: T) => T;
-}
-
-/** The object without `metadata.managedFields` (the default {@link ResilientInformerOptions.transform}). */
-export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
-  if (!obj.metadata?.managedFields) return obj;
-  const { managedFields: _, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
+  transform?: ((obj: T) => T) | undefined;
 }
 
 /** How long a watch may stay silent before it is resumed: the API server bookmarks every minute. */
@@ -107,10 +107,14 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.backoff = options.backoff ?? INFORMER_BACKOFF;
     // Synced means "the first list is in the cache", not "the watch is connected": a watch that
     // hangs on connect must not keep the operator unready, and its watchdog will restart it.
-    const transform = options.transform ?? withoutManagedFields;
+    const transform = options.transform ?? compactObject;
     const list = async () => {
-      const listed = await options.list();
-      const result = { ...listed, items: listed.items.map(transform) };
+      const result = options.list
+        ? await options.list().then((listed) => ({ ...listed, items: listed.items.map(transform) }))
+        : await streamList(options.kubeConfig, options.path, {
+            labelSelector: options.labelSelector,
+            transform,
+          });
       this.failures = 0;
       this.lists++;
       options.hooks?.listed?.();
