@@ -12,6 +12,7 @@ import {
   type ProviderErrorContext,
   type ProviderName,
   ResponseTooLargeError,
+  redirectError,
   SchemaMismatchError,
   TimeoutError,
 } from './errors.ts';
@@ -252,6 +253,10 @@ export class HttpClient {
       );
     }
     const text = bytes.toString('utf8');
+    if (status >= 300 && status < 400) {
+      const what = `${provider} ${req.operation}`;
+      throw redirectError(what, status, responseHeaders.location, url, context);
+    }
 
     if (status >= 400) {
       const details = this.options.parseError?.(safeJson(text)) ?? {};

@@ -83,6 +83,39 @@ export class ResponseTooLargeError extends ProviderError {
   override readonly name = 'ResponseTooLargeError';
 }
 
+/**
+ * A 3xx answer. berth follows no redirect (the request carries credentials, and a redirected
+ * DELETE is not a done DELETE) and never counts one as success; the endpoint is probably wrong.
+ */
+export class RedirectError extends ProviderError {
+  override readonly name = 'RedirectError';
+}
+
+/**
+ * The {@link RedirectError} of a 3xx answer to `what` (`quay robots.delete`), naming where it
+ * pointed by origin only: a redirect's path or query can carry a token.
+ */
+export function redirectError(
+  what: string,
+  status: number,
+  location: string | undefined,
+  from: URL | string,
+  context: ProviderErrorContext,
+): RedirectError {
+  let target = '';
+  try {
+    const origin = location ? new URL(location, from).origin : 'null';
+    if (origin !== 'null') target = ` to ${origin}`;
+  } catch {
+    // An unparseable Location names nothing worth showing.
+  }
+  return new RedirectError(
+    `${what}: the server answered HTTP ${status}, a redirect${target}; berth follows no redirects and ` +
+      'does not take one for success: check the endpoint URL',
+    { ...context, status },
+  );
+}
+
 /** Picks the error class for an HTTP status. */
 export function errorForStatus(
   status: number,
@@ -97,6 +130,7 @@ export function errorForStatus(
   if (status === 409) return new ConflictError(message, context);
   if (status === 429) return new RateLimitedError(message, context, retryAfterMs);
   if (status >= 500) return new ServerError(message, context);
+  if (status >= 300 && status < 400) return new RedirectError(message, context);
   return new ProviderError(message, context);
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NotFoundError, ResponseTooLargeError } from '../http/errors.ts';
+import { NotFoundError, RedirectError, ResponseTooLargeError } from '../http/errors.ts';
 import { Redactor } from '../http/redact.ts';
 import { createOciClient, type OciClient } from './client.ts';
 
@@ -81,5 +81,37 @@ describe('OCI response limits', () => {
     // A 404 keeps its meaning (no such manifest) however much the registry sends with it.
     await expect(oci.getManifest('shop/app', DIGEST)).rejects.toBeInstanceOf(NotFoundError);
     expect(written.bytes).toBeLessThan(64 * MiB);
+  });
+});
+
+describe('OCI redirects', () => {
+  it('a manifest DELETE answered with a redirect is a RedirectError and is not followed', async () => {
+    const seen: string[] = [];
+    const oci = await registry((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(307, { location: '/elsewhere' }).end();
+    });
+    const err = await oci.deleteManifest('shop/app', DIGEST).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RedirectError);
+    expect((err as Error).message).toMatch(
+      /^ionos oci\.manifests\.delete: the server answered HTTP 307, a redirect/,
+    );
+    expect(seen).toEqual([`DELETE /v2/shop/app/manifests/${DIGEST}`]);
+  });
+
+  it('a token realm that redirects hands out no token, even with a token in its body', async () => {
+    let tokenRequests = 0;
+    const oci = await registry((req, res) => {
+      if (req.url?.startsWith('/token')) {
+        tokenRequests++;
+        res.writeHead(302, { location: '/token2', 'content-type': 'application/json' });
+        return void res.end('{"token":"not-a-real-token-1"}');
+      }
+      if (req.headers.authorization === 'Bearer not-a-real-token-1') return void res.writeHead(202).end();
+      const realm = `http://${req.headers.host}/token`;
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="reg"` }).end();
+    });
+    await expect(oci.deleteManifest('shop/app', DIGEST)).rejects.toBeInstanceOf(RedirectError);
+    expect(tokenRequests).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import {
   type ProviderErrorContext,
   type ProviderName,
   ResponseTooLargeError,
+  redirectError,
   TimeoutError,
 } from '../http/errors.ts';
 import { flattenHeaders } from '../http/headers.ts';
@@ -197,6 +198,10 @@ export class OciTransport {
       count('connection_error');
       const reason = this.redactor.redact((err as Error).message ?? String(err));
       throw new ConnectionError(`${provider} ${req.operation}: connection failed (${reason})`, context);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const what = `${provider} ${req.operation}`;
+      throw redirectError(what, response.status, response.headers.location, req.url, this.context(req));
     }
     return response;
   }
