@@ -7,7 +7,7 @@ import {
   RunSummarySchema,
 } from './cleanup-rules.ts';
 import { conditionColumns, futureTimeColumn } from './columns.ts';
-import { RegistryReferenceSchema } from './common.ts';
+import { IssuingRegistrySchema, RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { CRON_PATTERN, TIME_ZONE_PATTERN } from './cron.ts';
 import { customObjectSchema } from './object.ts';
@@ -23,7 +23,12 @@ const native = "self.mode != 'Native' || ";
 export const CleanupPolicySpecSchema = withRules(
   z
     .object({
-      registryRef: RegistryReferenceSchema,
+      registryRef: withRules(RegistryReferenceSchema, [
+        {
+          rule: 'self == oldSelf',
+          message: 'spec.registryRef is immutable: create a new CleanupPolicy to use another registry',
+        },
+      ]),
       schedule: z
         .string()
         .max(256)
@@ -148,6 +153,7 @@ export const CleanupPolicyStatusSchema = z
       .max(256)
       .optional()
       .describe('Native mode: the Quay auto-prune policies berth owns, so it can update or remove them.'),
+    registry: IssuingRegistrySchema.optional(),
   })
   .describe('The observed state of the cleanup policy.')
   // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.

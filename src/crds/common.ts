@@ -40,6 +40,27 @@ export const RegistryReferenceSchema = z
   })
   .describe('The ContainerRegistry this object uses.');
 
+/**
+ * The ContainerRegistry something was created at, as recorded in status: revocation and removal go
+ * there, and nowhere else, even if the registry is later replaced by another of the same name.
+ */
+export const IssuingRegistrySchema = z
+  .object({
+    namespace: namespaceName('Namespace of the ContainerRegistry.'),
+    name: objectName('Name of the ContainerRegistry.'),
+    uid: z.string().max(64).optional().describe('UID of the ContainerRegistry object.'),
+    provider: z.string().max(32).optional().describe('The provider: ionos, selectel or quay.'),
+    externalId: z
+      .string()
+      .max(256)
+      .optional()
+      .describe('The provider’s ID of the registry (Quay: the organization).'),
+  })
+  .describe(
+    'The ContainerRegistry berth created the provider objects at (credentials, auto-prune policies); ' +
+      'they are removed there and nowhere else.',
+  );
+
 /** Labels for generated objects: keys and values checked as the API server would check them. */
 export const LabelsSchema = withRules(
   z

@@ -4,6 +4,7 @@ import { conditionColumns } from './columns.ts';
 import { LabelSelectorSchema, LocalObjectReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { duration } from './duration.ts';
+import { GrantsSchema } from './grants.ts';
 import { customObjectSchema } from './object.ts';
 import {
   IONOS_NAME,
@@ -31,7 +32,8 @@ const AllowedNamespacesSchema = withRules(
       ),
     })
     .describe(
-      'Namespaces whose RegistryTokens and CleanupPolicies may use this registry, and into which tokens may be distributed.',
+      'Namespaces whose RegistryTokens and CleanupPolicies may use this registry, and into which tokens ' +
+        'may be distributed. What they may do is spec.grants.',
     ),
   [
     {
@@ -100,6 +102,7 @@ export const ContainerRegistrySpecSchema = withRules(
             'may be taken over. Never (default) reports Stalled with reason AlreadyExists; Adopt manages it.',
         ),
       allowedNamespaces: AllowedNamespacesSchema.default({ from: 'Same' }),
+      grants: GrantsSchema.optional(),
       observeInterval: duration(
         'How often the registry is compared with the provider when nothing changed.',
         {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { withRules } from './cel.ts';
 import { conditionColumns, futureTimeColumn } from './columns.ts';
-import { RegistryReferenceSchema } from './common.ts';
+import { IssuingRegistrySchema, RegistryReferenceSchema } from './common.ts';
 import type { CrdDescriptor } from './crd.ts';
 import { celDurationsValid, duration, durationMs } from './duration.ts';
 import { customObjectSchema } from './object.ts';
@@ -29,7 +29,12 @@ const valid = celDurationsValid;
 export const RegistryTokenSpecSchema = withRules(
   z
     .object({
-      registryRef: RegistryReferenceSchema,
+      registryRef: withRules(RegistryReferenceSchema, [
+        {
+          rule: 'self == oldSelf',
+          message: 'spec.registryRef is immutable: create a new RegistryToken to use another registry',
+        },
+      ]),
       scopes: z
         .array(ScopeSchema)
         .min(1)
@@ -168,6 +173,12 @@ export const RegistryTokenStatusSchema = z
       .max(253)
       .optional()
       .describe('The Secret in this namespace that holds the credential.'),
+    registry: IssuingRegistrySchema.optional(),
+    refusedAt: timestamp(
+      'When the registry stopped admitting this token (namespace no longer admitted, or a grant no longer ' +
+        'covering the spec). Unless it admits it again within its observeInterval, berth then revokes the ' +
+        'credentials and deletes the Secret and its copies.',
+    ).optional(),
     namespacesServed: z
       .array(z.string().max(63).describe('A namespace name.'))
       .max(1024)
