@@ -1,5 +1,6 @@
 import { createProviderFactory, type ProviderFactoryOptions } from './clients/factory.ts';
 import { createOciClient } from './clients/oci/client.ts';
+import { registryBaseUrl } from './clients/oci/origin.ts';
 import { cleanupPolicyController } from './controllers/cleanup-policy/controller.ts';
 import type { ManifestDeleterFactory } from './controllers/cleanup-policy/execute.ts';
 import { containerRegistryController } from './controllers/container-registry/controller.ts';
@@ -29,10 +30,8 @@ export function controllersWith(testOptions: TestProviderOptions = {}): Controll
       ...testOptions,
     });
     const oci: ManifestDeleterFactory = (provider, server, login) => {
-      // Loopback registries (simulators, tests) speak plain HTTP, as docker and crane assume too.
-      const scheme = /^(localhost|127\.|\[::1\])/.test(server) ? 'http' : 'https';
       const client = createOciClient({
-        baseUrl: `${scheme}://${server}`,
+        baseUrl: registryBaseUrl(server),
         provider,
         credentials: { username: login.username, password: login.password },
         metrics: deps.metrics,

@@ -53,6 +53,13 @@ describe('parseConfig', () => {
     expect(message).toContain('--log-level (BERTH_LOG_LEVEL)');
   });
 
+  it('takes a metrics address only as an IP address (or none, or localhost) and a real port', () => {
+    for (const ok of [':8080', '127.0.0.1:0', '[::1]:9090', 'localhost:8080', '0.0.0.0:65535'])
+      expect(parseConfig([`--metrics-addr=${ok}`], {}).metricsAddr).toBe(ok);
+    for (const bad of ['1.2.3.4.5:8080', '999.0.0.1:80', ':70000', 'localhost-shop.example.com:80', '8080'])
+      expect(() => parseConfig([`--metrics-addr=${bad}`], {}), bad).toThrow(/metrics-addr must be host:port/);
+  });
+
   it('rejects an unknown flag and lists the known ones', () => {
     expect(() => parseConfig(['--wrokers=2'], {})).toThrow(/Unknown option '--wrokers'[\s\S]*--workers/);
   });

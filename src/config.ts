@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DURATION_PATTERN, durationMs } from './crds/duration.ts';
+import { parseHostPort } from './util/host.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -22,6 +24,13 @@ const boolean = z.union([
 /** Label selector syntax kube-apiserver accepts (equality and set-based), checked roughly up front. */
 const LABEL_SELECTOR =
   /^[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*(\s*,\s*!?[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*)*$/;
+
+/** `:8080`, `127.0.0.1:0`, `[::1]:9090` or `localhost:8080`: an IP address (or none) and a port. */
+function isListenAddress(value: string): boolean {
+  const parsed = parseHostPort(value);
+  if (parsed?.port === undefined) return false;
+  return parsed.host === '' || parsed.host === 'localhost' || isIP(parsed.host) !== 0;
+}
 
 /** A comma-separated list flag (`a, b,c`), empty by default. */
 const commaList = () =>
@@ -65,10 +74,7 @@ const ConfigShape = z.object({
     .describe('Log level'),
   metricsAddr: z
     .string()
-    .regex(
-      /^([0-9.]*|\[[0-9a-fA-F:]+\]|localhost):[0-9]{1,5}$/,
-      'metrics-addr must be host:port, e.g. :8080 or 127.0.0.1:0',
-    )
+    .refine(isListenAddress, 'metrics-addr must be host:port, e.g. :8080 or 127.0.0.1:0')
     .default(':8080')
     .describe('Address of the HTTP server for /metrics, /healthz and /readyz'),
   leaderElect: boolean.default(true).describe('Use a Lease so only one replica reconciles'),
