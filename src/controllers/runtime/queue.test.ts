@@ -119,4 +119,99 @@ describe('WorkQueue', () => {
     expect(await shutdown).toBe(true);
     expect(done).toEqual(['a']);
   });
+
+  describe('fairness between namespaces', () => {
+    const keys = (namespace: string, n: number) => Array.from({ length: n }, (_, i) => `${namespace}/k${i}`);
+
+    it('takes a quiet namespace’s keys within the first 6 takes, behind 1,000 of a noisy one', async () => {
+      const depths: number[] = [];
+      const queue = new WorkQueue({
+        name: 't',
+        workers: 1,
+        clock: new FakeClock(),
+        hooks: { depthChanged: (depth) => depths.push(depth) },
+      });
+      for (const key of keys('ns-noisy', 1_000)) queue.add(key);
+      for (const key of keys('ns-quiet', 3)) queue.add(key);
+      expect(queue.depth).toBe(1_003);
+      expect(depths.at(-1)).toBe(1_003);
+      const taken: string[] = [];
+      queue.start(async (key) => {
+        taken.push(key);
+      });
+      await flushPromises();
+      expect(taken.slice(0, 6)).toEqual([
+        'ns-noisy/k0',
+        'ns-quiet/k0',
+        'ns-noisy/k1',
+        'ns-quiet/k1',
+        'ns-noisy/k2',
+        'ns-quiet/k2',
+      ]);
+      // Nothing lost or doubled, and the noisy namespace's own order kept.
+      expect(taken).toHaveLength(1_003);
+      expect(taken.filter((k) => k.startsWith('ns-noisy/'))).toEqual(keys('ns-noisy', 1_000));
+      expect(queue.depth).toBe(0);
+      expect(depths.at(-1)).toBe(0);
+    });
+
+    it('lets a namespace that arrives during a burst wait at most one take per namespace ahead of it', async () => {
+      const queue = new WorkQueue({ name: 't', workers: 1, clock: new FakeClock() });
+      const gates: (() => void)[] = [];
+      const taken: string[] = [];
+      queue.start(async (key) => {
+        taken.push(key);
+        await new Promise<void>((resolve) => gates.push(resolve));
+      });
+      const next = async () => {
+        gates.shift()?.();
+        await flushPromises();
+      };
+      for (const key of keys('ns-noisy', 2_000)) queue.add(key);
+      await flushPromises();
+      expect(taken).toEqual(['ns-noisy/k0']);
+      queue.add('ns-a/renew');
+      queue.add('ns-b/renew');
+      // The noisy namespace's turn was already queued; a and b follow it, then noisy again.
+      for (let i = 0; i < 4; i++) await next();
+      expect(taken).toEqual(['ns-noisy/k0', 'ns-noisy/k1', 'ns-a/renew', 'ns-b/renew', 'ns-noisy/k2']);
+      expect(queue.depth).toBe(1_997);
+      expect(queue.active).toBe(1);
+    });
+
+    it('gives a noisy namespace every worker when it is alone (work-conserving)', async () => {
+      const queue = new WorkQueue({ name: 't', workers: 4, clock: new FakeClock() });
+      const gate = deferred();
+      const running = new Set<string>();
+      queue.start(async (key) => {
+        running.add(key);
+        await gate.promise;
+      });
+      for (const key of keys('ns-noisy', 10)) queue.add(key);
+      await flushPromises();
+      expect(queue.active).toBe(4);
+      expect(queue.depth).toBe(6);
+      expect([...running]).toEqual(keys('ns-noisy', 4));
+      gate.resolve();
+      await flushPromises();
+      expect(running.size).toBe(10);
+      expect(queue.depth).toBe(0);
+    });
+
+    it('keeps every worker busy while any namespace has ready keys', async () => {
+      const queue = new WorkQueue({ name: 't', workers: 4, clock: new FakeClock() });
+      const gate = deferred();
+      const running: string[] = [];
+      for (const key of keys('ns-noisy', 10)) queue.add(key);
+      queue.add('ns-quiet/k0');
+      queue.start(async (key) => {
+        running.push(key);
+        await gate.promise;
+      });
+      await flushPromises();
+      expect(running).toEqual(['ns-noisy/k0', 'ns-quiet/k0', 'ns-noisy/k1', 'ns-noisy/k2']);
+      expect(queue.depth).toBe(7);
+      gate.resolve();
+    });
+  });
 });

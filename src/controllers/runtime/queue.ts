@@ -1,5 +1,6 @@
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type Clock, systemClock, type TimerHandle } from './clock.ts';
+import { FairReadyKeys } from './fair-ready.ts';
 
 /** Per-key failure backoff of the work queue: about 1 s doubling to 5 min (between cert-manager and Flux). */
 export const QUEUE_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 5 * 60_000, jitter: 0.1 };
@@ -29,13 +30,15 @@ export interface WorkQueueHooks {
 /**
  * A work queue in the client-go mould: a key is queued at most once (dedupe), never processed by
  * two workers at once (a key added while it runs is processed again afterwards), can be added
- * after a delay (the earliest pending deadline wins) or with per-key exponential backoff.
+ * after a delay (the earliest pending deadline wins) or with per-key exponential backoff. Unlike
+ * client-go's single FIFO, ready keys are served round-robin by namespace ({@link FairReadyKeys}),
+ * so one tenant's burst cannot hold back other tenants' renewals.
  */
 export class WorkQueue {
   private readonly options: WorkQueueOptions;
   private readonly clock: Clock;
   private readonly backoff: BackoffOptions;
-  private readonly ready: string[] = [];
+  private readonly ready = new FairReadyKeys();
   private readonly readySince = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
@@ -51,9 +54,9 @@ export class WorkQueue {
     this.backoff = options.backoff ?? QUEUE_BACKOFF;
   }
 
-  /** Keys waiting for a worker. */
+  /** Keys waiting for a worker, over all namespaces. */
   get depth(): number {
-    return this.ready.length;
+    return this.ready.size;
   }
 
   /** Keys being processed right now. */
@@ -126,7 +129,9 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) this.clock.clearTimer(timer);
     this.delayed.clear();
-    this.ready.length = 0;
+    this.ready.clear();
+    this.readySince.clear();
+    this.options.hooks?.depthChanged?.(0);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), graceMs);
@@ -140,15 +145,15 @@ export class WorkQueue {
   private enqueue(key: string): void {
     this.ready.push(key);
     this.readySince.set(key, this.clock.now());
-    this.options.hooks?.depthChanged?.(this.ready.length);
+    this.options.hooks?.depthChanged?.(this.ready.size);
   }
 
   private pump(): void {
     const process = this.processFn;
     if (!process) return;
-    while (!this.shuttingDown && this.processing.size < this.options.workers && this.ready.length > 0) {
+    while (!this.shuttingDown && this.processing.size < this.options.workers && this.ready.size > 0) {
       const key = this.ready.shift() as string;
-      this.options.hooks?.depthChanged?.(this.ready.length);
+      this.options.hooks?.depthChanged?.(this.ready.size);
       this.options.hooks?.waited?.(this.clock.now() - (this.readySince.get(key) ?? this.clock.now()));
       this.readySince.delete(key);
       this.dirty.delete(key);
