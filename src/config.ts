@@ -25,6 +25,16 @@ const boolean = z.union([
 const LABEL_SELECTOR =
   /^[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*(\s*,\s*!?[A-Za-z0-9./_-]+\s*(=|==|!=|\s+in\s+\([^)]*\)|\s+notin\s+\([^)]*\))?\s*[A-Za-z0-9._-]*)*$/;
 
+/**
+ * A budget of work done on request, per hour (src/controllers/shared/budgets.ts); 0 turns it off.
+ * Digits only: an empty variable must not become 0 and quietly lift a limit.
+ */
+const perHour = (name: string) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,6}$/, `${name} must be a whole number per hour, 0 for unlimited`)
+    .transform(Number);
+
 /** `:8080`, `127.0.0.1:0`, `[::1]:9090` or `localhost:8080`: an IP address (or none) and a port. */
 function isListenAddress(value: string): boolean {
   const parsed = parseHostPort(value);
@@ -121,6 +131,20 @@ const ConfigShape = z.object({
     .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'provider-registry-host must be host or host:port')
     .optional()
     .describe('Docker server host reported for Selectel and Quay registries (simulators and tests only)'),
+  budgetTokenRotationsPerHour: perHour('budget-token-rotations-per-hour')
+    .default(6)
+    .describe(
+      'Rotations on request (annotation, Secret edited or deleted, scope change) per RegistryToken per hour',
+    ),
+  budgetNamespaceRotationsPerHour: perHour('budget-namespace-rotations-per-hour')
+    .default(60)
+    .describe('Rotations on request per namespace per hour, over all its RegistryTokens'),
+  budgetPolicyRunsPerHour: perHour('budget-policy-runs-per-hour')
+    .default(4)
+    .describe("CleanupPolicy runs on request per policy per hour (a registry's grant may set its own)"),
+  budgetNamespaceRunsPerHour: perHour('budget-namespace-runs-per-hour')
+    .default(20)
+    .describe('CleanupPolicy runs on request per namespace per hour, over all its policies'),
 });
 
 /** Every setting of the operator, from flags and environment, in one schema (the single place config is read). */

@@ -30,6 +30,7 @@ export interface OperatorMetrics {
   cleanupRuns: Counter<'provider' | 'result'>;
   cleanupDeletions: Counter<'provider'>;
   providerRequestDuration: Histogram<'provider' | 'operation'>;
+  requestsThrottled: Counter<'controller' | 'kind' | 'scope'>;
 }
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -180,6 +181,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       help: 'Latency of provider API requests, retries included',
       labelNames: ['provider', 'operation'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    // No namespace label: which tenant is throttled is in its objects' conditions and Events,
+    // and a label per namespace would grow the series with the tenants.
+    requestsThrottled: new Counter({
+      name: 'berth_requests_throttled_total',
+      help: 'Requests refused by a budget for work on request (rotations, cleanup runs), by the level that refused them',
+      labelNames: ['controller', 'kind', 'scope'],
       registers,
     }),
   };

@@ -1,9 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from './config.ts';
+import { systemClock } from './controllers/runtime/clock.ts';
 import type { Controller } from './controllers/runtime/controller.ts';
 import { type EventRecorder, KubeEventRecorder } from './controllers/runtime/events.ts';
 import { LeaderElector } from './controllers/runtime/leader-election.ts';
+import { RequestBudgets } from './controllers/shared/budgets.ts';
 import { type HealthServer, startHealthServer } from './health.ts';
 import { createKubeClients, type KubeClients } from './kube/clients.ts';
 import { createLogger } from './log.ts';
@@ -17,6 +19,11 @@ export interface OperatorDeps {
   clients: KubeClients;
   /** An event recorder reporting as `berth.dev/<controller>`. */
   eventsFor(controller: string): EventRecorder;
+  /**
+   * Budgets for work on request (rotations, cleanup runs) from the `--budget-*` flags: one instance
+   * per operator, which every controller shares.
+   */
+  budgets: RequestBudgets;
 }
 
 /** Builds the controllers to run; main.ts passes the real ones, tests their own. */
@@ -52,7 +59,9 @@ export async function startOperator(
       instance: config.identity,
       logger,
     });
-  const controllers = factory({ config, logger, metrics, clients, eventsFor });
+  // In memory, so a new leader starts with full budgets (docs/configuration.md says so).
+  const budgets = new RequestBudgets(config, systemClock, metrics);
+  const controllers = factory({ config, logger, metrics, clients, eventsFor, budgets });
 
   const health = await startHealthServer(config.metricsAddr, metrics.registry, {
     live: () => true,
