@@ -1,5 +1,7 @@
 import { SchemaMismatchError } from '../http/errors.ts';
 import { type AuthChallenge, parseChallenges } from './challenge.ts';
+import { RealmRefusedError } from './errors.ts';
+import { KNOWN_TOKEN_HOSTS, realmRefusal } from './origin.ts';
 import { TokenResponseSchema } from './schemas.ts';
 import { type OciTransport, safeJson } from './transport.ts';
 
@@ -24,9 +26,13 @@ const DEFAULT_TOKEN_TTL_SECONDS = 60;
  * `expires_in`); a `Basic` challenge (htpasswd registries) is answered with the credentials
  * themselves. Once a scheme is known, later requests authenticate up front instead of paying
  * for a 401 each time. Credentials and tokens are registered with the redactor as they appear.
+ * A realm gets the credentials only if {@link realmRefusal} allows it (the registry's own host,
+ * over https), else the call fails with a RealmRefusedError and nothing is sent.
  */
 export class RegistryAuthenticator {
   private readonly transport: OciTransport;
+  /** The registry's base URL: the host a realm must be on. */
+  private readonly registry: URL;
   private readonly basic: string | undefined;
   private readonly now: () => number;
   private scheme: 'basic' | 'bearer' | undefined;
@@ -34,8 +40,14 @@ export class RegistryAuthenticator {
   /** Token requests in flight per scope, so concurrent 401s for one scope fetch one token. */
   private readonly fetching = new Map<string, Promise<CachedToken>>();
 
-  constructor(transport: OciTransport, credentials: RegistryCredentials | undefined, now = Date.now) {
+  constructor(
+    transport: OciTransport,
+    credentials: RegistryCredentials | undefined,
+    registry: URL,
+    now = Date.now,
+  ) {
     this.transport = transport;
+    this.registry = registry;
     this.now = now;
     if (credentials) {
       const encoded = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
@@ -87,7 +99,7 @@ export class RegistryAuthenticator {
     scope: string,
     signal?: AbortSignal,
   ): Promise<CachedToken> {
-    const realm = new URL(challenge.params.realm ?? '');
+    const realm = this.checkedRealm(challenge.params.realm ?? '');
     if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
     const scopes = new Set([scope, ...(challenge.params.scope?.split(' ').filter(Boolean) ?? [])]);
     for (const s of scopes) realm.searchParams.append('scope', s);
@@ -114,5 +126,23 @@ export class RegistryAuthenticator {
     const ttlMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_TTL_SECONDS) * 1000;
     // Renew a little early (10 %, at most 10 s), so a token does not expire in flight.
     return { header: `Bearer ${token}`, expiresAt: startedAt + ttlMs - Math.min(10_000, ttlMs / 10) };
+  }
+
+  /** The realm as a URL, or a RealmRefusedError when the credentials must not go there. */
+  private checkedRealm(raw: string): URL {
+    const probe = { operation: 'oci.token', method: 'GET' as const, url: this.registry, headers: {} };
+    const context = this.transport.context(probe);
+    let realm: URL;
+    try {
+      realm = new URL(raw);
+    } catch {
+      throw new RealmRefusedError(
+        'registry token realm is not a URL; berth sends no credentials there',
+        context,
+      );
+    }
+    const refusal = realmRefusal(realm, this.registry, KNOWN_TOKEN_HOSTS[context.provider]);
+    if (refusal) throw new RealmRefusedError(refusal, this.transport.context({ ...probe, url: realm }));
+    return realm;
   }
 }

@@ -77,7 +77,7 @@ class DistributionClient implements OciClient {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
     this.pageSize = options.pageSize ?? 100;
     this.transport = new OciTransport(options);
-    this.auth = new RegistryAuthenticator(this.transport, options.credentials);
+    this.auth = new RegistryAuthenticator(this.transport, options.credentials, this.base);
   }
 
   get secrets(): Redactor {

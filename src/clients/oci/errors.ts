@@ -18,6 +18,14 @@ export class DigestMismatchError extends ProviderError {
   override readonly name = 'DigestMismatchError';
 }
 
+/**
+ * A registry's authentication challenge named a token realm that must not get the credentials
+ * (see realmRefusal in origin.ts). Nothing was sent there; the message names the realm's host.
+ */
+export class RealmRefusedError extends ProviderError {
+  override readonly name = 'RealmRefusedError';
+}
+
 /** Repository names per the distribution spec: lower-case path components. */
 const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 /** Tags per the distribution spec. */

@@ -97,7 +97,12 @@ describe('RegistryAuthenticator', () => {
     const redactor = new Redactor();
     const transport = new OciTransport({ provider: 'ionos', redactor, retry: { retries: 0 } });
     transports.push(transport);
-    const auth = new RegistryAuthenticator(transport, { username: 'u', password: 'secret-pw-1' }, now);
+    const auth = new RegistryAuthenticator(
+      transport,
+      { username: 'u', password: 'secret-pw-1' },
+      new URL('http://127.0.0.1:5000'),
+      now,
+    );
     return {
       auth,
       redactor,
@@ -144,11 +149,12 @@ describe('RegistryAuthenticator', () => {
   it('answers a Basic challenge once, and not at all without credentials', async () => {
     const transport = new OciTransport({ provider: 'ionos', redactor: new Redactor() });
     transports.push(transport);
-    const auth = new RegistryAuthenticator(transport, { username: 'u', password: 'secret-pw-1' });
+    const registry = new URL('https://registry.example');
+    const auth = new RegistryAuthenticator(transport, { username: 'u', password: 'secret-pw-1' }, registry);
     expect(await auth.answer('Basic realm="r"', 's')).toBe(true);
     expect(auth.headerFor('anything')).toMatch(/^Basic /);
     expect(await auth.answer('Basic realm="r"', 's')).toBe(false);
-    const anonymous = new RegistryAuthenticator(transport, undefined);
+    const anonymous = new RegistryAuthenticator(transport, undefined, registry);
     expect(await anonymous.answer('Basic realm="r"', 's')).toBe(false);
   });
 });
