@@ -33,6 +33,7 @@ export function cleanupPolicyController(
     getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
     namespaceLabels: cachedNamespaceLabels(() => controller?.cache('namespaces') ?? NO_NAMESPACES),
     oci,
+    budgets: deps.budgets,
     observe: {
       run: (provider, result) => metrics.cleanupRuns.inc({ provider, result }),
       deleted: (provider, count) => metrics.cleanupDeletions.inc({ provider }, count),

@@ -3,9 +3,20 @@ import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-poli
 import { MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
-import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
 import { providerCall } from '../shared/provider-errors.ts';
-import { providerOf, type ReferenceDeps, resolveRegistry } from '../shared/reference.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
+import { issuingRegistry, replacedRegistry } from '../registry-token/access.ts';
+import { BudgetReason, type RequestBudgets } from '../shared/budgets.ts';
+import { checkCleanupGrants } from '../shared/cleanup-grants.ts';
+import {
+  findRegistry,
+  providerOf,
+  type ReferenceDeps,
+  referencedKey,
+  requireReady,
+} from '../shared/reference.ts';
+import { mostRunsInAnyHour } from './frequency.ts';
 import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
@@ -18,6 +29,8 @@ export const RUN_REQUESTED_ANNOTATION = 'berth.dev/run-requested-at';
 /** What the CleanupPolicy reconciler needs from outside. */
 export interface CleanupDeps extends ReferenceDeps {
   oci: ManifestDeleterFactory;
+  /** Budgets for runs on request. */
+  budgets?: Pick<RequestBudgets, 'take'>;
   observe?: {
     run(provider: string, result: 'dry_run' | 'succeeded' | 'partial' | 'stopped_at_limit'): void;
     deleted(provider: string, count: number): void;
@@ -50,11 +63,12 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
 
     // Switched from Native to Operator: the provider must stop pruning by itself.
     if ((status.nativePolicies ?? []).length > 0) await this.native(req, status, true);
-    const registry = await resolveRegistry(this.deps, {
-      namespace: policy.metadata.namespace,
-      ref: spec.registryRef,
-    });
-    const { provider, registry: target, credentialsSecret } = await providerOf(this.deps, registry);
+    const { registry, runsPerHour } = await this.admitted(req, status, schedule);
+    const {
+      provider,
+      registry: target,
+      credentialsSecret,
+    } = await providerOf(this.deps, registry, policy.metadata.namespace);
     const images = provider.images;
     if (!images) {
       throw new TerminalError(
@@ -78,6 +92,16 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     if (spec.suspend) delete status.nextRunAt;
     else status.nextRunAt = toMetaTime(next);
     const requeueAfterMs = Math.max(1_000, next - now);
+    const throttled = manual && !due ? this.payForRun(policy, runsPerHour, requested) : undefined;
+    if (throttled) {
+      await req.recordEvent({
+        type: 'Warning',
+        reason: BudgetReason.Throttled,
+        note: throttled.message,
+        action: 'Cleanup',
+      });
+      throw new WaitingError(BudgetReason.Throttled, throttled.message, throttled.retryAfterMs);
+    }
     if (!manual && (!due || spec.suspend)) {
       const idle = spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}`;
       // The last run's result stays in view between runs (kubectl get, berth status).
@@ -193,28 +217,19 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     removeOnly = false,
   ): Promise<ReconcileResult> {
     const policy = req.object;
-    const removing = removeOnly || req.deleting;
-    if (removing && (status.nativePolicies ?? []).length === 0) {
+    if (removeOnly || req.deleting) {
+      await this.removeNative(req, status);
       if (req.deleting) await req.removeFinalizer();
       return {};
     }
-    const registry = await resolveRegistry(
-      this.deps,
-      { namespace: policy.metadata.namespace, ref: policy.spec.registryRef },
-      { skipAdmission: req.deleting },
-    );
-    const { provider, registry: reg, credentialsSecret } = await providerOf(this.deps, registry);
-    const previous = (status.nativePolicies ?? []).map((p) => ({
-      repository: p.repository === reg.name ? undefined : p.repository,
-      id: p.uuid,
-    }));
+    const { registry } = await this.admitted(req, status, undefined);
+    const {
+      provider,
+      registry: reg,
+      credentialsSecret,
+    } = await providerOf(this.deps, registry, policy.metadata.namespace);
+    const previous = nativeIds(status, reg.name);
     const retention = provider.nativeRetention;
-    if (removing) {
-      if (retention) await providerCall(credentialsSecret, () => retention.remove(reg, previous));
-      delete status.nativePolicies;
-      if (req.deleting) await req.removeFinalizer();
-      return {};
-    }
     if (!retention) {
       throw new TerminalError(
         'CapabilityNotSupported',
@@ -226,6 +241,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     if (!rule)
       throw new TerminalError(Reason.InvalidSpec, translation.refusal ?? 'cannot be expressed natively');
     await req.ensureFinalizer();
+    // Recorded before the provider call: whatever is placed belongs to this registry.
+    status.registry = issuingRegistry(registry);
     const placed = await providerCall(credentialsSecret, () =>
       retention.apply(reg, translation.targets, rule, previous),
     );
@@ -243,6 +260,101 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     // Re-checked every 10 minutes, so policies changed or removed at the provider are put back.
     return { requeueAfterMs: 10 * 60_000, message: `${count} in place${note}` };
   }
+
+  /**
+   * Removes the provider policies berth placed (status.nativePolicies), at the registry it placed
+   * them at (status.registry), never elsewhere: without any there is no provider call at all. A
+   * registry that is gone, or replaced by one at another provider registry, cannot be reached:
+   * a warning says what keeps pruning there.
+   */
+  private async removeNative(req: ReconcileRequest<CleanupPolicy>, status: Status): Promise<void> {
+    const placed = status.nativePolicies ?? [];
+    if (placed.length === 0) return;
+    const policy = req.object;
+    const where =
+      status.registry ??
+      referencedKey({ namespace: policy.metadata.namespace, ref: policy.spec.registryRef });
+    const registry = await this.deps.getRegistry(where.namespace, where.name);
+    if (!registry || (status.registry && replacedRegistry(status.registry, registry))) {
+      await req.recordEvent({
+        type: 'Warning',
+        reason: 'NativePoliciesUnreachable',
+        note:
+          `ContainerRegistry ${where.namespace}/${where.name} that holds this policy's ${placed.length} auto-prune ` +
+          'policies is gone; they could not be removed and may keep pruning',
+        action: 'Cleanup',
+      });
+    } else {
+      requireReady(registry);
+      const {
+        provider,
+        registry: reg,
+        credentialsSecret,
+      } = await providerOf(this.deps, registry, policy.metadata.namespace);
+      const retention = provider.nativeRetention;
+      if (retention)
+        await providerCall(credentialsSecret, () => retention.remove(reg, nativeIds(status, reg.name)));
+    }
+    delete status.nativePolicies;
+    delete status.registry;
+  }
+
+  /**
+   * The registry, once its grants allow this policy (before any provider call) and it is Ready.
+   * A refused policy is Stalled; auto-prune policies it placed before are removed first, so that
+   * nothing keeps pruning for a namespace the registry no longer admits.
+   */
+  private async admitted(
+    req: ReconcileRequest<CleanupPolicy>,
+    status: Status,
+    schedule: string | undefined,
+  ): Promise<{ registry: ContainerRegistry; runsPerHour?: number | undefined }> {
+    const policy = req.object;
+    const namespace = policy.metadata.namespace;
+    const { registry, labels } = await findRegistry(this.deps, { namespace, ref: policy.spec.registryRef });
+    const count =
+      schedule === undefined
+        ? undefined
+        : (limit: number) => mostRunsInAnyHour(schedule, policy.spec.timeZone, req.now(), limit);
+    const allowance = checkCleanupGrants(registry, namespace, labels, policy.spec, count);
+    if (!allowance.allowed) {
+      const { refusal } = allowance;
+      req.logger.info(
+        { reason: refusal.reason, detail: refusal.detail ?? refusal.message },
+        'registry refuses the policy',
+      );
+      await this.removeNative(req, status);
+      throw new TerminalError(refusal.reason, refusal.message);
+    }
+    requireReady(registry);
+    return { registry, runsPerHour: allowance.runsPerHour };
+  }
+
+  /** Pays for a run on request; the refusal when the policy's or namespace's budget is spent. */
+  private payForRun(
+    policy: CleanupPolicy,
+    runsPerHour: number | undefined,
+    request: string | undefined,
+  ): { message: string; retryAfterMs: number } | undefined {
+    if (!this.deps.budgets) return undefined;
+    const { namespace, name } = policy.metadata;
+    const decision = this.deps.budgets.take(
+      'cleanupRun',
+      namespace,
+      `${namespace}/${name}`,
+      runsPerHour,
+      request,
+    );
+    return decision.allowed ? undefined : decision;
+  }
+}
+
+/** The provider IDs of the recorded policies; the organization-wide one (recorded under its name) as undefined. */
+function nativeIds(status: Status, organization: string): { repository: string | undefined; id: string }[] {
+  return (status.nativePolicies ?? []).map((p) => ({
+    repository: p.repository === organization ? undefined : p.repository,
+    id: p.uuid,
+  }));
 }
 
 /** One line about a run, for the Ready message and the run's event. */

@@ -14,6 +14,14 @@ export const TokenReason = {
   CredentialNameTaken: 'CredentialNameTaken',
   ScopesUpdated: 'ScopesUpdated',
   DistributionIncomplete: 'DistributionIncomplete',
+  /** The registry stopped admitting the token: its credentials go after a grace period. */
+  AccessRefused: 'AccessRefused',
+  /** The credentials of a refused token were revoked and its Secret and copies deleted. */
+  AccessRevoked: 'AccessRevoked',
+  /** The registry object was replaced by one at another provider registry: old credentials are out of reach. */
+  CredentialsUnreachable: 'CredentialsUnreachable',
+  /** A request (rotation, repair, scope edit) waits for the token's or namespace's budget. */
+  Throttled: 'Throttled',
 } as const;
 
 /** Annotation that asks for one rotation per new value. */

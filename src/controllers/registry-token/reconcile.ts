@@ -6,10 +6,28 @@ import { durationMs } from '../../crds/duration.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
-import { type ReconcileResult, TerminalError } from '../runtime/outcome.ts';
+import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
+import type { RequestBudgets } from '../shared/budgets.ts';
 import type { CredentialsReader } from '../shared/credentials.ts';
+import { GrantReason, type Refusal } from '../shared/grants.ts';
 import { providerCall } from '../shared/provider-errors.ts';
-import { providerOf, resolveRegistry } from '../shared/reference.ts';
+import {
+  findRegistry,
+  providerOf,
+  type RegistryReferrer,
+  referencedKey,
+  requireReady,
+} from '../shared/reference.ts';
+import { checkTokenGrants } from '../shared/token-grants.ts';
+import {
+  forgetCredentials,
+  holdsCredentials,
+  issuingRegistry,
+  onRefusal,
+  refusalFinal,
+  refusalPending,
+  replacedRegistry,
+} from './access.ts';
 import type { TokenReads } from './cache-ports.ts';
 import {
   afterObservation,
@@ -18,6 +36,7 @@ import {
   type IssueReason,
   nextWake,
   scopesHash,
+  type TokenAction,
 } from './decision.ts';
 import type { TokenDistributor } from './distributor.ts';
 import {
@@ -32,6 +51,7 @@ import {
 import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
 import { assertOwnable, type SecretOwner, secretProblem, type TokenSecrets } from './secret.ts';
+import { type RequestFacts, requestOf } from './throttle.ts';
 
 /** The credential that becomes current, and when (see RegistryTokenReconciler.current). */
 interface CurrentCredential {
@@ -54,8 +74,11 @@ export interface RegistryTokenDeps {
   providers: ProviderFactory;
   readCredentials: CredentialsReader;
   getRegistry: (namespace: string, name: string) => Promise<ContainerRegistry | undefined>;
-  namespaceLabels: (namespace: string) => Promise<Record<string, string>>;
+  /** A namespace's labels; undefined while the namespace is not known (yet). */
+  namespaceLabels: (namespace: string) => Promise<Record<string, string> | undefined>;
   distributor: TokenDistributor;
+  /** Budgets for work a tenant can trigger on request (rotations, repairs, scope edits). */
+  budgets?: Pick<RequestBudgets, 'take'>;
   /** Observes expiry and rotations for metrics. */
   observe?: {
     /** The current credential's expiry and renewal time (epoch ms; undefined: never), or both gone. */
@@ -85,24 +108,17 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     const status = req.status as TokenStatus;
     const owner = ownerOf(token);
     const secretName = token.spec.secret?.name ?? token.metadata.name;
-    if (req.deleting && !(await this.registryExists(token))) {
-      // Nothing left to revoke against: the registry (and with it its credentials) is gone.
-      await this.deps.distributor.undistribute(token, secretName);
-      await req.recordEvent({
-        type: 'Warning',
-        reason: TokenReason.RegistryNotFound,
-        note: 'the ContainerRegistry is gone; credentials at the provider could not be revoked',
-        action: 'Revoke',
-      });
-      await this.deps.secrets.deleteOwned(owner, secretName);
-      await req.removeFinalizer();
-      this.deps.observe?.times(token, undefined);
-      return {};
-    }
-    const registry = await this.resolveRegistry(token, req.deleting);
-    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry);
+    if (req.deleting) return this.finalize(req, status, secretName);
+
+    // Nothing reaches the provider before the registry's grants allow this token's spec.
+    const { registry, labels } = await findRegistry(this.deps, referrerOf(token));
+    const refusal = checkTokenGrants(registry, token.metadata.namespace, labels, token.spec);
+    if (refusal) return this.refused(req, status, registry, refusal, secretName);
+    delete status.refusedAt;
+    requireReady(registry);
+    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
     const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
-    if (req.deleting) return this.finalize(ctx, secretName);
+    await this.recordRegistry(req, status, registry);
 
     if (token.spec.renewal === 'Extend' && !capabilitiesOf(provider).extend) {
       throw new TerminalError(
@@ -151,6 +167,14 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       status.credentialCheckedAt = toMetaTime(now);
       action = afterObservation(observed, now, provider.tokens.expandsScopes === true);
     }
+    const throttled = this.payFor(token, action, {
+      rotationRequest: requested,
+      secretVersion: secret?.metadata?.resourceVersion,
+      credentialId: status.credentialId,
+      scopesHash: hash,
+      scopesChanged: status.scopesHash !== hash,
+    });
+    if (throttled) action = { kind: 'none' };
     // An issue writes the finalizer together with its intent; anything else makes sure it is there.
     if (action.kind !== 'issue') await req.ensureFinalizer();
     if (action.kind === 'issue' && !secret) {
@@ -175,6 +199,16 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       renewAt: status.renewAt ? Date.parse(status.renewAt) : undefined,
     });
 
+    if (throttled) {
+      // Revocations and distribution above still ran; only the requested work waits.
+      await req.recordEvent({
+        type: 'Warning',
+        reason: TokenReason.Throttled,
+        note: throttled.message,
+        action: 'Issue',
+      });
+      throw new WaitingError(TokenReason.Throttled, throttled.message, throttled.retryAfterMs);
+    }
     const lastCheck = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
     const next = nextWake([
       status.renewAt ? Date.parse(status.renewAt) : undefined,
@@ -398,11 +432,62 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     });
   }
 
-  private async finalize(ctx: CredentialContext, secretName: string): Promise<ReconcileResult> {
-    const { req, status, provider } = ctx;
+  /** Pays for an action a tenant can repeat at will; the refusal when its budget is spent. */
+  private payFor(
+    token: RegistryToken,
+    action: TokenAction,
+    facts: RequestFacts,
+  ): { message: string; retryAfterMs: number } | undefined {
+    const request = requestOf(action, facts);
+    if (request === undefined || !this.deps.budgets) return undefined;
+    const { namespace, name } = token.metadata;
+    const decision = this.deps.budgets.take(
+      'rotation',
+      namespace,
+      `${namespace}/${name}`,
+      undefined,
+      request,
+    );
+    return decision.allowed ? undefined : decision;
+  }
+
+  /**
+   * Deletion: revoke what berth issued, at the registry it issued it at (status.registry), then
+   * remove the Secret, its copies and the finalizer. A token that never held a credential costs no
+   * provider call (a finalizer added by hand on a token of a namespace the registry does not admit
+   * must not make berth list and revoke with the platform's key); deletionPolicy: Retain is
+   * honoured only where a grant allows it.
+   */
+  private async finalize(
+    req: ReconcileRequest<RegistryToken>,
+    status: TokenStatus,
+    secretName: string,
+  ): Promise<ReconcileResult> {
     const token = req.object;
+    const interrupted = interruptedIssue(token.metadata.annotations?.[ISSUING_ANNOTATION], status);
+    if (!holdsCredentials(status) && interrupted === undefined) return this.removeLocal(req, secretName);
+    const where = status.registry ?? referencedKey(referrerOf(token));
+    const registry = await this.deps.getRegistry(where.namespace, where.name);
+    if (!registry || (status.registry && replacedRegistry(status.registry, registry))) {
+      await req.recordEvent({
+        type: 'Warning',
+        reason: registry ? TokenReason.CredentialsUnreachable : TokenReason.RegistryNotFound,
+        note: `ContainerRegistry ${where.namespace}/${where.name} that issued this token's credentials is gone; they could not be revoked`,
+        action: 'Revoke',
+      });
+      return this.removeLocal(req, secretName);
+    }
+    const labels = (await this.deps.namespaceLabels(token.metadata.namespace)) ?? {};
+    const refusal = checkTokenGrants(registry, token.metadata.namespace, labels, token.spec);
+    // Only an interrupted first issue, never recorded in status: whether there is anything to find
+    // depends on the token having been admitted, which it must still be for berth to look.
+    if (status.registry === undefined && refusal?.reason === GrantReason.RegistryNotAllowed)
+      return this.removeLocal(req, secretName);
+    requireReady(registry);
+    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
+    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
     await this.deps.distributor.undistribute(token, secretName);
-    if (token.spec.deletionPolicy === 'Revoke') {
+    if (token.spec.deletionPolicy === 'Revoke' || refusal !== undefined) {
       await sweepOrphans(
         { ...ctx, status: { ...status, credentialId: undefined, pendingRevocations: [] } },
         undefined,
@@ -410,10 +495,24 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       await req.recordEvent({
         type: 'Normal',
         reason: TokenReason.Revoked,
-        note: `revoked every credential of this token at ${provider.name}`,
+        note:
+          `revoked every credential of this token at ${provider.name}` +
+          (token.spec.deletionPolicy === 'Retain'
+            ? ' (deletionPolicy Retain is not granted to this namespace)'
+            : ''),
         action: 'Revoke',
       });
     }
+    return this.removeLocal(req, secretName);
+  }
+
+  /** Removes what berth made in the cluster for the token (copies, ServiceAccount entries, Secret), then the finalizer. */
+  private async removeLocal(
+    req: ReconcileRequest<RegistryToken>,
+    secretName: string,
+  ): Promise<ReconcileResult> {
+    const token = req.object;
+    await this.deps.distributor.undistribute(token, secretName);
     await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
     await req.removeFinalizer();
     // A deleted token's series would otherwise stay and set off the expiry alerts.
@@ -421,25 +520,95 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     return {};
   }
 
-  private async registryExists(token: RegistryToken): Promise<boolean> {
-    const namespace = token.spec.registryRef.namespace ?? token.metadata.namespace;
-    return (await this.deps.getRegistry(namespace, token.spec.registryRef.name)) !== undefined;
+  /**
+   * The registry refuses this token (namespace no longer admitted, spec beyond the grants). With
+   * nothing at the provider it is Stalled; with credentials they are revoked, and the Secret and
+   * its copies deleted, once the registry's observeInterval has passed without a change of mind.
+   */
+  private async refused(
+    req: ReconcileRequest<RegistryToken>,
+    status: TokenStatus,
+    registry: ContainerRegistry,
+    refusal: Refusal,
+    secretName: string,
+  ): Promise<ReconcileResult> {
+    req.logger.info(
+      { reason: refusal.reason, detail: refusal.detail ?? refusal.message },
+      'registry refuses the token',
+    );
+    if (!holdsCredentials(status)) throw refusalFinal(refusal);
+    const step = await onRefusal(req, status, registry, refusal);
+    if (step.kind === 'wait') throw refusalPending(refusal, step.until, req.now());
+    const token = req.object;
+    const issuedAt = status.registry ?? referencedKey(referrerOf(token));
+    if (status.registry && replacedRegistry(status.registry, registry)) {
+      forgetCredentials(status);
+      throw refusalFinal(refusal);
+    }
+    requireReady(registry);
+    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
+    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
+    await this.deps.distributor.undistribute(token, secretName);
+    await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
+    await sweepOrphans(
+      { ...ctx, status: { ...status, credentialId: undefined, pendingRevocations: [] } },
+      undefined,
+    );
+    const revoked = status.credentialName ?? status.credentialId;
+    forgetCredentials(status);
+    this.deps.observe?.times(token, undefined);
+    await req.recordEvent({
+      type: 'Warning',
+      reason: TokenReason.AccessRevoked,
+      note:
+        `revoked credential ${revoked} at ContainerRegistry ${issuedAt.namespace}/${issuedAt.name} and deleted ` +
+        `Secret ${secretName} and its copies: ${refusal.message}`,
+      action: 'Revoke',
+    });
+    throw refusalFinal(refusal);
   }
 
-  private resolveRegistry(token: RegistryToken, deleting = false): Promise<ContainerRegistry> {
-    return resolveRegistry(
-      this.deps,
-      { namespace: token.metadata.namespace, ref: token.spec.registryRef },
-      { skipAdmission: deleting },
-    );
+  /**
+   * Remembers the registry the token's credentials live at (status.registry), for revocation. A
+   * registry object replaced by one at another provider registry leaves the old credentials out of
+   * reach: they are forgotten with a warning (they expire there by themselves) and a new one is issued.
+   */
+  private async recordRegistry(
+    req: ReconcileRequest<RegistryToken>,
+    status: TokenStatus,
+    registry: ContainerRegistry,
+  ): Promise<void> {
+    if (status.registry && replacedRegistry(status.registry, registry)) {
+      await req.recordEvent({
+        type: 'Warning',
+        reason: TokenReason.CredentialsUnreachable,
+        note:
+          `ContainerRegistry ${registry.metadata.namespace}/${registry.metadata.name} now points at another registry ` +
+          `than the one that issued credential ${status.credentialName ?? status.credentialId}; berth cannot revoke it ` +
+          'there and issues a new one',
+        action: 'Issue',
+      });
+      forgetCredentials(status);
+    }
+    status.registry = issuingRegistry(registry);
   }
 
   private async providerFor(
     registry: ContainerRegistry,
+    token: RegistryToken,
   ): Promise<{ provider: Provider; tokenRegistry: TokenRegistry; credentialsSecret: string }> {
-    const { provider, registry: tokenRegistry, credentialsSecret } = await providerOf(this.deps, registry);
-    return { provider, tokenRegistry, credentialsSecret };
+    const found = await providerOf(this.deps, registry, token.metadata.namespace);
+    return {
+      provider: found.provider,
+      tokenRegistry: found.registry,
+      credentialsSecret: found.credentialsSecret,
+    };
   }
+}
+
+/** Where a RegistryToken points. */
+function referrerOf(token: RegistryToken): RegistryReferrer {
+  return { namespace: token.metadata.namespace, ref: token.spec.registryRef };
 }
 
 function ownerOf(token: RegistryToken): SecretOwner {

@@ -33,11 +33,12 @@ export const CREDENTIALS_RETRY_MS = 30_000;
  * outcome's `cause`, so a caller can still tell a 404 from a 500.
  */
 export function outcomeOfProviderError(err: unknown, secretName: string): Error {
+  const where = credentialsPhrase(secretName);
   const cause = { cause: err };
   if (err instanceof CredentialsError) {
     return new WaitingError(
       ProviderReason.AuthenticationFailed,
-      `${err.message} (Secret ${secretName})`,
+      `${err.message} (${where})`,
       CREDENTIALS_RETRY_MS,
       cause,
     );
@@ -45,7 +46,7 @@ export function outcomeOfProviderError(err: unknown, secretName: string): Error 
   if (err instanceof UnauthorizedError || err instanceof ForbiddenError) {
     return new WaitingError(
       ProviderReason.AuthenticationFailed,
-      `the provider refused the credentials in Secret ${secretName}: ${err.message}`,
+      `the provider refused the credentials in ${where}: ${err.message}`,
       CREDENTIALS_RETRY_MS,
       cause,
     );
@@ -60,6 +61,28 @@ export function outcomeOfProviderError(err: unknown, secretName: string): Error 
   if (err instanceof ProviderError)
     return new TransientError(ProviderReason.ProviderError, err.message, cause);
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * How a message names the provider credentials: `Secret <name>` for a Secret name, or the phrase
+ * given instead to a referrer in another namespace, which is not told the Secret's name
+ * ({@link credentialsOf}).
+ */
+function credentialsPhrase(secretName: string): string {
+  return secretName.includes(' ') ? secretName : `Secret ${secretName}`;
+}
+
+/**
+ * What provider errors call the registry's credentials when seen from `referrerNamespace`: the
+ * Secret's name in the registry's own namespace, else a phrase that names only the registry.
+ */
+export function credentialsOf(
+  registry: { namespace: string; name: string; secret: string },
+  referrerNamespace: string,
+): string {
+  return registry.namespace === referrerNamespace
+    ? registry.secret
+    : `the credentials of ContainerRegistry ${registry.namespace}/${registry.name}`;
 }
 
 /** Runs a provider call, converting its failures with {@link outcomeOfProviderError}. */
