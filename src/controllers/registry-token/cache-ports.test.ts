@@ -136,6 +136,47 @@ describe('cacheReads: registries', () => {
   });
 });
 
+describe('cacheReads: berth’s records on ServiceAccounts', () => {
+  const sa = (name: string, namespace: string, record?: string) => ({
+    metadata: {
+      name,
+      namespace,
+      ...(record === undefined ? {} : { annotations: { 'berth.dev/attached-pull-secrets': record } }),
+    },
+  });
+
+  it('item 3: knows which ServiceAccounts carry berth’s record of a Secret, as the watch tells', () => {
+    const w = world();
+    w.reads.observeServiceAccount(sa('default', 'web', 'shop-pull,other'), 'add');
+    w.reads.observeServiceAccount(sa('builder', 'web', 'shop-pull'), 'add');
+    w.reads.observeServiceAccount(sa('default', 'api', 'shop-pull'), 'add');
+    expect(w.reads.attachedTo('web', 'shop-pull')).toEqual(['builder', 'default']);
+    expect(w.reads.attachedTo('web', 'other')).toEqual(['default']);
+    w.reads.observeServiceAccount(sa('default', 'web', 'other'), 'update');
+    expect(w.reads.attachedTo('web', 'shop-pull')).toEqual(['builder']);
+    w.reads.observeServiceAccount(sa('builder', 'web'), 'update');
+    w.reads.observeServiceAccount(sa('default', 'web', 'other'), 'delete');
+    expect(w.reads.attachedTo('web', 'shop-pull')).toEqual([]);
+    expect(w.reads.attachedTo('web', 'other')).toEqual([]);
+    expect(w.reads.attachedTo('api', 'shop-pull')).toEqual(['default']);
+  });
+
+  it('does not claim to know the pull secrets of a ServiceAccount it holds only in part', () => {
+    const w = world();
+    w.serviceAccounts.set('web/default', {
+      metadata: { name: 'default' },
+      pullSecretsTruncated: true,
+    } as never);
+    w.serviceAccounts.set('web/builder', {
+      metadata: { name: 'builder' },
+      imagePullSecrets: [{ name: 'x' }],
+    } as never);
+    expect(w.reads.pullSecretsOf('web', 'default')).toBeUndefined();
+    expect(w.reads.pullSecretsOf('web', 'builder')).toEqual(['x']);
+    expect(w.reads.pullSecretsOf('web', 'missing')).toBeUndefined();
+  });
+});
+
 describe('cachedCredentials', () => {
   it('reads a credentials Secret once per TTL, then again so that fixed credentials take effect', async () => {
     const clock = new FakeClock();

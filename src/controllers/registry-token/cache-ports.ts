@@ -1,16 +1,11 @@
-import type {
-  CoreV1Api,
-  KubernetesObject,
-  V1Namespace,
-  V1Secret,
-  V1ServiceAccount,
-} from '@kubernetes/client-node';
+import type { CoreV1Api, KubernetesObject, V1Namespace, V1Secret } from '@kubernetes/client-node';
 import { type ContainerRegistry, ContainerRegistrySchema } from '../../crds/container-registry.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { SecondaryCache } from '../runtime/controller.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
-import { TOKEN_UID_LABEL } from './copies.ts';
 import { readSecret } from './secret.ts';
+import { TOKEN_UID_LABEL } from './secret-cache.ts';
+import { ATTACHED_ANNOTATION, attachedNames, type CachedServiceAccount } from './service-accounts.ts';
 
 /**
  * What the RegistryToken reconciler reads, narrowly: registries, namespaces and the Secrets berth
@@ -24,11 +19,17 @@ export interface TokenReads {
   namespaceLabels(name: string): Record<string, string> | undefined;
   /** Every namespace (distribution chooses its targets among them). */
   namespaces(): V1Namespace[];
-  /** A Secret berth manages (label `app.kubernetes.io/managed-by=berth`), fresh after our own writes. */
+  /**
+   * A Secret berth manages (label `app.kubernetes.io/managed-by=berth`), fresh after our own
+   * writes. From the cache it holds no data, only digests (secret-cache.ts); read live after a
+   * write of ours, it holds everything.
+   */
   secret(namespace: string, name: string): Promise<V1Secret | undefined>;
   /** The pull secrets a ServiceAccount lists, or undefined when the cache does not hold it. */
   pullSecretsOf(namespace: string, name: string): string[] | undefined;
-  /** Every copy of a token's Secret (label `berth.dev/token-uid`). */
+  /** ServiceAccounts of the namespace whose berth record (attached-pull-secrets) lists the Secret. */
+  attachedTo(namespace: string, secretName: string): string[];
+  /** Every copy of a token's Secret (label `berth.dev/token-uid`), as the cache holds them. */
   copies(uid: string): V1Secret[];
   /** Tells the reads about a Secret we just wrote, so the next read does not miss it. */
   wroteSecret(secret: V1Secret): void;
@@ -51,8 +52,12 @@ export function cacheReads(
   caches: () => TokenCaches,
   core: CoreV1Api,
   clock: Clock,
-): TokenReads & { observeSecret(obj: KubernetesObject, event: string): void } {
+): TokenReads & {
+  observeSecret(obj: KubernetesObject, event: string): void;
+  observeServiceAccount(obj: KubernetesObject, event: string): void;
+} {
   const writes = new OwnWrites();
+  const records = attachmentIndex();
   // Copies by token UID, kept from the watch's events: a scan of every cached Secret per
   // reconcile made 5,000 tokens cost 25 million comparisons and as many short-lived arrays.
   const byToken = new Map<string, Map<string, { namespace: string; name: string }>>();
@@ -100,8 +105,12 @@ export function cacheReads(
       return live;
     },
     pullSecretsOf(namespace, name) {
-      const sa = caches().serviceAccounts.get(name, namespace) as V1ServiceAccount | undefined;
+      const sa = caches().serviceAccounts.get(name, namespace) as CachedServiceAccount | undefined;
+      if (sa?.pullSecretsTruncated) return undefined;
       return sa && (sa.imagePullSecrets ?? []).map((r) => r.name ?? '');
+    },
+    attachedTo(namespace, secretName) {
+      return records.attachedTo(namespace, secretName);
     },
     copies(uid) {
       const found: V1Secret[] = [];
@@ -123,6 +132,41 @@ export function cacheReads(
       const k = key(obj.metadata?.namespace, obj.metadata?.name);
       if (event === 'delete') writes.forget(k);
       else writes.seen(k, obj.metadata?.resourceVersion);
+    },
+    observeServiceAccount(obj, event) {
+      records.observe(obj, event);
+    },
+  };
+}
+
+/**
+ * ServiceAccounts by the Secret names berth recorded on them (ATTACHED_ANNOTATION), kept from
+ * the watch's events: which entries berth may take off again, without scanning every cached
+ * ServiceAccount of the cluster per reconcile.
+ */
+function attachmentIndex() {
+  const bySecret = new Map<string, Set<string>>();
+  const namesOf = new Map<string, string[]>();
+  return {
+    observe(obj: KubernetesObject, event: string) {
+      const { namespace = '', name = '', annotations } = obj.metadata ?? {};
+      const k = `${namespace}/${name}`;
+      for (const secret of namesOf.get(k) ?? []) {
+        const holders = bySecret.get(`${namespace}/${secret}`);
+        if (holders?.delete(name) && holders.size === 0) bySecret.delete(`${namespace}/${secret}`);
+      }
+      namesOf.delete(k);
+      const names = event === 'delete' ? [] : attachedNames(annotations?.[ATTACHED_ANNOTATION]);
+      if (names.length === 0) return;
+      namesOf.set(k, names);
+      for (const secret of names) {
+        const holders = bySecret.get(`${namespace}/${secret}`) ?? new Set<string>();
+        holders.add(name);
+        bySecret.set(`${namespace}/${secret}`, holders);
+      }
+    },
+    attachedTo(namespace: string, secretName: string): string[] {
+      return [...(bySecret.get(`${namespace}/${secretName}`) ?? [])].sort();
     },
   };
 }

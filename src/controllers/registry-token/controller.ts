@@ -1,4 +1,4 @@
-import type { CoreV1Api, KubernetesObject, V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
+import type { CoreV1Api, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
 import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
@@ -8,15 +8,19 @@ import { systemClock } from '../runtime/clock.ts';
 import { Controller, type SecondaryCache, type WatchSource } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
-import { namespacesWatch, pickMetadata } from '../shared/namespaces.ts';
+import { namespacesWatch } from '../shared/namespaces.ts';
 import { CONTAINER_REGISTRY } from '../shared/resources.ts';
 import { cacheReads, type TokenReads } from './cache-ports.ts';
+import { CONSENT_ANNOTATIONS } from './consent.ts';
+import { CopyError, ownAnnotationsOf } from './copies.ts';
 import { cachedCredentials } from './credentials-cache.ts';
 import { distribute, targetsNamespace, undistribute } from './distribute.ts';
 import type { TokenDistributor } from './distributor.ts';
 import { ROTATE_REQUESTED_ANNOTATION } from './reasons.ts';
 import { RegistryTokenReconciler } from './reconcile.ts';
-import { apiSecrets } from './secret.ts';
+import { apiSecrets, readSecret } from './secret.ts';
+import { cacheSecret, dataHashOf, isCached } from './secret-cache.ts';
+import { ATTACHED_ANNOTATION, attachedNames, cacheServiceAccount } from './service-accounts.ts';
 
 /** A cache that holds nothing: what the reads see before the controller exists. */
 const EMPTY: SecondaryCache = { get: () => undefined, list: () => [], synced: false };
@@ -31,7 +35,9 @@ export const REGISTRY_TOKEN: ResourceType = {
 
 /**
  * Distribution on the core API (copies and ServiceAccount entries), see distribute.ts; `reach`
- * limits it to the namespaces of namespaced mode.
+ * limits it to the namespaces of namespaced mode. The primary Secret usually comes from the cache,
+ * without data: copies are compared by digests, and the data is read live (once) only when a copy
+ * must be written, unless a rotation just wrote it.
  */
 export function coreDistributor(
   core: CoreV1Api,
@@ -41,6 +47,7 @@ export function coreDistributor(
   return {
     async distribute(token, secret: V1Secret | undefined, registry) {
       if (!secret?.metadata?.name) return { namespacesServed: [], problems: [] };
+      let data: Promise<Record<string, string>> | undefined;
       const input = {
         token: {
           namespace: token.metadata.namespace,
@@ -50,9 +57,13 @@ export function coreDistributor(
         secret: {
           name: secret.metadata.name,
           type: secret.type ?? 'kubernetes.io/dockerconfigjson',
-          data: secret.data ?? {},
-          labels: secret.metadata.labels ?? {},
-          annotations: secret.metadata.annotations ?? {},
+          dataHash: dataHashOf(secret),
+          data: () => {
+            data ??= primaryData(core, secret);
+            return data;
+          },
+          labels: token.spec.secret?.labels ?? {},
+          annotations: { ...token.spec.secret?.annotations, ...ownAnnotationsOf(secret) },
         },
         distribute: token.spec.distribute,
         registry,
@@ -61,6 +72,7 @@ export function coreDistributor(
           namespaces: () => reads.namespaces(),
           copies: (uid: string) => reads.copies(uid),
           pullSecretsOf: (namespace: string, name: string) => reads.pullSecretsOf(namespace, name),
+          attachedTo: (namespace: string, name: string) => reads.attachedTo(namespace, name),
         },
       };
       const result = await distribute(core, input);
@@ -76,9 +88,30 @@ export function coreDistributor(
         secretName,
         serviceAccounts: token.spec.distribute?.serviceAccounts ?? [],
         reach,
+        cached: reads && { attachedTo: (namespace, name) => reads.attachedTo(namespace, name) },
       });
     },
   };
+}
+
+/**
+ * The primary's data for a copy: the Secret's own when it was read live or just written, else one
+ * live read, which must still be the object the cache described (a Secret replaced meanwhile is
+ * a conflict, retried on fresh data, never copied).
+ */
+async function primaryData(core: CoreV1Api, primary: V1Secret): Promise<Record<string, string>> {
+  if (!isCached(primary)) return primary.data ?? {};
+  const namespace = primary.metadata?.namespace ?? '';
+  const name = primary.metadata?.name ?? '';
+  let live: V1Secret | undefined;
+  try {
+    live = await readSecret(core, namespace, name);
+  } catch (err) {
+    throw new CopyError(`read Secret ${name} in ${namespace}`, err);
+  }
+  if (!live || live.metadata?.uid !== primary.metadata?.uid)
+    throw new CopyError(`read Secret ${name} in ${namespace}`, { code: 409 });
+  return live.data ?? {};
 }
 
 /**
@@ -113,17 +146,19 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     core,
     systemClock,
   );
+  // Every watch is listed by its informer page by page and streamed (runtime/stream-list.ts), and
+  // each object is cut down before it is kept: a tenant may label its own Secrets as berth's and
+  // make them 1 MiB each, and may fill its ServiceAccounts and Namespace with entries.
   const watches: WatchSource[] = [
     {
       // The token Secrets and their copies: where the copies may be, whatever --namespaces says.
       name: 'secrets',
       path: '/api/v1/secrets',
       labelSelector: managed,
-      list: () => core.listSecretForAllNamespaces({ labelSelector: managed }),
       namespaces: reach ? [...reach] : [],
       observe: (obj, event) => reads.observeSecret(obj, event),
       pathIn: (ns) => `/api/v1/namespaces/${ns}/secrets`,
-      listIn: (namespace) => core.listNamespacedSecret({ namespace, labelSelector: managed }),
+      transform: cacheSecret,
       map: (obj: KubernetesObject) =>
         (obj.metadata?.ownerReferences ?? [])
           .filter((r) => r.kind === registryTokenCrd.kind && r.controller)
@@ -132,10 +167,8 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     {
       name: 'containerregistries',
       path: `/apis/${GROUP}/${VERSION}/${CONTAINER_REGISTRY.plural}`,
-      list: () => custom.listClusterCustomObject({ ...CONTAINER_REGISTRY }) as never,
       namespaces: watched,
       pathIn: (ns) => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${CONTAINER_REGISTRY.plural}`,
-      listIn: (namespace) => custom.listNamespacedCustomObject({ ...CONTAINER_REGISTRY, namespace }) as never,
       map: (obj) =>
         keys(
           (t) =>
@@ -143,28 +176,32 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
             (t.spec.registryRef.namespace ?? t.metadata.namespace) === obj.metadata?.namespace,
         ),
     },
-    // Distribution chooses namespaces by name and labels; a token in a namespace labelled later
-    // may become admitted by its registry.
-    namespacesWatch(core, (namespace) =>
-      keys((t) => t.metadata.namespace === namespace.name || targetsNamespace(t.spec.distribute, namespace)),
+    // Distribution chooses namespaces by name and labels, and needs their consent (annotations);
+    // a token in a namespace labelled later may become admitted by its registry.
+    namespacesWatch(
+      core,
+      (namespace) =>
+        keys(
+          (t) => t.metadata.namespace === namespace.name || targetsNamespace(t.spec.distribute, namespace),
+        ),
+      CONSENT_ANNOTATIONS,
     ),
     {
       name: 'serviceaccounts',
       path: '/api/v1/serviceaccounts',
-      list: () => core.listServiceAccountForAllNamespaces(),
       namespaces: reach ? [...reach] : [],
       pathIn: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
-      listIn: (namespace) => core.listNamespacedServiceAccount({ namespace }),
-      // Kept to name and pull secrets: enough to map events to tokens and to see that a
-      // ServiceAccount already lists a token's Secret without reading it; a few dozen bytes each
-      // instead of the whole object, for clusters with tens of thousands of them.
-      transform: (obj) =>
-        ({
-          metadata: pickMetadata(obj.metadata, ['name', 'namespace', 'uid', 'resourceVersion']),
-          imagePullSecrets: (obj as V1ServiceAccount).imagePullSecrets?.map((r) => ({ name: r.name })),
-        }) as KubernetesObject,
-      map: (obj) =>
-        keys((t) => (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '')),
+      transform: cacheServiceAccount,
+      observe: (obj, event) => reads.observeServiceAccount(obj, event),
+      // Tokens that name it, and tokens whose Secret berth recorded on it (an entry to take off).
+      map: (obj) => {
+        const recorded = attachedNames(obj.metadata?.annotations?.[ATTACHED_ANNOTATION]);
+        return keys(
+          (t) =>
+            (t.spec.distribute?.serviceAccounts ?? []).includes(obj.metadata?.name ?? '') ||
+            recorded.includes(t.spec.secret?.name ?? t.metadata.name),
+        );
+      },
     },
   ];
 
@@ -174,8 +211,9 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     reads,
     readCredentials: cachedCredentials(secretReader(core), systemClock),
     getRegistry: async (namespace, name) => reads.registry(namespace, name),
-    namespaceLabels: async (namespace) => reads.namespaceLabels(namespace) ?? {},
+    namespaceLabels: async (namespace) => reads.namespaceLabels(namespace),
     distributor: coreDistributor(core, reach, reads),
+    budgets: deps.budgets,
     observe: {
       times: (token, times) => {
         const labels = { namespace: token.metadata.namespace, name: token.metadata.name };

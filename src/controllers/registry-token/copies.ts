@@ -1,24 +1,37 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import { httpStatusOf } from '../runtime/outcome.ts';
+import { allowedEntries, type Consent } from './consent.ts';
+import { SecretAnnotation } from './reasons.ts';
+import { dataHashOf, isCached, metadataDigest, metadataDigestOf, TOKEN_UID_LABEL } from './secret-cache.ts';
 import { failureMessage } from './service-accounts.ts';
 
-/** Label on every copy: the RegistryToken's UID (copies cannot have cross-namespace ownerReferences). */
-export const TOKEN_UID_LABEL = 'berth.dev/token-uid';
+export { TOKEN_UID_LABEL } from './secret-cache.ts';
 
-/** What the primary Secret holds, to be copied as it is. */
+/** What the primary Secret holds, to be copied. */
 export interface SecretContent {
   /** The Secret's name, the same in every namespace. */
   name: string;
   /** The Secret type (kubernetes.io/dockerconfigjson). */
   type: string;
-  /** The data, values base64-encoded as on the wire. */
-  data: Record<string, string>;
-  /** The user's labels (berth's own are added to every copy). */
+  /** {@link contentHash} of the data: copies are compared by it, so the cache needs no data. */
+  dataHash: string;
+  /** The data, values base64-encoded as on the wire: read (once) only when a copy is written. */
+  data(): Promise<Record<string, string>>;
+  /** The user's labels (spec.secret.labels); a copy carries those its namespace accepts. */
   labels: Record<string, string>;
-  /** The primary's annotations, its content-hash annotation included. */
+  /** The user's annotations and berth's own; a copy carries berth's and those its namespace accepts. */
   annotations: Record<string, string>;
 }
+
+/** The labels and annotations one copy carries. */
+export interface CopyMetadata {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** berth's own annotations of the primary, which every copy carries (content hash, credential). */
+const OWN_ANNOTATIONS = new Set<string>(Object.values(SecretAnnotation));
 
 /** How often a copy is re-read and written again after a 409 before giving up for this reconcile. */
 const COPY_ATTEMPTS = 5;
@@ -30,8 +43,8 @@ export function isOurs(secret: V1Secret, uid: string): boolean {
 
 /**
  * Every Secret labelled with this token's UID, in all namespaces, or in `reach` only (namespaced
- * mode, where the operator may not list Secrets cluster-wide). One list instead of a read per
- * target namespace: in the steady state a reconcile then costs two lists and no writes.
+ * mode, where the operator may not list Secrets cluster-wide). For callers without the informer
+ * cache (one-off calls and tests).
  */
 export async function listCopies(
   core: CoreV1Api,
@@ -50,25 +63,43 @@ export async function listCopies(
   }
 }
 
-/** The labels every copy must carry: the user's, then berth's own, which win. */
-export function copyLabels(secret: SecretContent, uid: string): Record<string, string> {
-  return { ...secret.labels, [MANAGED_BY_LABEL]: 'berth', [TOKEN_UID_LABEL]: uid };
+/**
+ * What a copy in a namespace with this consent carries: berth's labels (managed-by, token UID),
+ * berth's own annotations of the primary, and only those of the user's labels and annotations
+ * that the namespace accepts (berth's own win over the user's).
+ */
+export function copyMetadata(secret: SecretContent, uid: string, consent: Consent): CopyMetadata {
+  const own = Object.fromEntries(Object.entries(secret.annotations).filter(([k]) => OWN_ANNOTATIONS.has(k)));
+  const user = Object.fromEntries(
+    Object.entries(secret.annotations).filter(([k]) => !OWN_ANNOTATIONS.has(k)),
+  );
+  return {
+    labels: {
+      ...allowedEntries(secret.labels, consent.labels),
+      [MANAGED_BY_LABEL]: 'berth',
+      [TOKEN_UID_LABEL]: uid,
+    },
+    annotations: { ...allowedEntries(user, consent.annotations), ...own },
+  };
 }
 
-/** Whether an existing copy already holds what it should (type, data, labels, annotations). */
-function upToDate(existing: V1Secret, secret: SecretContent, labels: Record<string, string>): boolean {
-  return (
-    existing.type === secret.type &&
-    sameEntries(existing.data, secret.data) &&
-    sameEntries(existing.metadata?.labels, labels) &&
-    sameEntries(existing.metadata?.annotations, secret.annotations)
+/** berth's own annotations of a Secret (the cache keeps these), which every copy carries. */
+export function ownAnnotationsOf(secret: V1Secret): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secret.metadata?.annotations ?? {}).filter(([k]) => OWN_ANNOTATIONS.has(k)),
   );
 }
 
-/** Two string maps with the same keys and values (undefined counts as empty). */
-function sameEntries(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
-  const left = Object.entries(a ?? {});
-  return left.length === Object.keys(b).length && left.every(([k, v]) => Object.hasOwn(b, k) && b[k] === v);
+/**
+ * Whether an existing copy already holds what it should: its type, the digest of its data and
+ * that of its labels and annotations (from the cache, or computed from a live read).
+ */
+export function upToDate(existing: V1Secret, secret: SecretContent, metadata: CopyMetadata): boolean {
+  return (
+    existing.type === secret.type &&
+    dataHashOf(existing) === secret.dataHash &&
+    metadataDigestOf(existing) === metadataDigest(metadata.labels, metadata.annotations)
+  );
 }
 
 /** A written (or already current) copy, or why the namespace was left alone. */
@@ -77,8 +108,10 @@ export type CopyOutcome = { served: true } | { served: false; problem: string };
 /**
  * Makes the copy of `secret` in `namespace` current: created when absent, replaced in place (with
  * the resourceVersion read) when it differs, left alone when it is up to date. A same-named Secret
- * without this token's UID label is never touched, only reported. `existing` is our copy from
- * {@link listCopies}, if there was one.
+ * without this token's UID label is never touched, only reported. `existing` is our copy as the
+ * cache (or {@link listCopies}) has it; a cached copy that differs is read live before it is
+ * replaced, so the replace keeps other tools' metadata (the cache holds none) and a copy the cache
+ * is behind on is not written twice.
  */
 export async function writeCopy(
   core: CoreV1Api,
@@ -86,8 +119,9 @@ export async function writeCopy(
   secret: SecretContent,
   uid: string,
   existing: V1Secret | undefined,
+  metadata: CopyMetadata,
 ): Promise<CopyOutcome> {
-  const labels = copyLabels(secret, uid);
+  const { labels, annotations } = metadata;
   const name = secret.name;
   let current = existing;
   for (let attempt = 1; attempt <= COPY_ATTEMPTS; attempt++) {
@@ -98,15 +132,19 @@ export async function writeCopy(
           body: {
             apiVersion: 'v1',
             kind: 'Secret',
-            metadata: { name, namespace, labels, annotations: secret.annotations },
+            metadata: { name, namespace, labels, annotations },
             type: secret.type,
-            data: secret.data,
+            data: await secret.data(),
           },
         });
         return { served: true };
       }
       if (!isOurs(current, uid)) return { served: false, problem: foreignProblem(current, name, namespace) };
-      if (upToDate(current, secret, labels)) return { served: true };
+      if (upToDate(current, secret, metadata)) return { served: true };
+      if (isCached(current)) {
+        current = await readSecret(core, namespace, name);
+        continue;
+      }
       if (current.type !== secret.type) {
         // The type of a Secret is immutable; ours may be deleted and made again (the uid
         // precondition makes sure it is still the object we looked at).
@@ -116,19 +154,20 @@ export async function writeCopy(
       }
       // Replace keeps the object's other metadata (finalizers, other tools' fields) but drops
       // managedFields so the API server keeps the live ones.
-      const { managedFields: _, ...metadata } = current.metadata ?? {};
+      const { managedFields: _, ...live } = current.metadata ?? {};
       await core.replaceNamespacedSecret({
         namespace,
         name,
         body: {
           ...current,
-          metadata: { ...metadata, labels, annotations: secret.annotations },
+          metadata: { ...live, labels, annotations },
           type: secret.type,
-          data: secret.data,
+          data: await secret.data(),
         },
       });
       return { served: true };
     } catch (err) {
+      if (err instanceof CopyError) throw err;
       const status = httpStatusOf(err);
       // 409 on create: someone's Secret of that name exists; 409 on replace: our read is stale;
       // 404 on replace: it was deleted meanwhile. All three: look again.

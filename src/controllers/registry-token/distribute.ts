@@ -3,10 +3,18 @@ import type { z } from 'zod';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { DistributeSchema } from '../../crds/token-parts.ts';
 import { admitReference, selectorMatches } from '../shared/allowed-namespaces.ts';
-import { CopyError, deleteCopy, listCopies, type SecretContent, writeCopy } from './copies.ts';
+import {
+  acceptsCopiesFrom,
+  acceptsServiceAccount,
+  type Consent,
+  consentOf,
+  copiesRefused,
+  serviceAccountsRefused,
+} from './consent.ts';
+import { CopyError, copyMetadata, deleteCopy, listCopies, type SecretContent, writeCopy } from './copies.ts';
 import { attachPullSecret, detachPullSecret, firstLine } from './service-accounts.ts';
 
-export { type SecretContent, TOKEN_UID_LABEL } from './copies.ts';
+export { type CopyMetadata, type SecretContent, TOKEN_UID_LABEL } from './copies.ts';
 
 /** Everything {@link distribute} needs to know about one RegistryToken. */
 export interface DistributeInput {
@@ -28,14 +36,17 @@ export interface DistributeInput {
    * Namespaces and the token's copies from the informer caches; without them both are listed from
    * the API server (one-off callers and tests).
    */
-  cached?:
-    | {
-        namespaces(): V1Namespace[];
-        copies(uid: string): V1Secret[];
-        /** The pull secrets a ServiceAccount lists, or undefined when the cache does not know it. */
-        pullSecretsOf?(namespace: string, name: string): string[] | undefined;
-      }
-    | undefined;
+  cached?: DistributionCache | undefined;
+}
+
+/** What distribution reads from the informer caches instead of the API server. */
+export interface DistributionCache {
+  namespaces(): V1Namespace[];
+  copies(uid: string): V1Secret[];
+  /** The pull secrets a ServiceAccount lists, or undefined when the cache does not know it. */
+  pullSecretsOf?(namespace: string, name: string): string[] | undefined;
+  /** ServiceAccounts of the namespace whose berth record (attached-pull-secrets) lists the Secret. */
+  attachedTo?(namespace: string, secretName: string): string[];
 }
 
 /** What a {@link distribute} call achieved. */
@@ -87,11 +98,19 @@ export function targetsNamespace(
   );
 }
 
+/** A namespace that should hold a copy, and what it consented to. */
+interface Target {
+  namespace: string;
+  consent: Consent;
+}
+
 /**
- * Copies the token's Secret into every namespace spec.distribute chooses and the registry admits,
- * deletes copies from namespaces no longer chosen, and attaches the Secret to the named
- * ServiceAccounts in the token's namespace and in every served namespace. Idempotent; in the
- * steady state it lists Namespaces and the token's copies and writes nothing.
+ * Copies the token's Secret into every namespace spec.distribute chooses, the registry admits
+ * and whose annotations consent to it (consent.ts), deletes copies from namespaces no longer
+ * chosen or consenting, and attaches the Secret to the named ServiceAccounts in the token's
+ * namespace and, where the namespace accepts them, in every served namespace. Entries berth
+ * recorded on ServiceAccounts that are no longer wanted are detached. Idempotent; in the steady
+ * state, with the caches, it makes no request at all.
  *
  * Refused or occupied targets are returned as `problems`. Failed API calls do not stop the other
  * namespaces; they are thrown together at the end as a {@link DistributionError}.
@@ -107,8 +126,9 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
   ]);
   const ours = new Map(copies.map((c) => [`${c.metadata?.namespace}/${c.metadata?.name}`, c]));
 
-  const served: string[] = [];
-  await forEachLimited(targets, async (namespace) => {
+  const served: Target[] = [];
+  await forEachLimited(targets, async (target) => {
+    const { namespace, consent } = target;
     try {
       const outcome = await writeCopy(
         core,
@@ -116,19 +136,27 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
         secret,
         token.uid,
         ours.get(`${namespace}/${secret.name}`),
+        copyMetadata(secret, token.uid, consent),
       );
-      if (outcome.served) served.push(namespace);
+      if (outcome.served) served.push(target);
       else problems.push(outcome.problem);
     } catch (err) {
       failures.push(describe(err));
     }
   });
-  served.sort();
+  served.sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
 
-  const serviceAccounts = spec?.serviceAccounts ?? [];
+  const named = spec?.serviceAccounts ?? [];
+  const wanted = new Map<string, readonly string[]>([[token.namespace, named]]);
+  for (const { namespace, consent } of served) {
+    const accepted = named.filter((sa) => acceptsServiceAccount(consent, sa));
+    const refused = named.filter((sa) => !accepted.includes(sa));
+    if (refused.length > 0) problems.push(serviceAccountsRefused(namespace, refused));
+    wanted.set(namespace, accepted);
+  }
   let serviceAccountsAttached = 0;
   await forEachLimited(
-    [token.namespace, ...served].flatMap((ns) => serviceAccounts.map((sa) => [ns, sa] as const)),
+    [...wanted].flatMap(([ns, sas]) => sas.map((sa) => [ns, sa] as const)),
     async ([namespace, sa]) => {
       try {
         // Already listed, as the cache says: nothing to read or write. An edit that removes it
@@ -144,34 +172,53 @@ export async function distribute(core: CoreV1Api, input: DistributeInput): Promi
       }
     },
   );
-
-  // A copy is stale when its namespace is no longer a target (left the selection, removed from
-  // spec.namespaces, no longer admitted, spec.distribute removed) or it has an old name. A target
-  // whose write failed just now is still a target: its copy stays. The own namespace holds the
-  // primary, which is the caller's, whatever its labels.
-  const wanted = new Set(targets);
-  const stale = copies.filter((c) => {
-    const ns = c.metadata?.namespace ?? '';
-    return ns !== token.namespace && !(wanted.has(ns) && c.metadata?.name === secret.name);
-  });
-  await forEachLimited(stale, async (copy) => {
+  // Entries berth recorded where they are no longer wanted (a ServiceAccount taken out of the
+  // spec, or no longer accepted by its namespace): removed, and only those.
+  const unwanted = [...wanted].flatMap(([ns, sas]) =>
+    (input.cached?.attachedTo?.(ns, secret.name) ?? [])
+      .filter((sa) => !sas.includes(sa))
+      .map((sa) => [ns, sa] as const),
+  );
+  await forEachLimited(unwanted, async ([namespace, sa]) => {
     try {
-      await removeCopy(core, copy, serviceAccounts);
+      await detachPullSecret(core, namespace, sa, secret.name);
     } catch (err) {
       failures.push(describe(err));
     }
   });
 
-  const result = { namespacesServed: served, problems: problems.sort(), serviceAccountsAttached };
+  // A copy is stale when its namespace is no longer a target (left the selection, removed from
+  // spec.namespaces, no longer admitted or consenting, spec.distribute removed) or it has an old
+  // name. A target whose write failed just now is still a target: its copy stays. The own
+  // namespace holds the primary, which is the caller's, whatever its labels.
+  const targeted = new Set(targets.map((t) => t.namespace));
+  const stale = copies.filter((c) => {
+    const ns = c.metadata?.namespace ?? '';
+    return ns !== token.namespace && !(targeted.has(ns) && c.metadata?.name === secret.name);
+  });
+  await forEachLimited(stale, async (copy) => {
+    try {
+      await removeCopy(core, copy, named, input.cached);
+    } catch (err) {
+      failures.push(describe(err));
+    }
+  });
+
+  const result = {
+    namespacesServed: served.map((t) => t.namespace),
+    problems: problems.sort(),
+    serviceAccountsAttached,
+  };
   if (failures.length > 0) throw new DistributionError(result, failures.sort());
   return result;
 }
 
 /**
  * On RegistryToken deletion: deletes every copy (found by TOKEN_UID_LABEL in all namespaces) and
- * removes the Secret from every listed ServiceAccount in the token's namespace and in every
- * namespace that had a copy; other imagePullSecrets entries stay as they are. The ServiceAccounts
- * are done first, so a failure part way leaves the copies in place and a retry finds the same
+ * takes the Secret off the ServiceAccounts in the token's namespace and in every namespace that
+ * had a copy, where berth's record on the ServiceAccount says berth added it: an entry that was
+ * there before (another team's own pull secret of the same name) stays. The ServiceAccounts are
+ * done first, so a failure part way leaves the copies in place and a retry finds the same
  * namespaces again. The primary Secret in the token's namespace is not touched here (the
  * reconciler deletes it once the credential is revoked). Idempotent.
  */
@@ -183,6 +230,8 @@ export async function undistribute(
     serviceAccounts: string[];
     /** See {@link DistributeInput.reach}. */
     reach?: ReadonlySet<string> | undefined;
+    /** Berth's records of attached entries, from the ServiceAccount cache. */
+    cached?: Pick<DistributionCache, 'attachedTo'> | undefined;
   },
 ): Promise<void> {
   const { token, secretName, serviceAccounts } = input;
@@ -191,7 +240,9 @@ export async function undistribute(
   );
   const failures: string[] = [];
   await forEachLimited(
-    serviceAccounts.map((sa) => [token.namespace, sa] as const),
+    candidates(token.namespace, secretName, serviceAccounts, input.cached).map(
+      (sa) => [token.namespace, sa] as const,
+    ),
     async ([namespace, sa]) => {
       try {
         await detachPullSecret(core, namespace, sa, secretName);
@@ -202,8 +253,7 @@ export async function undistribute(
   );
   await forEachLimited(copies, async (copy) => {
     try {
-      // The copy's own name too, in case the Secret was renamed since it was made.
-      await removeCopy(core, copy, serviceAccounts, secretName);
+      await removeCopy(core, copy, serviceAccounts, input.cached);
     } catch (err) {
       failures.push(describe(err));
     }
@@ -212,30 +262,42 @@ export async function undistribute(
     throw new Error(`could not remove all copies of Secret ${secretName}: ${failures.sort().join('; ')}`);
 }
 
+/** The ServiceAccounts that may hold berth's entry for a Secret: the named ones and those whose record lists it. */
+function candidates(
+  namespace: string,
+  secretName: string,
+  named: readonly string[],
+  cached: Pick<DistributionCache, 'attachedTo'> | undefined,
+): string[] {
+  return [...new Set([...named, ...(cached?.attachedTo?.(namespace, secretName) ?? [])])];
+}
+
 /**
- * Removes our entry from the ServiceAccounts in the copy's namespace, then the copy. Only the
- * ServiceAccounts named now are known: an account removed from spec.serviceAccounts keeps its
- * entry (berth only appends to accounts it is told about; removing the name from the spec is not
- * a request to edit that account again).
+ * Takes the copy's name off the ServiceAccounts in its namespace where berth's record says berth
+ * added it (the copy's own name only: never the token's current Secret name, which may since
+ * have been renamed to another team's pull secret), then deletes the copy.
  */
 async function removeCopy(
   core: CoreV1Api,
   copy: V1Secret,
-  serviceAccounts: readonly string[],
-  alsoName?: string,
+  named: readonly string[],
+  cached: Pick<DistributionCache, 'attachedTo'> | undefined,
 ): Promise<void> {
   const namespace = copy.metadata?.namespace ?? '';
-  const names = new Set([copy.metadata?.name ?? '', ...(alsoName === undefined ? [] : [alsoName])]);
-  for (const sa of serviceAccounts)
-    for (const name of names) await detachPullSecret(core, namespace, sa, name);
+  const name = copy.metadata?.name ?? '';
+  for (const sa of candidates(namespace, name, named, cached))
+    await detachPullSecret(core, namespace, sa, name);
   await deleteCopy(core, copy);
 }
 
 /**
  * The namespaces that should hold a copy, sorted: chosen by name or selector, not the token's own,
- * not being deleted, and admitted by the registry (refusals and unknown names go to `problems`).
+ * not being deleted, consenting (berth.dev/accept-copies-from) and admitted by the registry. A
+ * namespace the token named and that does not consent is a problem whose text is the same
+ * whether the namespace exists or not; one chosen only by the selector is passed over in silence
+ * (the token's owner did not name it, so its existence is not theirs to learn).
  */
-async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: string[]): Promise<string[]> {
+async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: string[]): Promise<Target[]> {
   const spec = input.distribute;
   if (spec === undefined || (spec.namespaces === undefined && spec.namespaceSelector === undefined))
     return [];
@@ -245,8 +307,9 @@ async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: 
   } catch (err) {
     throw new CopyError('list Namespaces', err);
   }
+  const named = new Set(spec.namespaces ?? []);
   const seen = new Set<string>();
-  const targets: string[] = [];
+  const targets: Target[] = [];
   for (const ns of namespaces) {
     const name = ns.metadata?.name ?? '';
     const labels = ns.metadata?.labels ?? {};
@@ -260,14 +323,18 @@ async function chooseTargets(core: CoreV1Api, input: DistributeInput, problems: 
       );
       continue;
     }
+    const consent = consentOf(ns.metadata?.annotations);
+    if (!acceptsCopiesFrom(consent, input.token)) {
+      if (named.has(name)) problems.push(copiesRefused(name, input.token));
+      continue;
+    }
     const admission = admitReference(input.registry, name, labels);
-    if (admission.allowed) targets.push(name);
+    if (admission.allowed) targets.push({ namespace: name, consent });
     else problems.push(admission.message);
   }
-  for (const name of spec.namespaces ?? [])
-    if (!seen.has(name) && name !== input.token.namespace)
-      problems.push(`namespace ${name} does not exist; it gets a copy when it is created`);
-  return targets.sort();
+  for (const name of named)
+    if (!seen.has(name) && name !== input.token.namespace) problems.push(copiesRefused(name, input.token));
+  return targets.sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
 }
 
 /** Runs `fn` over `items`, at most {@link CONCURRENCY} at a time. */

@@ -155,14 +155,18 @@ export function fakeTokens() {
  * For unit tests only: a RegistryToken reconciler on fake ports (cache reads over the fake API's
  * Secrets), a fake IONOS provider and a fake clock, recording every write and event.
  */
-export function tokenWorld(options: { namespaces?: string[] } = {}) {
+export function tokenWorld(
+  options: { namespaces?: string[]; annotations?: Record<string, Record<string, string>> } = {},
+) {
   const clock = new FakeClock(Date.UTC(2026, 10, 30, 5, 0, 0));
   const api = fakeCore();
   const provider = fakeTokens();
   const registry = registryObject();
   const reads = memoryReads({
     registries: [registry],
-    namespaces: (options.namespaces ?? ['shop']).map((name) => ({ metadata: { name } })),
+    namespaces: (options.namespaces ?? ['shop']).map((name) => ({
+      metadata: { name, ...(options.annotations?.[name] ? { annotations: options.annotations[name] } : {}) },
+    })),
     secrets: api.secrets,
   });
   const reconciler = new RegistryTokenReconciler({

@@ -46,9 +46,16 @@ const token: RegistryToken = RegistryTokenSchema.parse({
   },
 });
 
+/** `web` takes copies from `shop`, with the user's label and annotation keys it accepts. */
+const CONSENT = {
+  'berth.dev/accept-copies-from': 'shop',
+  'berth.dev/accept-copy-labels': 'team',
+  'berth.dev/accept-copy-annotations': 'example.com/*',
+};
+
 /** Runs one reconcile of `token` and returns every Secret it left behind. */
-async function reconcileOnce(): Promise<V1Secret[]> {
-  const world = tokenWorld({ namespaces: ['shop', 'web'] });
+async function reconcileOnce(consent: Record<string, string> = CONSENT): Promise<V1Secret[]> {
+  const world = tokenWorld({ namespaces: ['shop', 'web'], annotations: { web: consent } });
   await world.reconcile(token, {});
   return [...world.api.secrets.values()];
 }
@@ -79,5 +86,24 @@ describe('Secrets of a RegistryToken applied by Argo CD or Flux', () => {
       });
       expect(secret.metadata?.annotations).toMatchObject({ 'example.com/owner': 'shop-team' });
     }
+  });
+
+  it('item 4: a copy carries only berth’s labels and annotations where its namespace accepts no others', async () => {
+    const copy = (await reconcileOnce({ 'berth.dev/accept-copies-from': 'shop/shop-pull' })).find(
+      (s) => s.metadata?.namespace === 'web',
+    );
+    expect(copy?.metadata?.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'berth',
+      'berth.dev/token-uid': TOKEN_UID,
+    });
+    expect(Object.keys(copy?.metadata?.annotations ?? {}).sort()).toEqual([
+      'berth.dev/content-hash',
+      'berth.dev/credential-id',
+    ]);
+  });
+
+  it('item 4: no copy at all where the namespace has not consented', async () => {
+    const written = await reconcileOnce({});
+    expect(written.map((s) => s.metadata?.namespace)).toEqual(['shop']);
   });
 });

@@ -2,7 +2,7 @@ import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import type { TokenReads } from './cache-ports.ts';
-import { TOKEN_UID_LABEL } from './copies.ts';
+import { TOKEN_UID_LABEL } from './secret-cache.ts';
 
 /**
  * {@link TokenReads} over plain collections, for unit tests of the reconciler: what the informer
@@ -27,6 +27,7 @@ export function memoryReads(world: {
       return found?.metadata?.labels?.[MANAGED_BY_LABEL] === 'berth' ? found : undefined;
     },
     pullSecretsOf: () => undefined,
+    attachedTo: () => [],
     copies: (uid) => [...secrets.values()].filter((s) => s.metadata?.labels?.[TOKEN_UID_LABEL] === uid),
     wroteSecret: () => undefined,
   };

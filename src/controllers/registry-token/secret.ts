@@ -4,6 +4,7 @@ import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import { TerminalError } from '../runtime/outcome.ts';
 import { contentHash, DOCKER_CONFIG_KEY, dockerConfigJson } from './docker-config.ts';
 import { SecretAnnotation, TokenReason } from './reasons.ts';
+import { dataHashOf } from './secret-cache.ts';
 
 /** The RegistryToken a Secret belongs to. */
 export interface SecretOwner {
@@ -25,15 +26,18 @@ export interface DesiredSecret {
   rotationRequest?: string | undefined;
 }
 
-/** Why the existing Secret cannot be trusted to hold the current credential, or undefined. */
+/**
+ * Why the existing Secret cannot be trusted to hold the current credential, or undefined. The
+ * content-hash annotation is compared with the hash of the data, which the cache keeps instead
+ * of the data (secret-cache.ts); a Secret read live has its data hashed here.
+ */
 export function secretProblem(
   secret: V1Secret | undefined,
   credentialId: string | undefined,
 ): string | undefined {
   if (!secret) return 'SecretDeleted';
-  const data = secret.data ?? {};
   const annotations = secret.metadata?.annotations ?? {};
-  if (annotations[SecretAnnotation.ContentHash] !== contentHash(data)) return 'SecretModified';
+  if (annotations[SecretAnnotation.ContentHash] !== dataHashOf(secret)) return 'SecretModified';
   if (credentialId !== undefined && annotations[SecretAnnotation.CredentialId] !== credentialId)
     return 'SecretModified';
   return undefined;
