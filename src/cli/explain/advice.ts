@@ -36,6 +36,13 @@ function stalledAdvice(obj: BerthObject, reason: string): string {
       return 'the provider refused the settings: correct the field the message names';
     case 'RegistryFailed':
       return 'the provider reports the registry as failed, which needs its support; berth looks again every observeInterval and turns Ready by itself once it runs again';
+    case 'ScopeNotGranted':
+    case 'LifetimeNotGranted':
+    case 'RetainNotGranted':
+    case 'CleanupNotGranted':
+      return `ContainerRegistry ${ref(obj)} does not grant what the spec asks (the message names the field and what is granted): ask for less, or ask its owners to widen spec.grants; berth tries again as soon as either changes`;
+    case 'RegistryNotAllowed':
+      return `ContainerRegistry ${ref(obj)} does not exist or does not admit namespace ${obj.metadata.namespace}: correct spec.registryRef, or ask the registry's owners to admit the namespace (spec.allowedNamespaces)`;
     default:
       return 'fix what the message says, then change the object';
   }
@@ -57,7 +64,14 @@ function waitingAdvice(obj: BerthObject, reason: string): string | undefined {
       return `waiting for ContainerRegistry ${ref(obj)}; berth explain creg/${r?.name ?? ''}${ns} says why it is not Ready`;
     }
     case 'RegistryNotAllowed':
-      return `spec.allowedNamespaces of ContainerRegistry ${ref(obj)} does not admit namespace ${obj.metadata.namespace}: admit it there`;
+    case 'ScopeNotGranted':
+    case 'LifetimeNotGranted':
+    case 'RetainNotGranted':
+      return obj.status?.refusedAt
+        ? `ContainerRegistry ${ref(obj)} no longer admits this ${kindOf(obj.kind).singular} as it is: unless that changes, berth revokes its credentials and deletes its Secret and copies at the time the message says`
+        : `ContainerRegistry ${ref(obj)} does not exist or does not admit namespace ${obj.metadata.namespace}: correct spec.registryRef, or ask the registry's owners to admit the namespace (spec.allowedNamespaces)`;
+    case 'Throttled':
+      return 'a request (rotation, repair, scope edit or cleanup run) waits for its budget, per object and per namespace (docs/security.md); berth carries it out when the message says';
     case 'Provisioning':
       return 'the provider is still creating the registry; nothing to do';
     case 'RateLimited':
