@@ -1,7 +1,7 @@
 // Step 3: one token copied into the team's namespaces and attached to their default ServiceAccounts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { say, step } from '../print.ts';
-import { type DemoStack, SHOP_NAMESPACES } from '../stack.ts';
+import { DEMO_NAMESPACE, type DemoStack, SHOP_NAMESPACES } from '../stack.ts';
 import { craneWith, readPullSecret } from '../tools.ts';
 import { apply, berthObject, kubectlShown, PROVIDERS, SHOP_LABELS, waitReady } from './common.ts';
 import type { Images } from './tokens.ts';
@@ -15,10 +15,18 @@ const SECRET = 'shop-pull';
 export async function distributionStep(stack: DemoStack, images: Images): Promise<void> {
   step('One token distributed to three namespaces and their default ServiceAccounts');
   await apply(stack, [
+    // Each team namespace consents (ADR 015): copies from the demo namespace, on `default`.
     ...SHOP_NAMESPACES.map((name) => ({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name, labels: SHOP_LABELS },
+      metadata: {
+        name,
+        labels: SHOP_LABELS,
+        annotations: {
+          'berth.dev/accept-copies-from': DEMO_NAMESPACE,
+          'berth.dev/accept-service-accounts': 'default',
+        },
+      },
     })),
     berthObject('RegistryToken', SECRET, {
       registryRef: { name: PROVIDERS.quay.registry },
@@ -26,8 +34,9 @@ export async function distributionStep(stack: DemoStack, images: Images): Promis
       distribute: { namespaceSelector: { matchLabels: SHOP_LABELS }, serviceAccounts: ['default'] },
     }),
   ]);
-  say('berth copies the Secret into every namespace labelled team=shop (demo-quay admits them there) and');
-  say("adds it to their default ServiceAccounts' imagePullSecrets: Pods there pull without naming it");
+  say('berth copies the Secret into every namespace labelled team=shop that accepts copies from');
+  say(`${DEMO_NAMESPACE} (annotation berth.dev/accept-copies-from; demo-quay admits them there) and adds it to`);
+  say("their default ServiceAccounts' imagePullSecrets (berth.dev/accept-service-accounts): Pods pull without naming it");
   await waitAttached(stack);
   await kubectlShown(stack, ['get', 'secrets', '-A', '--field-selector', `metadata.name=${SECRET}`]);
   const columns =
