@@ -76,10 +76,10 @@ export function createIonosProvider(options: IonosProviderOptions): IonosProvide
       sleep: options.sleep,
     }),
   });
+  // Held for the client's life, apart from the capped memory of issued credentials (redact.ts).
   const credentials = options.credentials;
-  if ('token' in credentials) http.secrets.add(credentials.token);
-  else http.secrets.add(credentials.password);
-  http.secrets.add(headers.authorization?.replace(/^\w+ /, ''));
+  http.secrets.hold(http, 'apiKey', 'token' in credentials ? credentials.token : credentials.password);
+  http.secrets.hold(http, 'authorization', headers.authorization?.replace(/^\w+ /, ''));
   return new IonosProvider(new IonosApi(http), options.pageSize ?? DEFAULT_PAGE_SIZE, options.logger, {
     minLifetimeMs: options.minTokenLifetimeMs ?? IONOS_MIN_TOKEN_LIFETIME_MS,
     now: options.now ?? Date.now,

@@ -51,8 +51,9 @@ export class RegistryAuthenticator {
     this.now = now;
     if (credentials) {
       const encoded = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-      transport.secrets.add(credentials.password);
-      transport.secrets.add(encoded);
+      // Held while this client lives: a cleanup run's deletes must not outlast their redaction.
+      transport.secrets.hold(this, 'password', credentials.password);
+      transport.secrets.hold(this, 'basic', encoded);
       this.basic = `Basic ${encoded}`;
     }
   }

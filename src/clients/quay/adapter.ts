@@ -79,7 +79,8 @@ export function createQuayProvider(options: QuayProviderOptions): QuayProvider {
     metrics: options.metrics,
     logger: options.logger,
   });
-  http.secrets.add(token);
+  // Held for the client's life, apart from the capped memory of issued credentials (redact.ts).
+  http.secrets.hold(http, 'apiKey', token);
   const server = options.registryHost ?? new URL(baseUrl).host;
   return new QuayProvider({ api: new QuayApi(http), server, logger: options.logger });
 }

@@ -85,9 +85,9 @@ export function createSelectelProvider(options: SelectelProviderOptions): Select
     auth: () => ({}),
     parseError: parseSelectelError,
   });
+  // Held for the client's life, apart from the capped memory of issued credentials (redact.ts).
   const { credentials } = options;
-  if ('token' in credentials) http.secrets.add(credentials.token);
-  else http.secrets.add(credentials.password);
+  http.secrets.hold(http, 'apiKey', 'token' in credentials ? credentials.token : credentials.password);
 
   const auth = new SelectelAuth({
     credentials,

@@ -76,7 +76,7 @@ export class SelectelAuth {
       auth: () => ({}),
       parseError: parseSelectelError,
     });
-    this.identity.secrets.add(credentials.password);
+    this.identity.secrets.hold(this, 'password', credentials.password);
   }
 
   /**
@@ -144,7 +144,8 @@ export class SelectelAuth {
         status: res.status,
       });
     }
-    identity.secrets.add(value);
+    // One slot: a renewed IAM token replaces the last one (which moves to the capped memory).
+    identity.secrets.hold(this, 'iamToken', value);
     const lifetime = lifetimeMs(res.data.token.expires_at, res.data.token.issued_at, requestedAt);
     const margin = Math.min(this.options.renewBeforeMs ?? DEFAULT_RENEW_BEFORE_MS, lifetime / 10);
     this.generations++;
