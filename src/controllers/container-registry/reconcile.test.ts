@@ -68,6 +68,7 @@ function registryObject(provider: 'ionos' | 'selectel', name: string): Container
 async function reconcileOnce(
   obj: ContainerRegistry,
   status: Record<string, unknown>,
+  deleting = false,
 ): Promise<OutcomeEffects & { thrown: unknown }> {
   let returned: Awaited<ReturnType<typeof reconciler.reconcile>> | undefined;
   let thrown: unknown;
@@ -79,7 +80,7 @@ async function reconcileOnce(
       recordEvent: async () => undefined,
       signal: new AbortController().signal,
       now: () => Date.now(),
-      deleting: false,
+      deleting,
       ensureFinalizer: async () => false,
       removeFinalizer: async () => false,
       persistStatus: async () => undefined,
@@ -207,5 +208,68 @@ describe('Selectel endpoint (issue #12 item 12): login host apart from the image
     await reconcileOnce(registryObject('ionos', 'shop-endpoint'), other);
     expect(other.server).toBe('shop-endpoint.cr.de-fra.ionos.com');
     expect(other.endpoint).toBe('shop-endpoint.cr.de-fra.ionos.com');
+  });
+});
+
+describe('a create the provider refused (issue 18, smaller ones): pendingCreateAt', () => {
+  const POST_REGISTRIES = { method: 'POST', path: /\/registries$/ };
+  const owned = (name: string) => {
+    const obj = registryObject('ionos', name);
+    obj.spec.adoptionPolicy = 'Never';
+    obj.spec.deletionPolicy = 'Delete';
+    return obj;
+  };
+
+  it('is cleared after a 4xx, so a registry someone else creates later is neither taken nor deleted', async () => {
+    const obj = owned('refused-then-taken');
+    const status: Record<string, unknown> = {};
+    ionos.server.faults.schedule({ kind: 'rateLimit' }, { match: POST_REGISTRIES });
+    const refused = await reconcileOnce(obj, status);
+    expect(refused.thrown).toBeDefined();
+    expect(ionos.registryByName('refused-then-taken')).toBeUndefined();
+    expect(status.pendingCreateAt).toBeUndefined();
+
+    // Someone else creates a registry of that name in the same account.
+    const theirs = ionos.addRegistry({ name: 'refused-then-taken' });
+    await reconcileOnce(obj, status);
+    expect(condition(status, 'Stalled')).toMatchObject({ status: 'True', reason: 'AlreadyExists' });
+    expect(status.externalId).toBeUndefined();
+
+    // Deleting the ContainerRegistry (deletionPolicy: Delete) leaves their registry alone.
+    await reconcileOnce(obj, status, true);
+    expect(ionos.registry(theirs.id).name).toBe('refused-then-taken');
+    expect(ionos.server.log.some((e) => e.method === 'DELETE' && e.path.endsWith(theirs.id))).toBe(false);
+  });
+
+  it('is cleared after a name conflict (409)', async () => {
+    ionos.reserveName('held-elsewhere');
+    const status: Record<string, unknown> = {};
+    await reconcileOnce(owned('held-elsewhere'), status);
+    expect(condition(status, 'Stalled')?.reason).toBe('AlreadyExists');
+    expect(status.pendingCreateAt).toBeUndefined();
+  });
+
+  it.each([
+    { what: 'a 503', fault: { kind: 'serverError', status: 503 } as const },
+    { what: 'a connection reset', fault: { kind: 'reset' } as const },
+  ])('is kept after $what: the outcome is unknown', async ({ what, fault }) => {
+    const name = `unknown-${what.length}`;
+    const status: Record<string, unknown> = {};
+    ionos.server.faults.schedule(fault, { match: POST_REGISTRIES });
+    expect((await reconcileOnce(owned(name), status)).thrown).toBeDefined();
+    expect(status.pendingCreateAt).toBeDefined();
+  });
+
+  it('is kept after a lost answer, and the registry that create made is recognised as ours', async () => {
+    const obj = owned('lost-answer');
+    const status: Record<string, unknown> = {};
+    ionos.server.faults.schedule({ kind: 'loseResponse' }, { match: POST_REGISTRIES });
+    await reconcileOnce(obj, status);
+    expect(status.pendingCreateAt).toBeDefined();
+    const made = ionos.registryByName('lost-answer');
+    await reconcileOnce(obj, status);
+    expect(status.externalId).toBe(made?.id);
+    expect(condition(status, 'Stalled')).toBeUndefined();
+    expect(status.pendingCreateAt).toBeUndefined();
   });
 });

@@ -1,4 +1,10 @@
-import type { DesiredRegistry, ObservedRegistry, Provider, ProviderFactory } from '../../clients/provider.ts';
+import {
+  type DesiredRegistry,
+  type ObservedRegistry,
+  type Provider,
+  type ProviderFactory,
+  ProviderError,
+} from '../../clients/provider.ts';
 import type { ContainerRegistry, ContainerRegistryStatus } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
 import { toMetaTime } from '../runtime/conditions.ts';
@@ -85,7 +91,14 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
       // what this create made instead of creating a second one.
       status.pendingCreateAt = toMetaTime(req.now());
       await req.persistStatus();
-      observed = await call(() => provider.registries.create(desired));
+      try {
+        observed = await call(() => provider.registries.create(desired));
+      } catch (err) {
+        // A refused create made nothing. Keeping the intent would take a registry that someone
+        // else creates under this name later for ours (and delete it with deletionPolicy: Delete).
+        if (createRefused(err)) delete status.pendingCreateAt;
+        throw err;
+      }
       status.externalId = observed.externalId;
       delete status.pendingCreateAt;
       await req.recordEvent({
@@ -215,6 +228,17 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
     await req.removeFinalizer();
     return {};
   }
+}
+
+/**
+ * True when the provider definitely refused a create: it answered 4xx (a conflict, a bad request,
+ * wrong credentials, a rate limit), before or instead of creating anything. A timeout, a lost
+ * connection, a 5xx or an unreadable 2xx leave the outcome unknown: the registry may exist.
+ */
+function createRefused(err: unknown): boolean {
+  const cause = err instanceof ProviderError ? err : (err as { cause?: unknown } | undefined)?.cause;
+  const status = cause instanceof ProviderError ? cause.status : undefined;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** What a Stalled registry says: the provider's own words (with its state), and what happens next. */
