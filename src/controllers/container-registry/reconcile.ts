@@ -2,8 +2,8 @@ import {
   type DesiredRegistry,
   type ObservedRegistry,
   type Provider,
-  type ProviderFactory,
   ProviderError,
+  type ProviderFactory,
 } from '../../clients/provider.ts';
 import type { ContainerRegistry, ContainerRegistryStatus } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
