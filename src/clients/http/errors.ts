@@ -47,7 +47,7 @@ export class NotFoundError extends ProviderError {
 }
 /** 409: the resource exists already, or is busy (Selectel garbage collection running). */
 export class ConflictError extends ProviderError {
-  override readonly name = 'ConflictError';
+  override readonly name: string = 'ConflictError';
 }
 /** 429: slow down; `retryAfterMs` is the provider's hint when it gave one. */
 export class RateLimitedError extends ProviderError {

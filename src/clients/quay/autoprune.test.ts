@@ -24,11 +24,10 @@ describe('policyBody', () => {
 });
 
 describe('QuayAutoPrune', () => {
-  it('creates a policy once (ensure is safe to repeat), updates and deletes it', async () => {
+  it('creates a policy, updates and deletes it', async () => {
     h = await startQuay();
     h.sim.addOrganization('acme');
-    const uuid = await h.provider.autoPrune.ensure(org, { keepLast: 3 });
-    expect(await h.provider.autoPrune.ensure(org, { keepLast: 3 })).toBe(uuid);
+    const uuid = await h.provider.autoPrune.create(org, { keepLast: 3 }, []);
     expect(await h.provider.autoPrune.list(org)).toEqual([
       { uuid, method: 'number_of_tags', value: 3, tagPattern: null, tagPatternMatches: true },
     ]);
@@ -67,11 +66,11 @@ describe('QuayAutoPrune', () => {
     h.sim.pushTag('acme', 'api', 'pr-1', { pushedAt: t0 - 40 * 86_400_000 });
     h.sim.pushTag('acme', 'api', 'pr-2', { pushedAt: t0 - 86_400_000 });
     h.sim.pushTag('acme', 'api', 'pr-3', { pushedAt: t0 - 40 * 86_400_000, immutable: true });
-    await h.provider.autoPrune.ensure(org, {
-      olderThan: '30d',
-      tagPattern: '^release-',
-      tagPatternMatches: false,
-    });
+    await h.provider.autoPrune.create(
+      org,
+      { olderThan: '30d', tagPattern: '^release-', tagPatternMatches: false },
+      [],
+    );
     expect(h.sim.runAutoPrune()).toEqual(['acme/api:pr-1']);
   });
 
@@ -80,7 +79,7 @@ describe('QuayAutoPrune', () => {
     h.sim.addOrganization('acme');
     h.sim.addRepository('acme', 'api');
     const target = { organization: 'acme', repository: 'api' };
-    const uuid = await h.provider.autoPrune.ensure(target, { olderThan: '30d' });
+    const uuid = await h.provider.autoPrune.create(target, { olderThan: '30d' }, []);
     expect(h.sim.repository('acme', 'api')?.policies.has(uuid)).toBe(true);
     expect(await h.provider.autoPrune.list(org)).toEqual([]);
   });

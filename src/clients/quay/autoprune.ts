@@ -1,6 +1,6 @@
-import { NotFoundError } from '../http/errors.ts';
+import { ConflictError, NotFoundError, ProviderError } from '../http/errors.ts';
 import type { QuayApi } from './api.ts';
-import type { AutoPrunePolicyBody, AutoPruneTarget } from './api-shapes.ts';
+import { type AutoPrunePolicyBody, type AutoPruneTarget, autoPrunePath } from './api-shapes.ts';
 import { durationSeconds } from './names.ts';
 import type { QuayAutoPrunePolicy } from './schemas.ts';
 
@@ -82,14 +82,24 @@ export class QuayAutoPrune {
   }
 
   /**
-   * Creates a policy unless an identical one exists (Quay rejects duplicates with a 400), and
-   * returns its uuid. Safe to call again after a lost response.
+   * Creates a policy and returns its uuid. `before` is the target's list read just before: when
+   * the answer is lost (a timeout, a reset connection, a 5xx, an unreadable 201), the list is read
+   * again and an identical policy that was not there before is the one this call made. Never
+   * returns a policy it did not make; callers must not ask for one identical to an existing
+   * policy (Quay refuses duplicates with a 400, see {@link ForeignPolicyError}).
    */
-  async ensure(target: AutoPruneTarget, rule: NativeRule): Promise<string> {
+  async create(target: AutoPruneTarget, rule: NativeRule, before: QuayAutoPrunePolicy[]): Promise<string> {
     const body = policyBody(rule);
-    const existing = (await this.api.listAutoPrunePolicies(target)).find((p) => samePolicy(p, body));
-    if (existing) return existing.uuid;
-    return this.api.createAutoPrunePolicy(target, body);
+    try {
+      return await this.api.createAutoPrunePolicy(target, body);
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      const known = new Set(before.map((p) => p.uuid));
+      const after = await this.list(target).catch(() => undefined);
+      const made = after?.find((p) => !known.has(p.uuid) && samePolicy(p, body));
+      if (made) return made.uuid;
+      throw err;
+    }
   }
 
   /** Replaces a policy's rule (PUT, 204). Idempotent. */
@@ -105,4 +115,44 @@ export class QuayAutoPrune {
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
+}
+
+/**
+ * An auto-prune policy identical to the one berth would create exists on the target, and berth did
+ * not create it (its uuid is not among those berth recorded). Quay refuses a duplicate, and berth
+ * neither adopts such a policy (it would delete it with the CleanupPolicy) nor deletes it.
+ */
+export class ForeignPolicyError extends ConflictError {
+  override readonly name = 'ForeignPolicyError';
+}
+
+/** The {@link ForeignPolicyError} for an identical policy found on `target`. */
+export function foreignPolicyError(
+  target: AutoPruneTarget,
+  policy: QuayAutoPrunePolicy,
+  others: number,
+): ForeignPolicyError {
+  const where = target.repository
+    ? `repository ${target.organization}/${target.repository}`
+    : `organization ${target.organization}`;
+  const more = others > 0 ? ` (and on ${others} more ${others === 1 ? 'target' : 'targets'})` : '';
+  return new ForeignPolicyError(
+    `an identical Quay auto-prune policy ${policy.uuid} already exists on ${where}${more} and berth did ` +
+      'not create it: Quay refuses a duplicate, and berth neither adopts nor deletes a policy it did not ' +
+      'create. Delete that policy in Quay to let berth manage one, or change the rule.',
+    {
+      provider: 'quay',
+      operation: 'autoprune.create',
+      method: 'LOCAL',
+      path: autoPrunePath(target),
+      status: 409,
+    },
+  );
+}
+
+/** Whether a failed create may still have happened: no answer, a 5xx, or a 2xx berth could not read. */
+function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof ProviderError)) return false;
+  const status = err.status;
+  return status === undefined || status >= 500 || (status >= 200 && status < 300);
 }

@@ -354,11 +354,28 @@ describe('auto-prune (notes §8)', () => {
     const created = await call('POST', '/organization/acme/autoprunepolicy/', { body: policy });
     expect(created.status).toBe(201);
     const { uuid } = created.body as { uuid: string };
-    expect((await call('POST', '/organization/acme/autoprunepolicy/', { body: policy })).status).toBe(400);
+    // Quay 3.18 data/model/autoprune.py create_namespace_autoprune_policy, via request_error.
+    expect(await call('POST', '/organization/acme/autoprunepolicy/', { body: policy })).toMatchObject({
+      status: 400,
+      body: {
+        error_message:
+          'Existing policy with same values for this namespace, duplicate policies are not permitted',
+      },
+    });
     const put = await call('PUT', `/organization/acme/autoprunepolicy/${uuid}`, {
       body: { method: 'creation_date', value: '7d' },
     });
     expect([put.status, put.body]).toEqual([204, undefined]);
+    // update_namespace_autoprune_policy has no duplicate check: a PUT can make two identical policies.
+    const other = await call('POST', '/organization/acme/autoprunepolicy/', { body: policy });
+    const twin = await call(
+      'PUT',
+      `/organization/acme/autoprunepolicy/${(other.body as { uuid: string }).uuid}`,
+      {
+        body: { method: 'creation_date', value: '7d' },
+      },
+    );
+    expect(twin.status).toBe(204);
     expect((await call('DELETE', `/organization/acme/autoprunepolicy/${uuid}`)).body).toEqual({ uuid });
     expect((await call('GET', `/organization/acme/autoprunepolicy/${uuid}`)).status).toBe(404);
     expect(

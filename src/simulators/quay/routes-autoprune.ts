@@ -24,14 +24,16 @@ function parsePolicy(ctx: QuaySimContext, raw: unknown): Omit<SimPolicy, 'uuid'>
     throw ctx.errors.invalidRequest('Invalid value given for method creation_date');
   let tagPattern: string | null = null;
   if (body.tagPattern !== undefined && body.tagPattern !== null) {
-    if (typeof body.tagPattern !== 'string' || body.tagPattern === '')
+    // The endpoint strips the pattern before storing (and comparing) it.
+    const pattern = typeof body.tagPattern === 'string' ? body.tagPattern.trim() : body.tagPattern;
+    if (typeof pattern !== 'string' || pattern === '')
       throw ctx.errors.invalidRequest('tagPattern cannot be empty');
     try {
-      new RegExp(body.tagPattern);
+      new RegExp(pattern);
     } catch {
       throw ctx.errors.invalidRequest('Invalid tagPattern regex');
     }
-    tagPattern = body.tagPattern;
+    tagPattern = pattern;
   }
   const matches = body.tagPatternMatches ?? true;
   if (typeof matches !== 'boolean')
@@ -58,10 +60,15 @@ function same(a: Omit<SimPolicy, 'uuid'>, b: Omit<SimPolicy, 'uuid'>): boolean {
   );
 }
 
-/** The five policy routes over one policy map, found per request. */
+/**
+ * The five policy routes over one policy map, found per request. As in Quay 3.18
+ * (data/model/autoprune.py), a POST identical in method, value, pattern and patternMatches to a
+ * policy of the same target is refused with 400, but a PUT is not checked: it can make duplicates.
+ */
 function policyRoutes(
   ctx: QuaySimContext,
   base: string,
+  level: 'namespace' | 'repository',
   policies: (req: SimRequest) => Map<string, SimPolicy>,
 ): void {
   const { server, errors } = ctx;
@@ -81,7 +88,9 @@ function policyRoutes(
       const map = policies(req);
       const fields = parsePolicy(ctx, req.body);
       if ([...map.values()].some((p) => same(p, fields)))
-        throw errors.invalidRequest('Policy already exists: duplicate policies are not permitted');
+        throw errors.invalidRequest(
+          `Existing policy with same values for this ${level}, duplicate policies are not permitted`,
+        );
       const policy = { uuid: newUuid(), ...fields };
       map.set(policy.uuid, policy);
       return { status: 201, body: { uuid: policy.uuid } };
@@ -91,10 +100,7 @@ function policyRoutes(
   server.route('GET', `${base}:uuid`, (req) => ({ status: 200, body: policyView(find(req)) }));
   server.route('PUT', `${base}:uuid`, (req) => {
     const policy = find(req);
-    const fields = parsePolicy(ctx, req.body);
-    if ([...policies(req).values()].some((p) => p !== policy && same(p, fields)))
-      throw errors.invalidRequest('Policy already exists: duplicate policies are not permitted');
-    Object.assign(policy, fields);
+    Object.assign(policy, parsePolicy(ctx, req.body));
     // Quay's handler returns {uuid} but the endpoint is declared 204: the body is dropped.
     return { status: 204 };
   });
@@ -111,11 +117,13 @@ export function registerAutoPruneRoutes(ctx: QuaySimContext): void {
   policyRoutes(
     ctx,
     '/organization/:org/autoprunepolicy/',
+    'namespace',
     (req) => ctx.access.orgAdmin(req, req.params.org ?? '').policies,
   );
   policyRoutes(
     ctx,
     '/repository/:ns/:repo/autoprunepolicy/',
+    'repository',
     (req) =>
       ctx.access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin').repo.policies,
   );
