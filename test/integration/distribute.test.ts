@@ -16,6 +16,7 @@ import {
   targetsNamespace,
   undistribute,
 } from '../../src/controllers/registry-token/distribute.ts';
+import { contentHash } from '../../src/controllers/registry-token/docker-config.ts';
 import { type ContainerRegistry, ContainerRegistrySchema } from '../../src/crds/container-registry.ts';
 import { adminKubeConfig, createNamespace, eventually, statusOf, uniqueName } from './helpers.ts';
 
@@ -51,10 +52,31 @@ function recording(hook?: (method: string, args: unknown[]) => Promise<unknown> 
   return { core: proxy, calls, writes: () => calls.filter((c) => /^(create|replace|patch|delete)/.test(c)) };
 }
 
-async function labelledNamespace(prefix: string, labels: Record<string, string>): Promise<string> {
+async function labelledNamespace(
+  prefix: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string> = {},
+): Promise<string> {
   const name = uniqueName(prefix);
-  await core.createNamespace({ body: { metadata: { name, labels } } });
+  await core.createNamespace({ body: { metadata: { name, labels, annotations } } });
   return name;
+}
+
+/** The primary's content as the controller hands it over: data read only when a copy is written. */
+function content(
+  name: string,
+  data: Record<string, string>,
+  more: Partial<Pick<SecretContent, 'type' | 'labels' | 'annotations'>> = {},
+): SecretContent & { raw: Record<string, string> } {
+  return {
+    name,
+    type: more.type ?? 'kubernetes.io/dockerconfigjson',
+    dataHash: contentHash(data),
+    data: async () => data,
+    raw: data,
+    labels: more.labels ?? {},
+    annotations: more.annotations ?? {},
+  };
 }
 
 const readSecret = (namespace: string, name = SECRET) => core.readNamespacedSecret({ namespace, name });
@@ -71,13 +93,22 @@ describe('distribute and undistribute against the real API server', () => {
   let named: string[] = [];
   let refused: string;
   let occupied: string;
+  let unwilling: string;
   const missing = `dist-missing-${run}`;
-  let secret: SecretContent;
+  let secret: ReturnType<typeof content>;
+  // What the targets consent to (ADR 015): copies from the home namespace, the entries and the
+  // user's label the tests expect.
+  let consent: Record<string, string>;
   let input: () => DistributeInput;
   let serviceAccounts = ['default', 'builder'];
 
   beforeAll(async () => {
     token.namespace = await createNamespace(kc, 'dist-home');
+    consent = {
+      'berth.dev/accept-copies-from': token.namespace,
+      'berth.dev/accept-service-accounts': 'default,builder,racer',
+      'berth.dev/accept-copy-labels': 'team',
+    };
     const registryNamespace = await createNamespace(kc, 'dist-reg');
     registry = ContainerRegistrySchema.parse({
       apiVersion: 'berth.dev/v1alpha1',
@@ -91,22 +122,27 @@ describe('distribute and undistribute against the real API server', () => {
       },
     });
     selected = await Promise.all(
-      Array.from({ length: 20 }, () => labelledNamespace('dist-sel', { [PICK]: run, [ALLOW]: run })),
+      Array.from({ length: 20 }, () => labelledNamespace('dist-sel', { [PICK]: run, [ALLOW]: run }, consent)),
     );
-    named = await Promise.all([0, 1].map(() => labelledNamespace('dist-name', { [ALLOW]: run })));
-    refused = await labelledNamespace('dist-refused', { [PICK]: run });
-    occupied = await labelledNamespace('dist-occupied', { [ALLOW]: run });
+    named = await Promise.all([0, 1].map(() => labelledNamespace('dist-name', { [ALLOW]: run }, consent)));
+    refused = await labelledNamespace('dist-refused', { [PICK]: run }, consent);
+    occupied = await labelledNamespace('dist-occupied', { [ALLOW]: run }, consent);
+    // Admitted and named, but not consenting: like a namespace that does not exist.
+    unwilling = await labelledNamespace('dist-unwilling', { [ALLOW]: run });
+    // Selected, admitted, not consenting: passed over without a word.
+    await labelledNamespace('dist-silent', { [PICK]: run, [ALLOW]: run });
     await core.createNamespacedSecret({
       namespace: occupied,
       body: { metadata: { name: SECRET, labels: { team: 'theirs' } }, stringData: { token: 'theirs' } },
     });
-    secret = {
-      name: SECRET,
-      type: 'kubernetes.io/dockerconfigjson',
-      data: { '.dockerconfigjson': dockerConfig('first-secret-value') },
-      labels: { team: 'shop' },
-      annotations: { 'berth.dev/content-hash': 'hash-1' },
-    };
+    secret = content(
+      SECRET,
+      { '.dockerconfigjson': dockerConfig('first-secret-value') },
+      {
+        labels: { team: 'shop', unasked: 'x' },
+        annotations: { 'berth.dev/content-hash': 'hash-1', 'argocd.argoproj.io/tracking-id': 'app:x' },
+      },
+    );
     // The primary, as the controller writes it, labelled like a copy: distribute must not touch it.
     await core.createNamespacedSecret({
       namespace: token.namespace,
@@ -117,7 +153,7 @@ describe('distribute and undistribute against the real API server', () => {
           annotations: secret.annotations,
         },
         type: secret.type,
-        data: secret.data,
+        data: secret.raw,
       },
     });
     const builder = (namespace: string, entries: string[]) =>
@@ -140,7 +176,7 @@ describe('distribute and undistribute against the real API server', () => {
       secret,
       registry,
       distribute: {
-        namespaces: [...named, occupied, missing, token.namespace],
+        namespaces: [...named, occupied, missing, unwilling, token.namespace],
         namespaceSelector: { matchLabels: { [PICK]: run } },
         serviceAccounts,
       },
@@ -150,19 +186,25 @@ describe('distribute and undistribute against the real API server', () => {
   it('copies into 20 selected and 2 named namespaces, reporting refused and occupied ones', async () => {
     const result = await distribute(core, input());
     expect(result.namespacesServed).toEqual([...selected, ...named].sort());
+    const refusal = (ns: string) =>
+      `namespace ${ns} takes no copy until its annotation berth.dev/accept-copies-from lists ${token.namespace} or ${token.namespace}/${token.name}`;
     expect(result.problems).toEqual(
       [
         `namespace ${refused} does not match spec.allowedNamespaces.selector of ContainerRegistry ${registry.metadata.namespace}/shop`,
         `Secret ${SECRET} in ${occupied} exists and is not managed by berth; left alone`,
-        `namespace ${missing} does not exist; it gets a copy when it is created`,
+        // item 4: the same words for a namespace that exists and one that does not.
+        refusal(missing),
+        refusal(unwilling),
       ].sort(),
     );
+    expect(await notFound(readSecret(unwilling))).toBe(404);
     // home: default + builder; 22 targets: default; named[0]: builder.
     expect(result.serviceAccountsAttached).toBe(2 + 22 + 1);
 
     const copy = await readSecret(selected[7] as string);
     expect(copy.type).toBe('kubernetes.io/dockerconfigjson');
-    expect(copy.data).toEqual(secret.data);
+    expect(copy.data).toEqual(secret.raw);
+    // item 4: the user's label the namespace accepts, berth's own; nothing else of the user's.
     expect(copy.metadata?.labels).toEqual({
       team: 'shop',
       'app.kubernetes.io/managed-by': 'berth',
@@ -191,24 +233,24 @@ describe('distribute and undistribute against the real API server', () => {
     // Only the create into the occupied namespace, which the API server refuses with 409 every time
     // (one call, as cheap as reading first).
     expect(rec.writes()).toEqual(['createNamespacedSecret']);
-    expect(result.problems).toHaveLength(3);
+    expect(result.problems).toHaveLength(4);
     expect(result.namespacesServed).toHaveLength(22);
     expect(result.serviceAccountsAttached).toBe(25);
     expect(await pullSecrets(token.namespace, 'builder')).toEqual(['other-a', 'other-b', SECRET]);
   });
 
   it('propagates changed data and annotations to every copy, and never puts values in problems', async () => {
-    secret = {
-      ...secret,
-      data: { '.dockerconfigjson': dockerConfig('second-secret-value') },
-      annotations: { 'berth.dev/content-hash': 'hash-2' },
-    };
+    secret = content(
+      SECRET,
+      { '.dockerconfigjson': dockerConfig('second-secret-value') },
+      { labels: secret.labels, annotations: { 'berth.dev/content-hash': 'hash-2' } },
+    );
     const rec = recording();
     const result = await distribute(rec.core, input());
     expect(rec.writes().filter((c) => c === 'replaceNamespacedSecret')).toHaveLength(22);
     for (const namespace of result.namespacesServed) {
       const copy = await readSecret(namespace);
-      expect(copy.data).toEqual(secret.data);
+      expect(copy.data).toEqual(secret.raw);
       expect(copy.metadata?.annotations?.['berth.dev/content-hash']).toBe('hash-2');
     }
     expect(JSON.stringify(result)).not.toMatch(/secret-value|second|theirs/);
@@ -302,7 +344,7 @@ describe('distribute and undistribute against the real API server', () => {
     ]);
     expect(clash.namespacesServed).toEqual([]);
 
-    const opaque = { ...secret, name: 'typed', type: 'Opaque', data: { a: 'YQ==' } };
+    const opaque = content('typed', { a: 'YQ==' }, { type: 'Opaque' });
     const spec = { namespaces: [target] };
     await distribute(core, { token: other, secret: opaque, registry, distribute: spec });
     expect((await readSecret(target, 'typed')).type).toBe('Opaque');
@@ -316,7 +358,7 @@ describe('distribute and undistribute against the real API server', () => {
     expect((await readSecret(target, 'typed')).type).toBe('kubernetes.io/dockerconfigjson');
 
     // A ConfigMap with a finalizer holds its namespace in Terminating until the test lets go.
-    const dying = await labelledNamespace('dist-dying', { [ALLOW]: run });
+    const dying = await labelledNamespace('dist-dying', { [ALLOW]: run }, consent);
     await core.createNamespacedConfigMap({
       namespace: dying,
       body: { metadata: { name: 'hold', finalizers: ['berth-test.dev/hold'] } },
@@ -365,6 +407,86 @@ describe('distribute and undistribute against the real API server', () => {
     );
     expect(error.result.namespacesServed).toEqual([fine]);
     await undistribute(core, { token: other, secretName: 'flaky', serviceAccounts: [] });
+  });
+
+  const defaultServiceAccount = (namespace: string) =>
+    eventually(() => core.readNamespacedServiceAccount({ namespace, name: 'default' }), {
+      what: `ServiceAccount default in ${namespace}`,
+    });
+
+  it('item 4: adds entries only where the namespace accepts them; withdrawn consent takes copy and entry away', async () => {
+    const other = { ...token, uid: `uid5-${run}` };
+    const target = await labelledNamespace(
+      'dist-sa',
+      { [ALLOW]: run },
+      { 'berth.dev/accept-copies-from': `${token.namespace}/${token.name}` },
+    );
+    await defaultServiceAccount(target);
+    const once = () =>
+      distribute(core, {
+        token: other,
+        secret: { ...secret, name: 'sa-pull' },
+        registry,
+        distribute: { namespaces: [target], serviceAccounts: ['default'] },
+      });
+    const first = await once();
+    expect(first.namespacesServed).toEqual([target]);
+    expect(first.problems).toEqual([
+      `namespace ${target} takes the copy but no imagePullSecrets entry on ServiceAccount default until its annotation berth.dev/accept-service-accounts lists it`,
+    ]);
+    expect(await pullSecrets(target, 'default')).toEqual([]);
+
+    await core.patchNamespace(
+      {
+        name: target,
+        body: { metadata: { annotations: { 'berth.dev/accept-service-accounts': 'default' } } },
+      },
+      mergePatch,
+    );
+    expect((await once()).problems).toEqual([]);
+    const sa = await core.readNamespacedServiceAccount({ namespace: target, name: 'default' });
+    expect(sa.imagePullSecrets?.map((e) => e.name)).toEqual(['sa-pull']);
+    expect(sa.metadata?.annotations?.['berth.dev/attached-pull-secrets']).toBe('sa-pull');
+
+    await core.patchNamespace(
+      { name: target, body: { metadata: { annotations: { 'berth.dev/accept-copies-from': null } } } },
+      mergePatch,
+    );
+    const withdrawn = await once();
+    expect(withdrawn.namespacesServed).toEqual([]);
+    expect(await notFound(readSecret(target, 'sa-pull'))).toBe(404);
+    const after = await core.readNamespacedServiceAccount({ namespace: target, name: 'default' });
+    expect(after.imagePullSecrets ?? []).toEqual([]);
+    expect(after.metadata?.annotations?.['berth.dev/attached-pull-secrets']).toBeUndefined();
+    await undistribute(core, { token: other, secretName: 'sa-pull', serviceAccounts: ['default'] });
+  });
+
+  it('item 3: never takes away an entry that was there before berth, even when the Secret is renamed to it', async () => {
+    const other = { ...token, uid: `uid6-${run}` };
+    const target = await labelledNamespace('dist-theirs', { [ALLOW]: run }, consent);
+    await defaultServiceAccount(target);
+    await core.patchNamespacedServiceAccount(
+      { namespace: target, name: 'default', body: { imagePullSecrets: [{ name: 'team-b-pull' }] } },
+      mergePatch,
+    );
+    const as = (name: string) =>
+      distribute(core, {
+        token: other,
+        secret: { ...secret, name },
+        registry,
+        distribute: { namespaces: [target], serviceAccounts: ['default'] },
+      });
+    await as('a-pull');
+    expect(await pullSecrets(target, 'default')).toEqual(['team-b-pull', 'a-pull']);
+    // Renamed to the other team's own pull secret: berth's old entry goes, theirs is not recorded.
+    expect((await as('team-b-pull')).namespacesServed).toEqual([target]);
+    expect(await pullSecrets(target, 'default')).toEqual(['team-b-pull']);
+    await undistribute(core, { token: other, secretName: 'team-b-pull', serviceAccounts: ['default'] });
+    expect(await notFound(readSecret(target, 'team-b-pull'))).toBe(404);
+    expect(await pullSecrets(target, 'default')).toEqual(['team-b-pull']);
+    // The home namespace's entry for the old name went with neither call (its primary, the old
+    // Secret, is the caller's); the controller's deletion takes the old Secret with the token.
+    await undistribute(core, { token: other, secretName: 'a-pull', serviceAccounts: ['default'] });
   });
 
   it('undistribute deletes every copy and removes only our entry, and can run again', async () => {
