@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { immutable, withRules } from './cel.ts';
+import { type CelRule, immutable, withRules } from './cel.ts';
 
 /** IONOS registry names: global DNS labels, 3-63 characters, starting with a letter. */
 export const IONOS_NAME = /^[a-z][-a-z0-9]{1,61}[a-z0-9]$/;
@@ -16,22 +16,53 @@ const BASE_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
 /**
- * A provider name that may be left out (then metadata.name is used) but, once the registry
- * exists, can neither change nor appear or disappear: any of those would point at another registry.
+ * A field that may be left out but, once the registry exists, can neither change nor appear or
+ * disappear: for a provider name any of those would point at another registry, for an endpoint
+ * they would send the credentials Secret's API key to another host.
  */
-const NAME_STAYS = {
-  rule: 'has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)',
-  message: 'name is immutable (and cannot be added or removed after creation)',
-  fieldPath: '.name',
-};
+function stays<T>(field: string): CelRule<T> {
+  return {
+    rule: `has(self.${field}) == has(oldSelf.${field}) && (!has(self.${field}) || self.${field} == oldSelf.${field})`,
+    message: `${field} is immutable (and cannot be added or removed after creation)`,
+    fieldPath: `.${field}`,
+  };
+}
 
-function apiEndpoint(description: string) {
-  return z
-    .string()
-    .max(2048)
-    .regex(BASE_URL)
+/** An IPv4 octet, 0 to 255, without leading zeros. */
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+
+/**
+ * Plain http to a loopback host: exactly `localhost`, 127.0.0.0/8 or `[::1]`, with an optional port
+ * and path. Anchored, so `localhost-shop.example.com` or `127.evil.example` do not pass. One regex
+ * serves both CEL (RE2) and zod: the API server's URL functions cost too much for its budget.
+ */
+const LOOPBACK_HTTP = `^http://(localhost|127\\.${OCTET}\\.${OCTET}\\.${OCTET}|\\[::1\\])(:[0-9]{1,5})?(/[^?#]*)?$`;
+
+/** True for an https URL, or an http one to a loopback host ({@link LOOPBACK_HTTP}). */
+function isSecureEndpoint(value: string): boolean {
+  return value.startsWith('https://') || new RegExp(LOOPBACK_HTTP).test(value);
+}
+
+/** The CEL twin of {@link isSecureEndpoint}. */
+const SECURE_ENDPOINT_RULE = `self.startsWith('https://') || self.matches(r'${LOOPBACK_HTTP}')`;
+
+/**
+ * An API endpoint override. The provider credentials go to it with every call, so it must be
+ * https; plain http only to a loopback host (the simulators of tests and the demo).
+ */
+function apiEndpoint(field: string, description: string) {
+  return withRules(z.string().max(2048).regex(BASE_URL), [
+    {
+      rule: SECURE_ENDPOINT_RULE,
+      message: `${field} must be an https URL (plain http only to localhost, 127.0.0.0/8 or ::1)`,
+      check: isSecureEndpoint,
+    },
+  ])
     .optional()
-    .describe(`${description} Only for special clouds and for tests against a simulator.`);
+    .describe(
+      `${description} Only for special clouds and for tests against a simulator. Must be https (plain ` +
+        'http only to a loopback host). Immutable, and cannot be added or removed after creation.',
+    );
 }
 
 /** IONOS Cloud Container Registry settings. */
@@ -110,11 +141,12 @@ export const IonosRegistrySchema = withRules(
             'Empty or unset means no restriction; 0.0.0.0/0 denies all. At most 25 entries.',
         ),
       apiEndpoint: apiEndpoint(
+        'apiEndpoint',
         'Overrides the IONOS API base URL (default https://api.ionos.com/containerregistries).',
       ),
     })
     .describe('Settings for provider: ionos. Required exactly when spec.provider is ionos.'),
-  [NAME_STAYS],
+  [stays('name'), stays('apiEndpoint')],
 );
 
 /** Selectel Container Registry (CRaaS) settings. */
@@ -138,13 +170,17 @@ export const SelectelRegistrySchema = withRules(
           .describe('The Selectel project (32 hexadecimal characters) that holds the registry. Immutable.'),
         [immutable('projectId')],
       ),
-      apiEndpoint: apiEndpoint('Overrides the CRaaS API base URL (default https://cr.selcloud.ru/api).'),
+      apiEndpoint: apiEndpoint(
+        'apiEndpoint',
+        'Overrides the CRaaS API base URL (default https://cr.selcloud.ru/api).',
+      ),
       identityEndpoint: apiEndpoint(
+        'identityEndpoint',
         'Overrides the Keystone identity URL (default https://cloud.api.selcloud.ru/identity/v3).',
       ),
     })
     .describe('Settings for provider: selectel. Required exactly when spec.provider is selectel.'),
-  [NAME_STAYS],
+  [stays('name'), stays('apiEndpoint'), stays('identityEndpoint')],
 );
 
 /** Red Hat Quay / quay.io organization settings. */

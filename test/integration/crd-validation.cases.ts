@@ -139,6 +139,33 @@ export const invalidCases: InvalidCase[] = [
     { ...quay, quay: { ...quay.quay, repositoryVisibility: 'Internal' } },
     'spec.quay.repositoryVisibility',
   ),
+  // Issue 18 (smaller ones): the API key goes to the endpoint with every call, so only https, or
+  // plain http to a loopback host (the simulators); a name that starts like one is not loopback.
+  registry(
+    'a plain http IONOS apiEndpoint',
+    ionosWith({ apiEndpoint: 'http://api.example.com/containerregistries' }),
+    'spec.ionos.apiEndpoint',
+  ),
+  registry(
+    'a plain http apiEndpoint on a host named like localhost',
+    ionosWith({ apiEndpoint: 'http://localhost-shop.example.com/containerregistries' }),
+    'spec.ionos.apiEndpoint',
+  ),
+  registry(
+    'a plain http apiEndpoint on a host named like 127.x',
+    ionosWith({ apiEndpoint: 'http://127.evil.example/containerregistries' }),
+    'spec.ionos.apiEndpoint',
+  ),
+  registry(
+    'a plain http Selectel apiEndpoint on a private address',
+    { ...selectel, selectel: { ...selectel.selectel, apiEndpoint: 'http://10.0.0.8/api' } },
+    'spec.selectel.apiEndpoint',
+  ),
+  registry(
+    'a plain http Selectel identityEndpoint',
+    { ...selectel, selectel: { ...selectel.selectel, identityEndpoint: 'http://identity.example/v3' } },
+    'spec.selectel.identityEndpoint',
+  ),
   registry('an unknown deletionPolicy', { ...ionos, deletionPolicy: 'Orphan' }, 'spec.deletionPolicy'),
   registry(
     'from: Selector without a selector',
@@ -295,6 +322,37 @@ export const immutableCases: ImmutableCase[] = [
     spec: selectel,
     change: (s) => ({ ...s, selectel: { projectId: 'fedcba9876543210fedcba9876543210' } }),
     path: 'spec.selectel.projectId',
+  },
+  // Issue 18 (smaller ones): a changed, added or removed endpoint would send the API key elsewhere.
+  {
+    why: 'IONOS apiEndpoint',
+    spec: ionosWith({ apiEndpoint: 'https://api.example.com/containerregistries' }),
+    change: (s) => ({
+      ...s,
+      ionos: { location: 'de/fra', apiEndpoint: 'https://collector.example/containerregistries' },
+    }),
+    path: 'spec.ionos.apiEndpoint',
+  },
+  {
+    why: 'IONOS apiEndpoint set after creation',
+    spec: ionos,
+    change: (s) => ({ ...s, ionos: { location: 'de/fra', apiEndpoint: 'https://collector.example/cr' } }),
+    path: 'spec.ionos.apiEndpoint',
+  },
+  {
+    why: 'Selectel apiEndpoint removed',
+    spec: { ...selectel, selectel: { ...selectel.selectel, apiEndpoint: 'https://cr.example/api' } },
+    change: (s) => ({ ...s, selectel: { ...selectel.selectel } }),
+    path: 'spec.selectel.apiEndpoint',
+  },
+  {
+    why: 'Selectel identityEndpoint',
+    spec: { ...selectel, selectel: { ...selectel.selectel, identityEndpoint: 'https://id.example/v3' } },
+    change: (s) => ({
+      ...s,
+      selectel: { ...selectel.selectel, identityEndpoint: 'https://collector.example/v3' },
+    }),
+    path: 'spec.selectel.identityEndpoint',
   },
   {
     why: 'Quay organization',

@@ -9,6 +9,7 @@ import { formatBytes, RESPONSE_LIMITS, readLimited } from './body.ts';
 import {
   ConnectionError,
   errorForStatus,
+  errorSnippet,
   type ProviderErrorContext,
   type ProviderName,
   ResponseTooLargeError,
@@ -261,7 +262,7 @@ export class HttpClient {
     if (status >= 400) {
       const details = this.options.parseError?.(safeJson(text)) ?? {};
       if (details.code) context.code = details.code;
-      const detail = details.message ? `: ${this.redactor.redact(details.message).slice(0, 300)}` : '';
+      const detail = details.message ? `: ${errorSnippet(details.message, this.redactor)}` : '';
       const message = `${provider} ${req.operation} failed with HTTP ${status}${detail}`;
       const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], this.now());
       throw errorForStatus(status, message, context, retryAfterMs);

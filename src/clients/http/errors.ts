@@ -15,12 +15,43 @@ export interface ProviderErrorContext {
   requestId?: string;
 }
 
+/**
+ * Longest message of a provider error. Messages reach Ready conditions, events and the CLI, which
+ * the tenants of a shared registry read; a provider (or an endpoint posing as one) must not be
+ * able to fill them.
+ */
+export const MAX_ERROR_MESSAGE = 1_000;
+
+/** Longest part of a provider's own words (an error body's message) in an error message. */
+export const ERROR_SNIPPET_LENGTH = 200;
+
+/** Redaction sees this much of a provider's text: more than any credential is long, less than a body. */
+const SNIPPET_SCAN = 4_096;
+
+/** `text` cut to `max` characters, marked with an ellipsis when something was cut. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * A provider's error text as it may appear in a message: redacted (before anything is cut, so no
+ * part of a secret survives), on one line without control characters, at most
+ * {@link ERROR_SNIPPET_LENGTH} characters.
+ */
+export function errorSnippet(text: string, redactor: { redact(text: string): string }): string {
+  const clean = redactor
+    .redact(text.slice(0, SNIPPET_SCAN))
+    .replace(/[\p{Cc}\s]+/gu, ' ')
+    .trim();
+  return cut(clean, ERROR_SNIPPET_LENGTH);
+}
+
 /** Base of every provider failure. Messages are built from safe parts only (see redact.ts). */
 export class ProviderError extends Error {
   override readonly name: string = 'ProviderError';
   readonly context: ProviderErrorContext;
   constructor(message: string, context: ProviderErrorContext, options?: ErrorOptions) {
-    super(message, options);
+    super(cut(message, MAX_ERROR_MESSAGE), options);
     this.context = context;
   }
   /** Convenience: the HTTP status, if the provider answered. */

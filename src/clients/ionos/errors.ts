@@ -10,7 +10,8 @@ import { ErrorBodySchema } from './schemas.ts';
 /** Extracts message and code from either error body shape IONOS sends. */
 export function parseIonosError(body: unknown): ErrorDetails {
   const parsed = ErrorBodySchema.safeParse(body);
-  if (!parsed.success) return typeof body === 'string' ? { message: body.slice(0, 200) } : {};
+  // Cut later, after redaction (errorSnippet): cutting first could leave half a secret unmatched.
+  if (!parsed.success) return typeof body === 'string' ? { message: body } : {};
   const { messages, msg, message } = parsed.data;
   const texts = (messages ?? []).map((m) => m.message).filter((m): m is string => !!m);
   const code = messages?.find((m) => m.errorCode !== undefined && m.errorCode !== null)?.errorCode;

@@ -5,6 +5,7 @@ import type { TransportOptions } from '../http/client.ts';
 import {
   ConnectionError,
   errorForStatus,
+  errorSnippet,
   type ProviderError,
   type ProviderErrorContext,
   type ProviderName,
@@ -129,7 +130,7 @@ export class OciTransport {
     const first = body.success ? body.data.errors[0] : undefined;
     if (first?.code) context.code = first.code;
     const what = [first?.code, first?.message].filter(Boolean).join(': ');
-    const detail = what ? `: ${this.redactor.redact(what).slice(0, 300)}` : '';
+    const detail = what ? `: ${errorSnippet(what, this.redactor)}` : '';
     const message = `${prefix ?? `${this.options.provider} ${req.operation}`} failed with HTTP ${res.status}${detail}`;
     return errorForStatus(
       res.status,

@@ -7,7 +7,8 @@ import type { ErrorDetails } from '../http/client.ts';
  * all. Callers key on the HTTP status; this only adds a readable detail.
  */
 export function parseSelectelError(body: unknown): ErrorDetails {
-  if (typeof body === 'string') return { message: body.slice(0, 300) };
+  // Cut later, after redaction (errorSnippet): cutting first could leave half a secret unmatched.
+  if (typeof body === 'string') return { message: body };
   if (typeof body !== 'object' || body === null) return {};
   const record = body as Record<string, unknown>;
   const error = record.error;
