@@ -9,9 +9,13 @@ import { createPki, type Pki } from './pki.ts';
 import { freePort } from './ports.ts';
 import { isRunning, type ManagedProcess, startProcess, stopProcess } from './processes.ts';
 
-/** The controllers kube-controller-manager runs by default: enough for namespaces, GC and ServiceAccounts. */
+/**
+ * The controllers kube-controller-manager runs by default: enough for namespaces, GC,
+ * ServiceAccounts, and the built-in view/edit/admin roles taking in aggregated ClusterRoles.
+ */
 export const CONTROLLERS = [
   'namespace-controller',
+  'clusterrole-aggregation-controller',
   'garbage-collector-controller',
   'serviceaccount-controller',
   'serviceaccount-token-controller',

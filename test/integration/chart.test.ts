@@ -5,7 +5,7 @@
 // rules, reconciles a ContainerRegistry, a distributed RegistryToken and a CleanupPolicy, holds its
 // Lease, and is refused what the chart does not grant.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,40 +21,28 @@ import {
   type V1ResourceAttributes,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isMap, parse, parseAllDocuments, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, parse, parseDocument, type YAMLMap } from 'yaml';
 import { registeredControllers } from '../../src/composition.ts';
 import { parseConfig } from '../../src/config.ts';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
-import { binaryPaths, nodeBinaryPaths, repoRoot } from '../../src/dev/binaries.ts';
+import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
 import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { startOperator } from '../../src/operator.ts';
 import { installBerthCrds } from './berth-crds.ts';
+import { CHART, helm, helmFails, type Manifest, render } from './chart-render.ts';
 import { adminKubeConfig, eventually, statusOf, testLogger, uniqueName } from './helpers.ts';
 import { providerRegistries } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
-const CHART = join(repoRoot, 'deploy', 'helm', 'berth');
 const ALL_VALUES = join(CHART, 'ci', 'all-values.yaml');
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [field: string]: unknown;
-}
 
 interface Rule {
   apiGroups?: string[];
@@ -87,55 +75,9 @@ interface PodTemplate {
 }
 
 // ---------------------------------------------------------------------------------------------
-// helm and kubectl
+// kubectl
 
-let helmBin = '';
 let kubectlBin = '';
-let helmHome = '';
-
-/** The helm that scripts/cluster/build-node.sh builds into the cache (BERTH_HELM overrides it). */
-async function findHelm(): Promise<string> {
-  const bin = process.env.BERTH_HELM ?? (await nodeBinaryPaths()).helm;
-  if (!existsSync(bin)) throw new Error(`no helm at ${bin}: build it with scripts/cluster/build-node.sh`);
-  return bin;
-}
-
-/** Runs helm with its caches in a throwaway folder; rejects with helm's stderr. */
-async function helm(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(helmBin, args, {
-      maxBuffer: 32 * 1024 * 1024,
-      env: {
-        ...process.env,
-        HELM_CACHE_HOME: join(helmHome, 'cache'),
-        HELM_CONFIG_HOME: join(helmHome, 'config'),
-        HELM_DATA_HOME: join(helmHome, 'data'),
-      },
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`helm ${args.join(' ')} failed:\n${e.stderr || e.stdout || e.message}`);
-  }
-}
-
-/** The error text of a helm call that must fail. */
-async function helmFails(args: string[]): Promise<string> {
-  const outcome = await helm(args).then(
-    () => undefined,
-    (err: unknown) => (err as Error).message,
-  );
-  if (outcome === undefined) throw new Error(`helm ${args.join(' ')} succeeded but should have failed`);
-  return outcome;
-}
-
-/** `helm template` of the chart, parsed into its objects. */
-async function render(release: string, namespace: string, args: string[] = []): Promise<Manifest[]> {
-  const out = await helm(['template', release, CHART, '--namespace', namespace, ...args]);
-  return parseAllDocuments(out)
-    .map((d) => d.toJSON() as Manifest | null)
-    .filter((m): m is Manifest => m !== null);
-}
 
 /** Runs kubectl against the test cluster as its admin; resolves stdout and stderr. */
 async function kubectl(args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -288,9 +230,7 @@ function documentedValues(): { key: string; comment: string }[] {
 }
 
 beforeAll(async () => {
-  helmBin = await findHelm();
   kubectlBin = (await binaryPaths()).kubectl;
-  helmHome = await mkdtemp(join(tmpdir(), 'berth-helm-'));
 });
 
 // ---------------------------------------------------------------------------------------------
