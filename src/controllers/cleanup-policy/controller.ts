@@ -6,7 +6,7 @@ import { Controller, type SecondaryCache } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
 import { cachedNamespaceLabels, namespacesWatch } from '../shared/namespaces.ts';
-import { getRegistry } from '../shared/resources.ts';
+import { cachedRegistries, registriesWatch } from '../shared/registries.ts';
 import type { ManifestDeleterFactory } from './execute.ts';
 import { CleanupPolicyReconciler, RUN_REQUESTED_ANNOTATION } from './reconcile.ts';
 
@@ -27,11 +27,14 @@ export function cleanupPolicyController(
   const { config, clients, logger, metrics } = deps;
   const { core, custom } = clients;
   let controller: Controller | undefined;
+  const registry = cachedRegistries(() => controller?.cache('containerregistries') ?? EMPTY_CACHE);
+  const policies = () => (controller?.list() ?? []) as unknown as CleanupPolicy[];
   const reconciler = new CleanupPolicyReconciler({
     providers,
     readCredentials: secretReader(core),
-    getRegistry: (namespace, name) => getRegistry(custom, namespace, name),
-    namespaceLabels: cachedNamespaceLabels(() => controller?.cache('namespaces') ?? NO_NAMESPACES),
+    // From the registries watch: a reconcile reads no registry from the API server.
+    getRegistry: async (namespace, name) => registry(namespace, name),
+    namespaceLabels: cachedNamespaceLabels(() => controller?.cache('namespaces') ?? EMPTY_CACHE),
     oci,
     budgets: deps.budgets,
     observe: {
@@ -55,8 +58,10 @@ export function cleanupPolicyController(
     reconcileTimeoutMs: Math.max(config.reconcileTimeout, 10 * 60_000),
     triggerAnnotations: [RUN_REQUESTED_ANNOTATION],
     ...(config.shardSelector ? { labelSelector: config.shardSelector } : {}),
-    // A namespace labelled later may admit the policies in it to a registry elsewhere.
+    // A namespace labelled later may admit the policies in it to a registry elsewhere; a registry
+    // whose grants change decides anew about the policies that use it.
     watches: [
+      registriesWatch(config.namespaces, policies),
       namespacesWatch(core, (namespace) =>
         (controller?.list() ?? [])
           .filter((p) => p.metadata?.namespace === namespace.name)
@@ -67,5 +72,5 @@ export function cleanupPolicyController(
   return controller;
 }
 
-/** What the namespace reads see before the controller exists. */
-const NO_NAMESPACES: SecondaryCache = { get: () => undefined, list: () => [], synced: false };
+/** What the cache reads see before the controller exists. */
+const EMPTY_CACHE: SecondaryCache = { get: () => undefined, list: () => [], synced: false };

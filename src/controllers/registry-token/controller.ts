@@ -9,7 +9,7 @@ import { Controller, type SecondaryCache, type WatchSource } from '../runtime/co
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
 import { namespacesWatch } from '../shared/namespaces.ts';
-import { CONTAINER_REGISTRY } from '../shared/resources.ts';
+import { registriesWatch } from '../shared/registries.ts';
 import { cacheReads, type TokenReads } from './cache-ports.ts';
 import { CONSENT_ANNOTATIONS } from './consent.ts';
 import { CopyError, ownAnnotationsOf } from './copies.ts';
@@ -164,18 +164,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
           .filter((r) => r.kind === registryTokenCrd.kind && r.controller)
           .map((r) => `${obj.metadata?.namespace}/${r.name}`),
     },
-    {
-      name: 'containerregistries',
-      path: `/apis/${GROUP}/${VERSION}/${CONTAINER_REGISTRY.plural}`,
-      namespaces: watched,
-      pathIn: (ns) => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${CONTAINER_REGISTRY.plural}`,
-      map: (obj) =>
-        keys(
-          (t) =>
-            t.spec.registryRef.name === obj.metadata?.name &&
-            (t.spec.registryRef.namespace ?? t.metadata.namespace) === obj.metadata?.namespace,
-        ),
-    },
+    registriesWatch(watched, tokens),
     // Distribution chooses namespaces by name and labels, and needs their consent (annotations);
     // a token in a namespace labelled later may become admitted by its registry.
     namespacesWatch(

@@ -70,7 +70,15 @@ describe('grantsFor', () => {
   it('refuses a namespace spec.allowedNamespaces does not admit', () => {
     const same = registry('ionos', { allowedNamespaces: { from: 'Same' } });
     const answer = grantsFor(same, 'team-a', {});
-    expect(answer).toMatchObject({ kind: 'refused', refusal: { reason: 'RegistryNotAllowed' } });
+    expect(answer).toEqual({
+      kind: 'refused',
+      refusal: {
+        reason: 'RegistryNotAllowed',
+        message: 'ContainerRegistry platform/shop does not exist or does not admit namespace team-a',
+        detail:
+          'ContainerRegistry platform/shop may only be used from its own namespace; set its spec.allowedNamespaces to allow team-a',
+      },
+    });
   });
 
   it('refuses an admitted namespace that no grant names', () => {

@@ -93,11 +93,17 @@ export function grantsFor(
   if (namespace === registry.metadata.namespace) return { kind: 'unrestricted' };
   const ref = `ContainerRegistry ${registry.metadata.namespace}/${registry.metadata.name}`;
   const admission = admitReference(registry, namespace, labels);
-  if (!admission.allowed)
+  if (!admission.allowed) {
+    const key = { namespace: registry.metadata.namespace, name: registry.metadata.name };
     return {
       kind: 'refused',
-      refusal: { reason: GrantReason.RegistryNotAllowed, message: admission.message },
+      refusal: {
+        reason: GrantReason.RegistryNotAllowed,
+        message: notAdmittedMessage(key, namespace),
+        detail: admission.message,
+      },
     };
+  }
   const declared = registry.spec.grants;
   if (declared === undefined)
     return {

@@ -61,12 +61,15 @@ export function namespacesWatch(
 }
 
 /**
- * A namespace's labels from the cache of {@link namespacesWatch}, instead of a GET per reconcile.
- * A namespace the cache has not heard of yet reads as unlabelled: admission then waits (and
- * retries), and the namespace's event reconciles again when it arrives.
+ * A namespace's labels from the cache of {@link namespacesWatch}, instead of a GET per reconcile;
+ * undefined for a namespace the cache has not heard of yet, which is not a refusal: the reconcile
+ * waits, and the namespace's event reconciles it again when it arrives.
  */
 export function cachedNamespaceLabels(
   cache: () => SecondaryCache,
-): (name: string) => Promise<Record<string, string>> {
-  return async (name) => (cache().get(name) as V1Namespace | undefined)?.metadata?.labels ?? {};
+): (name: string) => Promise<Record<string, string> | undefined> {
+  return async (name) => {
+    const namespace = cache().get(name) as V1Namespace | undefined;
+    return namespace && (namespace.metadata?.labels ?? {});
+  };
 }
