@@ -58,7 +58,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     const spec = policy.spec;
     if (spec.mode === 'Native' || req.deleting) return this.native(req, status);
     const schedule = spec.schedule ?? '';
-    const invalid = validateSchedule(schedule, spec.timeZone);
+    const invalid = validateSchedule(schedule, spec.timeZone, req.now());
     if (invalid) throw new TerminalError(Reason.InvalidSpec, invalid);
 
     // Switched from Native to Operator: the provider must stop pruning by itself.

@@ -166,13 +166,15 @@ describe('dueRun', () => {
 });
 
 describe('validateSchedule', () => {
+  const NOW = t('2026-06-01T12:00:00Z');
+
   it.each([
     ['0 3 * * *', 'UTC'],
     ['0 3 * * *', 'Europe/Berlin'],
     ['*/15 0-6 * * MON-FRI', 'America/Argentina/Buenos_Aires'],
     ['0 0 29 2 *', 'Etc/GMT+5'],
   ])('accepts %s in %s', (schedule, timeZone) => {
-    expect(validateSchedule(schedule, timeZone)).toBeUndefined();
+    expect(validateSchedule(schedule, timeZone, NOW)).toBeUndefined();
   });
 
   it.each([
@@ -186,7 +188,22 @@ describe('validateSchedule', () => {
     ['0 3 * * *', 'Europe/Atlantis', /^spec\.timeZone/],
     ['0 3 * * *', '', /^spec\.timeZone/],
   ])('rejects %j in %j', (schedule, timeZone, message) => {
-    expect(validateSchedule(schedule, timeZone)).toMatch(message);
+    expect(validateSchedule(schedule, timeZone, NOW)).toMatch(message);
+  });
+
+  // The verdict is the schedule's, not the moment's: a leap-day schedule is valid just after its
+  // slot, in a year before a skipped leap year (2100), across midnight and at the slot itself.
+  it.each([
+    '2028-02-29T04:59:59Z',
+    '2028-02-29T05:00:00Z',
+    '2028-02-29T23:59:59Z',
+    '2028-03-01T00:00:00Z',
+    '2099-03-01T12:00:00Z',
+    '2026-12-31T23:59:59Z',
+  ])('decides the same at %s', (at) => {
+    expect(validateSchedule('0 0 29 2 *', 'Etc/GMT+5', t(at))).toBeUndefined();
+    expect(validateSchedule('0 3 30 2 *', 'UTC', t(at))).toMatch(/never runs$/);
+    expect(validateSchedule('0 3 * * *', 'Europe/Berlin', t(at))).toBeUndefined();
   });
 });
 

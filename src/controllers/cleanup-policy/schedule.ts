@@ -37,9 +37,10 @@ function knownTimeZone(timeZone: string): boolean {
 
 /**
  * Checks a schedule and its time zone; returns an error message naming the field
- * (`spec.schedule` or `spec.timeZone`), or undefined when both are valid and the schedule runs.
+ * (`spec.schedule` or `spec.timeZone`), or undefined when both are valid and the schedule runs
+ * after `now` (milliseconds since the epoch: the reconciler's clock, so tests choose the moment).
  */
-export function validateSchedule(schedule: string, timeZone: string): string | undefined {
+export function validateSchedule(schedule: string, timeZone: string, now: number): string | undefined {
   if (!FIVE_FIELDS.test(schedule)) {
     return `spec.schedule "${schedule}" is not a 5-field cron expression (minute hour day-of-month month day-of-week)`;
   }
@@ -53,7 +54,7 @@ export function validateSchedule(schedule: string, timeZone: string): string | u
     return `spec.schedule "${schedule}" is invalid: ${err instanceof Error ? err.message : String(err)}`;
   }
   // A pattern such as "0 3 30 2 *" (February 30) is well-formed but never fires.
-  if (job.nextRun(new Date()) === null) return `spec.schedule "${schedule}" never runs`;
+  if (job.nextRun(new Date(now)) === null) return `spec.schedule "${schedule}" never runs`;
   return undefined;
 }
 
