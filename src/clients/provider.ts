@@ -168,6 +168,7 @@ export interface Artifact {
   repository: string;
   digest: string;
   tags: string[];
+  /** When it was last pushed; an Invalid Date when the provider does not say (never "now"). */
   pushedAt: Date;
   sizeBytes?: number | undefined;
 }

@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type IonosHarness,
   seededTokenRegistry,
   startIonosHarness,
 } from '../../../test/support/providers/ionos.ts';
-import { capabilitiesOf, type Images } from '../provider.ts';
+import { capabilitiesOf, type Images, type TokenRegistry } from '../provider.ts';
+import type { IonosApi } from './api.ts';
+import { IonosImages } from './images.ts';
 
 let h: IonosHarness;
 afterEach(() => h?.close());
@@ -53,4 +55,43 @@ describe('IonosImages', () => {
     expect(images.deleteDigests).toBeUndefined();
     expect(capabilitiesOf(h.provider)).toEqual({ images: true, garbageCollection: false, extend: true });
   });
+});
+
+describe('IonosImages without a push time', () => {
+  /** An API that lists the given artifacts of one repository, as the 1.1+ endpoint shapes them. */
+  const listing = (metadata: Record<string, unknown>[]) =>
+    new IonosImages(
+      {
+        async *artifacts() {
+          for (const [i, m] of metadata.entries())
+            yield { id: `sha256:${i}`, metadata: m, properties: { digest: `sha256:${i}`, tags: [`t${i}`] } };
+        },
+      } as unknown as IonosApi,
+      10,
+    );
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // An Invalid Date is what the planner keeps as "unknown push time"; the time of the listing would
+  // have made the artifact look pushed just now, a different reason on every run.
+  it.each(['2026-06-01T00:00:00Z', '2026-06-01T23:59:59Z'])(
+    'answers an Invalid Date when the time is missing or unreadable, at %s as at any other time',
+    async (at) => {
+      vi.useFakeTimers({ now: new Date(at) });
+      const registry = { externalId: 'r1', server: 'r1.example', name: 'shop' } as unknown as TokenRegistry;
+      const artifacts = await collect(
+        listing([{}, { lastPushedAt: 'yesterday' }, { lastPushedAt: '2026-01-02T03:04:05Z' }]).listArtifacts(
+          registry,
+          'team/api',
+        ),
+      );
+      expect(artifacts.map((a) => a.pushedAt.getTime())).toEqual([
+        Number.NaN,
+        Number.NaN,
+        Date.parse('2026-01-02T03:04:05Z'),
+      ]);
+    },
+  );
 });

@@ -29,8 +29,9 @@ export class IonosImages implements Images {
         repository,
         digest: artifact.properties.digest,
         tags: [...(artifact.properties.tags ?? [])],
-        // Without a push time the artifact counts as new: an age rule must never delete on a guess.
-        pushedAt: pushed && !Number.isNaN(pushed.getTime()) ? pushed : new Date(),
+        // Without a push time, an Invalid Date: the planner keeps it as "unknown push time" (an age
+        // rule never deletes on a guess), and the answer does not depend on when the listing ran.
+        pushedAt: pushed ?? new Date(Number.NaN),
       };
     }
   }
