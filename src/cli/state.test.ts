@@ -126,6 +126,20 @@ describe('whenOf', () => {
     );
   });
 
+  // A daily 03:00 UTC policy through one day, with the status the operator leaves: nextRunAt stays
+  // on the slot until the run that started there ends, so just after 03:00 it lies in the past.
+  it.each([
+    ['00:10:00', '2026-05-31T03:00:05Z', '2026-06-01T03:00:00Z', 'ran 21h ago, next in 170m'],
+    ['02:59:30', '2026-05-31T03:00:05Z', '2026-06-01T03:00:00Z', 'ran 23h ago, next in 30s'],
+    ['03:00:00', '2026-05-31T03:00:05Z', '2026-06-01T03:00:00Z', 'ran 23h ago, run due now'],
+    ['03:00:40', '2026-05-31T03:00:05Z', '2026-06-01T03:00:00Z', 'ran 24h ago, run due 40s ago'],
+    ['03:05:00', '2026-06-01T03:00:05Z', '2026-06-02T03:00:00Z', 'ran 4m55s ago, next in 23h'],
+    ['23:59:59', '2026-06-01T03:00:05Z', '2026-06-02T03:00:00Z', 'ran 20h ago, next in 3h'],
+  ])('says at %s when a daily 03:00 policy ran and runs next', (time, lastRunAt, nextRunAt, expected) => {
+    const policy = object('CleanupPolicy', 'p', [ready('True')], { status: { lastRunAt, nextRunAt } });
+    expect(whenOf(summarize(policy), Date.parse(`2026-06-01T${time}Z`))).toBe(expected);
+  });
+
   it('says when a registry was last compared with the provider', () => {
     expect(
       when(

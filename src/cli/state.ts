@@ -144,7 +144,14 @@ export function whenOf(s: Summary, nowMs: number): string {
     case 'CleanupPolicy': {
       if (s.mode === 'Native') return 'provider prunes (Native)';
       const last = s.lastRunAt ? `ran ${rel(s.lastRunAt)}` : 'never ran';
-      const next = s.suspended ? 'suspended' : s.nextRunAt ? `next ${rel(s.nextRunAt)}` : '';
+      // nextRunAt stays on the slot while its run goes on (status is written when the run ends),
+      // so just after a slot it lies in the past: that is a run due, not one that comes next.
+      const due = s.nextRunAt !== undefined && (timeOf(s.nextRunAt) ?? 0) <= nowMs;
+      const next = s.suspended
+        ? 'suspended'
+        : s.nextRunAt
+          ? `${due ? 'run due' : 'next'} ${rel(s.nextRunAt)}`
+          : '';
       return next ? `${last}, ${next}` : last;
     }
     case 'ContainerRegistry':

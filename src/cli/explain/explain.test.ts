@@ -65,6 +65,23 @@ describe('what happens next', () => {
     );
   });
 
+  // The same policy through one day: the next slot ahead, and just after a slot (its run under
+  // way, so status still names that slot) a run that is due rather than one that comes next.
+  it.each([
+    ['00:10:00', '2026-06-01T03:00:00Z', 'runs next in 170m, at 2026-06-01T03:00:00Z'],
+    ['02:59:30', '2026-06-01T03:00:00Z', 'runs next in 30s, at 2026-06-01T03:00:00Z'],
+    ['03:00:40', '2026-06-01T03:00:00Z', 'a scheduled run was due 40s ago, at 2026-06-01T03:00:00Z'],
+    ['23:59:59', '2026-06-02T03:00:00Z', 'runs next in 3h, at 2026-06-02T03:00:00Z'],
+  ])('for a daily 03:00 policy at %s', (time, nextRunAt, expected) => {
+    const policy = obj('CleanupPolicy', [READY], { schedule: '0 3 * * *' }, { nextRunAt });
+    const [, next] = nextSteps(policy, undefined, Date.parse(`2026-06-01T${time}Z`));
+    expect(next).toBe(
+      expected.startsWith('runs next')
+        ? `${expected}, schedule "0 3 * * *" in UTC: deleting at most 100`
+        : `${expected}, schedule "0 3 * * *" in UTC: berth is running it, or the operator is not running`,
+    );
+  });
+
   it('for an object being deleted, only that', () => {
     const registry = obj('ContainerRegistry', [READY], { deletionPolicy: 'Delete' });
     registry.metadata.deletionTimestamp = '2026-06-01T11:59:00Z';

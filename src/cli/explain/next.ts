@@ -80,10 +80,15 @@ function policyNext(obj: BerthObject, nowMs: number): string[] {
     spec.dryRun === true
       ? 'a dry run (deletes nothing)'
       : `deleting at most ${spec.maxDeletionsPerRun ?? 100}`;
+  const nextRunAt = str(st.nextRunAt);
+  const schedule = `schedule "${spec.schedule}" in ${spec.timeZone ?? 'UTC'}`;
   if (spec.suspend === true) out.push('suspended: no scheduled runs; berth cleanup run still runs it');
-  else if (str(st.nextRunAt))
+  else if (nextRunAt && (timeOf(nextRunAt) ?? 0) > nowMs)
+    out.push(`runs next ${at(nextRunAt, nowMs)}, ${schedule}: ${what}`);
+  // Status keeps the slot until its run ends: a past nextRunAt is a run under way or not started.
+  else if (nextRunAt)
     out.push(
-      `runs next ${at(str(st.nextRunAt) as string, nowMs)}, schedule "${spec.schedule}" in ${spec.timeZone ?? 'UTC'}: ${what}`,
+      `a scheduled run was due ${at(nextRunAt, nowMs)}, ${schedule}: berth is running it, or the operator is not running`,
     );
   const requested = obj.metadata.annotations?.[Annotation.RunRequested];
   if (requested && requested !== st.lastHandledRunRequestAt)
