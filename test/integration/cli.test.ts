@@ -9,6 +9,7 @@ import {
   type V1PolicyRule,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relativeTime } from '../../src/cli/format/time.ts';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
 import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
@@ -44,6 +45,27 @@ const OPERATOR_RULES: V1PolicyRule[] = [
 
 type Status = Record<string, unknown> & { credentialId?: string; credentialName?: string };
 
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * A daily UTC schedule whose slot is 12 hours after `fromMs` (to the next whole minute), so no
+ * scheduled run starts while the tests run, whatever the time of day; `slot` is that moment.
+ */
+function dailyScheduleAway(fromMs: number): { schedule: string; slot: number } {
+  const slot = Math.ceil((fromMs + 12 * HOUR) / MINUTE) * MINUTE;
+  const at = new Date(slot);
+  return { schedule: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, slot };
+}
+
+/**
+ * What the CLI may print for `at` when it ran between `before` and `after` (its own clock read in
+ * between): the relative time at either end, e.g. `in 11h` or `in 12h`.
+ */
+function relativeBetween(at: string, before: number, after: number): string[] {
+  return [...new Set([relativeTime(at, before), relativeTime(at, after)])] as string[];
+}
+
 describe('the berth CLI against the real control plane and a running operator', () => {
   let ns: string;
   let work: string;
@@ -52,6 +74,8 @@ describe('the berth CLI against the real control plane and a running operator', 
   let env: NodeJS.ProcessEnv;
   let clusterRole: string;
   let selectelId: string;
+  /** The schedule of the one policy that is not suspended, and its next slot. */
+  let nightly: { schedule: string; slot: number };
 
   const token = (name: string) =>
     custom.getNamespacedCustomObject({ ...REGISTRY_TOKEN, namespace: ns, name }) as Promise<{
@@ -63,6 +87,19 @@ describe('the berth CLI against the real control plane and a running operator', 
       namespace: ns,
       body: { apiVersion: 'berth.dev/v1alpha1', kind, metadata: { name }, spec },
     });
+  /** The nightly policy's status.nextRunAt, which must be the slot its schedule was made for. */
+  const nightlyNextRun = async (): Promise<string> => {
+    const p = (await custom.getNamespacedCustomObject({
+      ...CLEANUP_POLICY,
+      namespace: ns,
+      name: 'nightly',
+    })) as {
+      status?: { nextRunAt?: string };
+    };
+    const next = p.status?.nextRunAt ?? '';
+    expect(Date.parse(next), `nightly status.nextRunAt ${next}`).toBe(nightly.slot);
+    return next;
+  };
   const readyCondition = async (plural: string, name: string) => {
     const o = (await custom.getNamespacedCustomObject({
       group: 'berth.dev',
@@ -174,7 +211,8 @@ describe('the berth CLI against the real control plane and a running operator', 
     };
     await create('CleanupPolicy', 'preview', { ...policy, dryRun: true, suspend: true });
     await create('CleanupPolicy', 'prune', { ...policy, dryRun: false, suspend: true });
-    await create('CleanupPolicy', 'nightly', { ...policy, dryRun: true });
+    nightly = dailyScheduleAway(Date.now());
+    await create('CleanupPolicy', 'nightly', { ...policy, schedule: nightly.schedule, dryRun: true });
     await eventually(async () => (await token('pull')).status?.credentialId, {
       timeoutMs: 60_000,
       what: 'pull issued',
@@ -208,7 +246,9 @@ describe('the berth CLI against the real control plane and a running operator', 
 
   describe('berth status', () => {
     it('lists every berth object of the context namespace, problems first, and exits 1 while any is not Ready', async () => {
+      const before = Date.now();
       const r = await berth(['status'], env);
+      const after = Date.now();
       console.warn(`[cli] berth status:\n${r.stdout}`);
       expect(r.code).toBe(1);
       const rows = lines(r);
@@ -221,8 +261,15 @@ describe('the berth CLI against the real control plane and a running operator', 
       // Renewal comes a third of the 30 days before expiry, up to a tenth of the 20 days in use
       // earlier by the token's own spread (renewal.ts): 18 to 20 days ahead.
       expect(pull).toMatch(/expires in 29d(2\dh)?, renews in 1[789]d(2\dh)?/);
-      // 'ran ... ago' only when the test happens to cross 03:00 UTC, the schedule's slot.
-      expect(rows.find((l) => l.includes(' nightly '))).toMatch(/(never ran|ran \S+ ago), next in \d+/);
+      // Its slot is 12 hours away: it has not run, and the CLI counts down to status.nextRunAt.
+      const row = rows.find((l) => l.includes(' nightly ')) ?? '';
+      const when = relativeBetween(await nightlyNextRun(), before, after).map(
+        (rel) => `never ran, next ${rel}`,
+      );
+      expect(
+        when.some((w) => `${row} `.includes(`${w} `)),
+        `"${row}" says one of: ${when.join(' | ')}`,
+      ).toBe(true);
       expect(rows.find((l) => l.includes(' preview '))).toContain('never ran, suspended');
     });
 
@@ -293,7 +340,9 @@ describe('the berth CLI against the real control plane and a running operator', 
       const policies = await run(kubectl, ['get', 'cleanuppolicies'], env);
       console.warn(`[cli] kubectl get cleanuppolicies:\n${policies.stdout}`);
       expect(policies.stdout).not.toContain('<invalid>');
-      expect(policies.stdout).toMatch(/nightly\s+reg-selectel\s+\d{4}-\d\d-\d\dT03:00:00Z\s+True/);
+      expect(policies.stdout).toMatch(
+        new RegExp(`nightly\\s+reg-selectel\\s+${await nightlyNextRun()}\\s+True`),
+      );
     });
   });
 
@@ -464,12 +513,18 @@ describe('the berth CLI against the real control plane and a running operator', 
     });
 
     it('explains a policy, and says when a name is missing or ambiguous', async () => {
+      const before = Date.now();
       const policy = await berth(['explain', 'cleanuppolicy/nightly', '-o', 'json'], env);
+      const after = Date.now();
       expect(policy.code).toBe(0);
       const explained = JSON.parse(policy.stdout) as { next: string[] };
-      expect(explained.next.join('\n')).toMatch(
-        /runs next in \d+h(\d+m)?, at \d{4}-\d\d-\d\dT03:00:00Z, schedule "0 3 \* \* \*" in UTC: a dry run/,
-      );
+      const next = await nightlyNextRun();
+      expect(
+        relativeBetween(next, before, after).map(
+          (rel) =>
+            `runs next ${rel}, at ${next}, schedule "${nightly.schedule}" in UTC: a dry run (deletes nothing)`,
+        ),
+      ).toContain(explained.next.find((l) => l.startsWith('runs next')));
       const missing = await berth(['explain', 'nothing'], env);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toBe(
