@@ -13,7 +13,10 @@ afterEach(() => h?.close());
 
 async function harness(): Promise<IonosHarness> {
   const recording = recordingDispatcher();
-  h = await startIonosHarness({ provider: { dispatcher: recording.dispatcher } });
+  // The simulator's time moves only by advance(): on a loaded machine the real clock would move
+  // a registry past a state the test means to see (New -> WaitingForStorage -> Running).
+  const frozen = Date.now();
+  h = await startIonosHarness({ provider: { dispatcher: recording.dispatcher }, sim: { now: () => frozen } });
   return Object.assign(h, { sent: recording.sent });
 }
 
