@@ -123,7 +123,16 @@ describe('what to do', () => {
       },
     );
     expect(adviceFor(waiting)).toEqual([
-      'spec.allowedNamespaces of ContainerRegistry central/r does not admit namespace shop: admit it there',
+      "ContainerRegistry central/r does not exist or does not admit namespace shop: correct spec.registryRef, or ask the registry's owners to admit the namespace (spec.allowedNamespaces)",
     ]);
+    const refused = obj(
+      'RegistryToken',
+      [{ type: 'Ready', status: 'False', reason: 'ScopeNotGranted', message: 'm' }],
+      { registryRef: { name: 'r', namespace: 'central' } },
+      { refusedAt: '2026-12-06T10:00:00Z' },
+    );
+    expect(adviceFor(refused)[0]).toContain(
+      'berth revokes its credentials and deletes its Secret and copies',
+    );
   });
 });
