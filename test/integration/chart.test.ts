@@ -747,8 +747,13 @@ describe('the berth chart', () => {
         release = uniqueName('chart-rel');
         watched = uniqueName('chart-ns');
         distribution = uniqueName('chart-dist');
+        // The distribution namespace takes copies from the watched one, on `default` (ADR 015).
+        const consent = {
+          'berth.dev/accept-copies-from': watched,
+          'berth.dev/accept-service-accounts': 'default',
+        };
         for (const name of [release, watched, distribution])
-          await core.createNamespace({ body: { metadata: { name } } });
+          await core.createNamespace({ body: { metadata: { name, annotations: consent } } });
         await installBerthCrds(kc, watched);
         const name = uniqueName('rel');
         const objects = await render(name, release, [

@@ -250,10 +250,17 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
     timeout: 120_000,
   }, async () => {
     const label = `berth-test-${namespace}`;
+    // The targets consent to copies from this namespace, on `default` (ADR 015).
+    const consent = {
+      'berth.dev/accept-copies-from': namespace,
+      'berth.dev/accept-service-accounts': 'default',
+    };
     const targets = await Promise.all(
       Array.from({ length: 3 }, async (_, i) => {
         const ns = `${namespace}-t${i}`;
-        await core.createNamespace({ body: { metadata: { name: ns, labels: { [label]: 'yes' } } } });
+        await core.createNamespace({
+          body: { metadata: { name: ns, labels: { [label]: 'yes' }, annotations: consent } },
+        });
         return ns;
       }),
     );
@@ -293,7 +300,9 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
 
     // A new matching namespace is served within seconds (namespace watch), a leaving one loses its copy.
     const late = `${namespace}-late`;
-    await core.createNamespace({ body: { metadata: { name: late, labels: { [label]: 'yes' } } } });
+    await core.createNamespace({
+      body: { metadata: { name: late, labels: { [label]: 'yes' }, annotations: consent } },
+    });
     await eventually(() => core.readNamespacedSecret({ namespace: late, name }), {
       timeoutMs: 20_000,
       what: 'copy in new namespace',
