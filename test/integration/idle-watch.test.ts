@@ -25,13 +25,11 @@ describe('an idle watch', () => {
     try {
       const idleMs = 65_000;
       await new Promise((r) => setTimeout(r, idleMs));
-      const created = Date.now();
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'after-silence' } } });
       await eventually(() => informer.get('after-silence', namespace), {
         timeoutMs: 10_000,
         what: 'event after 65 s of silence',
       });
-      expect(Date.now() - created).toBeLessThan(10_000);
       expect(warnings).toEqual([]);
       expect(informer.restartCount).toBe(0);
     } finally {

@@ -222,12 +222,10 @@ describe.skipIf(inject('clusterKind') !== 'local')('the operator as a process', 
     expect(await holder()).toBe('');
 
     // Released, not expired: a successor leads at once instead of waiting out the lease.
-    const successorStart = Date.now();
     await spawnOperator('graceful-b', leArgs());
     await eventually(async () => (await holder()) === 'graceful-b', {
       timeoutMs: 10_000,
       what: 'graceful-b leads',
     });
-    expect(Date.now() - successorStart).toBeLessThan(10_000);
   });
 });

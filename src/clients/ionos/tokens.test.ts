@@ -14,7 +14,10 @@ let h: IonosHarness;
 afterEach(() => h?.close());
 
 async function setup(options: Parameters<typeof startIonosHarness>[0] = {}) {
-  h = await startIonosHarness(options);
+  // The simulator's time moves only by advance(): expiries are compared with its clock, and on a
+  // loaded machine a request taking a second would otherwise move it under the test's feet.
+  const frozen = Date.now();
+  h = await startIonosHarness({ ...options, sim: { now: () => frozen, ...options.sim } });
   return { ...h, registry: seededTokenRegistry(h.sim, 'shop') };
 }
 
