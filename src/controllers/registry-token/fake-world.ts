@@ -9,7 +9,7 @@ import type { ReconcileRequest } from '../runtime/controller.ts';
 import type { EventInput } from '../runtime/events.ts';
 import { coreDistributor } from './controller.ts';
 import { memoryReads } from './memory-reads.ts';
-import { RegistryTokenReconciler } from './reconcile.ts';
+import { type RegistryTokenDeps, RegistryTokenReconciler } from './reconcile.ts';
 import { apiSecrets } from './secret.ts';
 
 /** For unit tests only: the UID of {@link tokenObject}'s token. */
@@ -95,6 +95,12 @@ export function fakeCore() {
       writes.push(`delete secret ${namespace}/${name}`);
       secrets.delete(key(namespace, name));
     },
+    /** Only the `key=value` label selectors berth uses. */
+    async listSecretForAllNamespaces({ labelSelector }: { labelSelector?: string }) {
+      const [k = '', v] = (labelSelector ?? '').split('=');
+      const items = [...secrets.values()].filter((s) => !k || s.metadata?.labels?.[k] === v);
+      return { items: items.map((s) => structuredClone(s)) };
+    },
   };
   return { core: core as unknown as CoreV1Api, secrets, writes };
 }
@@ -156,12 +162,17 @@ export function fakeTokens() {
  * Secrets), a fake IONOS provider and a fake clock, recording every write and event.
  */
 export function tokenWorld(
-  options: { namespaces?: string[]; annotations?: Record<string, Record<string, string>> } = {},
+  options: {
+    namespaces?: string[];
+    annotations?: Record<string, Record<string, string>>;
+    /** The registry the tokens use (default {@link registryObject}). */
+    registry?: ContainerRegistry;
+  } = {},
 ) {
   const clock = new FakeClock(Date.UTC(2026, 10, 30, 5, 0, 0));
   const api = fakeCore();
   const provider = fakeTokens();
-  const registry = registryObject();
+  const registry = options.registry ?? registryObject();
   const reads = memoryReads({
     registries: [registry],
     namespaces: (options.namespaces ?? ['shop']).map((name) => ({
@@ -169,7 +180,7 @@ export function tokenWorld(
     })),
     secrets: api.secrets,
   });
-  const reconciler = new RegistryTokenReconciler({
+  const deps: RegistryTokenDeps = {
     secrets: apiSecrets(api.core),
     reads,
     providers: () => ({ name: 'ionos', tokens: provider.tokens }) as unknown as Provider,
@@ -177,10 +188,15 @@ export function tokenWorld(
     getRegistry: async (namespace, name) => reads.registry(namespace, name),
     namespaceLabels: async () => ({}),
     distributor: coreDistributor(api.core, undefined, reads),
-  });
+  };
+  const reconciler = new RegistryTokenReconciler(deps);
   const events: EventInput[] = [];
   /** One reconcile of `token` from `status` (mutated in place, as the controller's copy is). */
-  const reconcile = async (token: RegistryToken, status: Record<string, unknown>) => {
+  const reconcile = async (
+    token: RegistryToken,
+    status: Record<string, unknown>,
+    { deleting = false }: { deleting?: boolean } = {},
+  ) => {
     const request = {
       object: token,
       status,
@@ -188,17 +204,24 @@ export function tokenWorld(
       recordEvent: async (event: EventInput) => void events.push(event),
       signal: new AbortController().signal,
       now: () => clock.now(),
-      deleting: false,
+      deleting,
       ensureFinalizer: async () => {
         api.writes.push('finalizer');
         return true;
       },
-      removeFinalizer: async () => true,
+      removeFinalizer: async () => {
+        api.writes.push('remove finalizer');
+        return true;
+      },
       persistStatus: async () => void api.writes.push('status'),
       recordIntent: async (annotations: Record<string, string>) =>
         void api.writes.push(`intent ${Object.values(annotations).join(',')}`),
     } satisfies ReconcileRequest<RegistryToken>;
     return reconciler.reconcile(request);
   };
-  return { clock, api, provider, reconcile, events };
+  /** Gives the reconciler request budgets (none by default). */
+  const setBudgets = (budgets: NonNullable<RegistryTokenDeps['budgets']>) => {
+    deps.budgets = budgets;
+  };
+  return { clock, api, provider, reconcile, events, registry, setBudgets };
 }
