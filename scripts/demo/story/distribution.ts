@@ -35,8 +35,12 @@ export async function distributionStep(stack: DemoStack, images: Images): Promis
     }),
   ]);
   say('berth copies the Secret into every namespace labelled team=shop that accepts copies from');
-  say(`${DEMO_NAMESPACE} (annotation berth.dev/accept-copies-from; demo-quay admits them there) and adds it to`);
-  say("their default ServiceAccounts' imagePullSecrets (berth.dev/accept-service-accounts): Pods pull without naming it");
+  say(
+    `${DEMO_NAMESPACE} (annotation berth.dev/accept-copies-from; demo-quay admits them there) and adds it to`,
+  );
+  say(
+    "their default ServiceAccounts' imagePullSecrets (berth.dev/accept-service-accounts): Pods pull without naming it",
+  );
   await waitAttached(stack);
   await kubectlShown(stack, ['get', 'secrets', '-A', '--field-selector', `metadata.name=${SECRET}`]);
   const columns =

@@ -1,14 +1,14 @@
 import type { Artifact } from '../../clients/provider.ts';
 import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
 import { MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
-import { providerCall } from '../shared/provider-errors.ts';
-import type { ContainerRegistry } from '../../crds/container-registry.ts';
-import { issuingRegistry, replacedRegistry } from '../registry-token/access.ts';
 import { BudgetReason, type RequestBudgets } from '../shared/budgets.ts';
 import { checkCleanupGrants } from '../shared/cleanup-grants.ts';
+import { issuingRegistry, replacedRegistry } from '../shared/issuing-registry.ts';
+import { providerCall } from '../shared/provider-errors.ts';
 import {
   findRegistry,
   providerOf,
@@ -16,8 +16,8 @@ import {
   referencedKey,
   requireReady,
 } from '../shared/reference.ts';
-import { mostRunsInAnyHour } from './frequency.ts';
 import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
+import { mostRunsInAnyHour } from './frequency.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';

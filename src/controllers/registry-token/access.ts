@@ -83,28 +83,3 @@ export function refusalPending(refusal: Refusal, until: number, now: number): Wa
 export function refusalFinal(refusal: Refusal): TerminalError {
   return new TerminalError(refusal.reason, refusal.message);
 }
-
-/** The status.registry record of a registry: where credentials issued now live. */
-export function issuingRegistry(registry: ContainerRegistry): NonNullable<RegistryTokenStatus['registry']> {
-  return {
-    namespace: registry.metadata.namespace,
-    name: registry.metadata.name,
-    ...(registry.metadata.uid ? { uid: registry.metadata.uid } : {}),
-    provider: registry.spec.provider,
-    ...(registry.status?.externalId ? { externalId: registry.status.externalId } : {}),
-  };
-}
-
-/**
- * Whether the registry object now stands for another registry at the provider than the recorded
- * one (deleted and made again elsewhere): what was created at the old one cannot be reached
- * through it. The same provider registry under a new object (adopted again) is not a replacement.
- */
-export function replacedRegistry(
-  recorded: NonNullable<RegistryTokenStatus['registry']>,
-  registry: ContainerRegistry,
-): boolean {
-  if (recorded.provider !== undefined && recorded.provider !== registry.spec.provider) return true;
-  const now = registry.status?.externalId;
-  return recorded.externalId !== undefined && now !== undefined && recorded.externalId !== now;
-}

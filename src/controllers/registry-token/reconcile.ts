@@ -10,6 +10,7 @@ import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/ou
 import type { RequestBudgets } from '../shared/budgets.ts';
 import type { CredentialsReader } from '../shared/credentials.ts';
 import { GrantReason, type Refusal } from '../shared/grants.ts';
+import { issuingRegistry, replacedRegistry } from '../shared/issuing-registry.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import {
   findRegistry,
@@ -19,15 +20,7 @@ import {
   requireReady,
 } from '../shared/reference.ts';
 import { checkTokenGrants } from '../shared/token-grants.ts';
-import {
-  forgetCredentials,
-  holdsCredentials,
-  issuingRegistry,
-  onRefusal,
-  refusalFinal,
-  refusalPending,
-  replacedRegistry,
-} from './access.ts';
+import { forgetCredentials, holdsCredentials, onRefusal, refusalFinal, refusalPending } from './access.ts';
 import type { TokenReads } from './cache-ports.ts';
 import {
   afterObservation,
