@@ -57,6 +57,8 @@ export async function startWorld(): Promise<World> {
         credentialsRef: { name: 'ionos-api' },
         ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
         allowedNamespaces: { from: 'All' },
+        // Every bench token asks for pull on shop/*: the default grant ({namespace}/*) would refuse it.
+        grants: [{ repositories: ['shop/*'], actions: ['pull'] }],
       },
     },
   });
