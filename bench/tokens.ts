@@ -1,15 +1,21 @@
 // `npm run bench -- --tokens 1000`: how long N RegistryTokens on one IONOS registry take to become
 // Ready with berth, against a minimal script doing only the unavoidable work, in the same run;
 // provider calls and API server requests per token (audit log, by identity); the operator's peak and
-// settled memory; the idle cost afterwards; and how renewals are spread. Prints the figures and
-// appends them to bench/RESULTS.md. Nothing here asserts a time: it measures.
+// settled memory; the idle cost afterwards; and how renewals are spread. With --attack-secrets N,
+// also the tenant attack of issue 18 item 2: N labelled 1 MiB Secrets in a watched namespace, then a
+// restart (a relist of all of them), with the operator's RSS before, at its peak and settled.
+// Prints the figures and appends them to bench/RESULTS.md. Nothing here asserts a time: it measures.
 import { parseArgs } from 'node:util';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { REGISTRY_TOKEN } from '../src/controllers/registry-token/controller.ts';
 import { CONTAINER_REGISTRY } from '../src/controllers/shared/resources.ts';
 import type { ContainerRegistry } from '../src/crds/container-registry.ts';
+import { floodSecrets, processMemory } from './lib/attack.ts';
 import { countRequests } from './lib/audit.ts';
+import { ensureEso, highWaterMiB } from './lib/eso.ts';
 import { runMinimal } from './lib/minimal.ts';
-import { operatorEntry, startOperator } from './lib/operator.ts';
+import { type OperatorProcess, operatorEntry, startOperator } from './lib/operator.ts';
+import { runEsoPeer, withEsoColumn } from './lib/peer-eso.ts';
 import { publish } from './lib/results.ts';
 import { HOME, startWorld, type World } from './lib/world.ts';
 
@@ -22,21 +28,35 @@ const { values } = parseArgs({
     // so the figures show the operator's own cost, not IONOS's published 10 requests/s.
     'provider-qps': { type: 'string', default: '100' },
     'skip-minimal': { type: 'boolean', default: false },
+    // A peer doing the same job after berth, on the same control plane and simulator: `eso`.
+    peer: { type: 'string', default: '' },
+    // The peer's workers (ESO's --concurrent); default: --workers, as berth's.
+    'peer-concurrent': { type: 'string', default: '' },
     // Options for the operator's node, e.g. --max-old-space-size=128 to see what a heap cap buys.
     'node-options': { type: 'string', default: '' },
     // What runs: the image's bundle (default) or src/main.ts with type stripping.
     entry: { type: 'string', default: 'bundle' },
+    // The tenant attack: this many Secrets of 1 MiB labelled app.kubernetes.io/managed-by=berth.
+    'attack-secrets': { type: 'string', default: '0' },
   },
   strict: true,
 });
 const N = Number(values.tokens);
 const IDLE_S = Number(values['idle-seconds']);
+const ATTACK = Number(values['attack-secrets']);
+/** The attacking tenant's namespace, one the operator watches (a team that uses berth). */
+const TENANT = 'bench-tenant';
 const say = (line: string) => console.warn(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Token = {
   metadata: { name: string; generation: number };
-  status?: { observedGeneration?: number; renewAt?: string; conditions?: { type: string; status: string }[] };
+  status?: {
+    observedGeneration?: number;
+    renewAt?: string;
+    credentialId?: string;
+    conditions?: { type: string; status: string }[];
+  };
 };
 
 /** Creates N RegistryTokens in `namespace`, 16 at a time; resolves with the time of the first create. */
@@ -82,23 +102,109 @@ async function allReady(world: World, namespace: string, onTick?: () => Promise<
   }
 }
 
+/**
+ * The tenant attack (issue 18, item 2): `ATTACK` labelled 1 MiB Secrets created while the operator
+ * runs, then the operator restarted so that it lists all of them, then a rotation requested of one
+ * token. Returns the report's rows: RSS before, peak (kernel's VmHWM) and settled, and whether it
+ * stayed up and still rotated.
+ */
+async function attack(
+  tokens: Token[],
+  running: { operator: OperatorProcess },
+  launch: () => Promise<OperatorProcess>,
+): Promise<(string | number)[][]> {
+  let { operator } = running;
+  const before = await operator.rssMiB();
+  say(`attack: ${ATTACK} Secrets of 1 MiB labelled as berth's in ${TENANT}; RSS before ${before} MiB`);
+  let eventsPeak = before;
+  await floodSecrets(world.core, TENANT, ATTACK, async () => {
+    eventsPeak = Math.max(eventsPeak, processMemory(operator.child.pid)?.peak ?? 0);
+  });
+  await sleep(5_000);
+  eventsPeak = Math.max(eventsPeak, processMemory(operator.child.pid)?.peak ?? 0);
+  const upThroughEvents = operator.child.exitCode === null && operator.child.signalCode === null;
+  say(
+    `attack: Secrets created; operator ${upThroughEvents ? 'up' : 'gone'}, peak ${eventsPeak} MiB; restarting`,
+  );
+  if (upThroughEvents) await operator.stop();
+  operator = await launch();
+  running.operator = operator;
+  for (;;) {
+    const ready = await fetch(`http://${operator.address}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready || operator.child.exitCode !== null) break;
+    await sleep(1_000);
+  }
+  const relistPeak = processMemory(operator.child.pid)?.peak ?? 0;
+  const upAfterRelist = operator.child.exitCode === null;
+  const name = tokens[0]?.metadata.name ?? 't-0';
+  const previous = tokens[0]?.status?.credentialId;
+  await world.custom.patchNamespacedCustomObject(
+    {
+      ...REGISTRY_TOKEN,
+      namespace: 'bench-berth',
+      name,
+      body: { metadata: { annotations: { 'berth.dev/rotate-requested-at': `attack-${Date.now()}` } } },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  let rotated = false;
+  for (let i = 0; i < 120 && !rotated && operator.child.exitCode === null; i++) {
+    await sleep(1_000);
+    const t = (await world.custom.getNamespacedCustomObject({
+      ...REGISTRY_TOKEN,
+      namespace: 'bench-berth',
+      name,
+    })) as Token;
+    rotated = t.status?.credentialId !== undefined && t.status.credentialId !== previous;
+  }
+  await sleep(30_000);
+  const settled = operator.child.exitCode === null ? await operator.rssMiB() : 0;
+  say(
+    `attack: relist peak ${relistPeak} MiB, settled ${settled} MiB, rotation ${rotated ? 'done' : 'not done'}`,
+  );
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  return [
+    [
+      `attack: ${ATTACK} x 1 MiB labelled Secrets, RSS before / peak (events, relist) / settled`,
+      `${before} / ${eventsPeak}, ${relistPeak} / ${settled} MiB`,
+      '',
+      '',
+    ],
+    [
+      'attack: up through the events / up after the relist / a rotation afterwards',
+      `${yes(upThroughEvents)} / ${yes(upAfterRelist)} / ${yes(rotated)}`,
+      '',
+      '',
+    ],
+  ];
+}
+
+if (values.peer !== '' && values.peer !== 'eso') throw new Error('--peer is eso');
+// Built before the world starts: a cold build takes many minutes and needs no control plane.
+const esoBuild = values.peer === 'eso' ? await ensureEso() : undefined;
 const world = await startWorld();
 try {
   const operatorId = await world.identity('operator');
   const minimalId = await world.identity('minimal');
-  for (const ns of ['bench-berth', 'bench-minimal'])
+  for (const ns of ['bench-berth', 'bench-minimal', ...(ATTACK > 0 ? [TENANT] : [])])
     await world.core.createNamespace({ body: { metadata: { name: ns } } });
   if (values.entry !== 'bundle' && values.entry !== 'source') throw new Error('--entry is bundle or source');
-  const operator = await startOperator(
-    operatorEntry(values.entry),
-    operatorId.kubeconfig,
-    [
-      `--namespaces=${HOME},bench-berth`,
-      `--workers=${values.workers}`,
-      `--provider-qps=${values['provider-qps']}`,
-    ],
-    values['node-options'].split(' ').filter(Boolean),
-  );
+  const entry = operatorEntry(values.entry);
+  const launch = () =>
+    startOperator(
+      entry,
+      operatorId.kubeconfig,
+      [
+        `--namespaces=${HOME},bench-berth${ATTACK > 0 ? `,${TENANT}` : ''}`,
+        `--workers=${values.workers}`,
+        `--provider-qps=${values['provider-qps']}`,
+      ],
+      values['node-options'].split(' ').filter(Boolean),
+    );
+  let operator = await launch();
   const registry = await (async () => {
     for (;;) {
       const r = (await world.custom.getNamespacedCustomObject({
@@ -163,6 +269,10 @@ try {
     Date.now(),
   );
 
+  const running = { operator };
+  const attackRows = ATTACK > 0 ? await attack(tokens, running, launch) : [];
+  operator = running.operator;
+
   say(`idle for ${IDLE_S} s`);
   const idleFrom = Date.now();
   const idleProvider = world.sims.ionos.server.log.length;
@@ -181,7 +291,17 @@ try {
   const perSecond = new Map<number, number>();
   for (const s of renewals) perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
   const burst = Math.max(0, ...perSecond.values());
+  const berthHighWater = highWaterMiB(operator.child.pid);
   await operator.stop();
+  const eso = esoBuild
+    ? await runEsoPeer(world, {
+        build: esoBuild,
+        count: N,
+        concurrent: Number(values['peer-concurrent'] || values.workers),
+        idleSeconds: IDLE_S,
+        registry,
+      })
+    : undefined;
 
   const per = (n: number) => (n / N).toFixed(2);
   const ratio = minimalMs ? (berthMs / minimalMs).toFixed(2) : 'n/a';
@@ -221,9 +341,10 @@ try {
       '',
     ],
     ['most renewals due in one second', burst, '', ''],
+    ...attackRows,
   ];
-  await publish({
-    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']}${values['node-options'] ? `, node ${values['node-options']}` : ''}, ${values.entry})`,
+  const report = {
+    title: `${N} RegistryTokens on one IONOS registry (--workers=${values.workers}, --provider-qps=${values['provider-qps']}${values['node-options'] ? `, node ${values['node-options']}` : ''}, ${values.entry}${ATTACK > 0 ? `, attack ${ATTACK} x 1 MiB Secrets` : ''})`,
     columns: ['figure', 'berth', 'minimal script', 'ratio'],
     rows,
     notes: [
@@ -237,7 +358,8 @@ try {
           .join(', ') || 'none'
       }`,
     ],
-  });
+  };
+  await publish(withEsoColumn(report, eso, N, berthHighWater));
 } finally {
   await world.stop();
 }
