@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { compactObject } from '../runtime/bounded.ts';
 import { consentOf } from './consent.ts';
 import { copyMetadata, type SecretContent, upToDate } from './copies.ts';
 import { contentHash } from './docker-config.ts';
@@ -104,5 +105,20 @@ describe('the Secret cache (issue 18, item 2)', () => {
     expect(metadataDigest(wider.labels, wider.annotations)).not.toBe(
       metadataDigest(meta.labels, meta.annotations),
     );
+  });
+
+  it('item 2: a long rotation request reads the same from the token’s cache and its Secret’s', () => {
+    for (const length of [20, 300, 5000]) {
+      const requested = 'r'.repeat(length);
+      const token = compactObject({
+        metadata: { name: 't', annotations: { 'berth.dev/rotate-requested-at': requested } },
+      });
+      const secret = cacheSecret({
+        metadata: { name: 't', annotations: { 'berth.dev/rotation-request': requested } },
+      });
+      expect(secret.metadata?.annotations?.['berth.dev/rotation-request']).toBe(
+        token.metadata?.annotations?.['berth.dev/rotate-requested-at'],
+      );
+    }
   });
 });

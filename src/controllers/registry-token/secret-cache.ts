@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KubernetesObject, V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import { registryTokenCrd } from '../../crds/index.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
-import { boundRecord, boundValue } from '../runtime/bounded.ts';
+import { boundRecord, boundValue, METADATA_BOUNDS } from '../runtime/bounded.ts';
 import { pickMetadata } from '../shared/namespaces.ts';
 import { contentHash } from './docker-config.ts';
 import { SecretAnnotation } from './reasons.ts';
@@ -27,8 +27,12 @@ const KEPT_LABELS = new Set([MANAGED_BY_LABEL, TOKEN_UID_LABEL]);
 /** The annotations a cached Secret keeps: berth's own. */
 const KEPT_ANNOTATIONS = new Set<string>(Object.values(SecretAnnotation));
 
-/** Longest string kept of a name, kind, type or annotation value; longer ones become digests. */
-const MAX_STRING = 256;
+/**
+ * Longest string kept of a name, kind, type or annotation value; longer ones become digests. The
+ * same bound as the RegistryToken cache's annotations: the rotation request a token carries and
+ * the one its Secret records then compare equal however long a tenant made it.
+ */
+const MAX_STRING = METADATA_BOUNDS.annotations.maxValue;
 
 /**
  * A digest of a Secret's labels and annotations together, so that an existing copy can be

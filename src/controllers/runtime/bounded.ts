@@ -62,7 +62,9 @@ export const OWN_ANNOTATION_PREFIX = 'berth.dev/';
 export const METADATA_BOUNDS = {
   labels: { maxValue: 63, maxTotal: 4096 },
   annotations: {
-    maxValue: 1024,
+    // The operator's own annotation values are timestamps and names; a rotation request is echoed
+    // into the Secret, whose cache bounds it the same way, so both sides compare equal.
+    maxValue: 256,
     maxTotal: 4096,
     first: (key: string) => key.startsWith(OWN_ANNOTATION_PREFIX),
     drop: (key: string) => key === LAST_APPLIED_ANNOTATION,
