@@ -32,6 +32,8 @@ const { values } = parseArgs({
     peer: { type: 'string', default: '' },
     // The peer's workers (ESO's --concurrent); default: --workers, as berth's.
     'peer-concurrent': { type: 'string', default: '' },
+    // More flags for the peer, after the bench's own (e.g. ESO's --client-qps=500 --client-burst=1000).
+    'peer-args': { type: 'string', default: '' },
     // Options for the operator's node, e.g. --max-old-space-size=128 to see what a heap cap buys.
     'node-options': { type: 'string', default: '' },
     // What runs: the image's bundle (default) or src/main.ts with type stripping.
@@ -298,6 +300,7 @@ try {
         build: esoBuild,
         count: N,
         concurrent: Number(values['peer-concurrent'] || values.workers),
+        extraArgs: values['peer-args'].split(' ').filter(Boolean),
         idleSeconds: IDLE_S,
         registry,
       })

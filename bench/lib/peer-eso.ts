@@ -35,6 +35,8 @@ export interface EsoPeerOptions {
   count: number;
   /** ESO's --concurrent (the chart's default is 1; the bench gives it berth's --workers). */
   concurrent: number;
+  /** More flags, after the bench's own (the recorded runs pass none). */
+  extraArgs: string[];
   idleSeconds: number;
   registry: ContainerRegistry;
 }
@@ -42,6 +44,8 @@ export interface EsoPeerOptions {
 /** The peer's figures, as berth's. */
 export interface EsoPeerResult {
   args: string[];
+  /** The flags the run added to the bench's own, for the title. */
+  extraArgs: string[];
   ms: number;
   providerCalls: number;
   counts: RequestCounts;
@@ -97,7 +101,7 @@ export async function runEsoPeer(world: World, options: EsoPeerOptions): Promise
     server,
   });
 
-  const args = esoArgs(options.concurrent);
+  const args = [...esoArgs(options.concurrent), ...options.extraArgs];
   // Outside the control plane's folder, which is removed when the world stops.
   const log = join(await mkdtemp(join(tmpdir(), 'berth-bench-eso-')), 'external-secrets.log');
   const eso = await startEso(options.build.bin, id.kubeconfig, args, log);
@@ -161,6 +165,7 @@ export async function runEsoPeer(world: World, options: EsoPeerOptions): Promise
     );
     return {
       args,
+      extraArgs: options.extraArgs,
       ms,
       providerCalls,
       counts,
@@ -219,7 +224,7 @@ export function withEsoColumn(
   });
   const { credentials: c } = eso;
   return {
-    title: `${report.title}; peer ESO ${ESO_VERSION} (--concurrent=${eso.args.find((a) => a.startsWith('--concurrent='))?.split('=')[1]})`,
+    title: `${report.title}; peer ESO ${ESO_VERSION} (${[eso.args.find((a) => a.startsWith('--concurrent=')), ...eso.extraArgs].join(' ')})`,
     columns,
     rows,
     notes: [
