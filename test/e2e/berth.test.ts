@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { nodeBinaryPaths } from '../../src/dev/binaries.ts';
 import { crane } from '../../src/dev/registry.ts';
 import { PROVIDERS, type ProviderRegistry, providerRegistries } from '../integration/provider-registries.ts';
+import { createTenant } from '../integration/tenants.ts';
 import {
   type AuditEvent,
   auditEventsOf,
@@ -124,7 +125,11 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
         ...restricted,
         ...(name.startsWith('pull-') ? { 'berth.dev/pull': name.slice(5) } : {}),
       };
-      await core.createNamespace({ body: { metadata: { name, labels } } });
+      // The pull namespaces take copies of shop's tokens on their default ServiceAccount (ADR 015).
+      const annotations = name.startsWith('pull-')
+        ? { 'berth.dev/accept-copies-from': SHOP, 'berth.dev/accept-service-accounts': 'default' }
+        : {};
+      await core.createNamespace({ body: { metadata: { name, labels, annotations } } });
     }
   });
   afterAll(async () => {
@@ -161,10 +166,12 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
   it('brings a ContainerRegistry per provider to Ready; kstatus says InProgress right after the apply', async () => {
     for (const provider of PROVIDERS) {
       const { secret } = registries[provider];
-      // Tokens may be used (and copied) in the provider's pull namespace: admitted by its label.
+      // Tokens may be used (and copied) in the provider's pull namespace: admitted by its label,
+      // and granted pulls of the whole registry there (the default grant is {namespace}/* only).
       const spec = {
         ...registries[provider].spec,
         allowedNamespaces: { from: 'Selector', selector: { matchLabels: { 'berth.dev/pull': provider } } },
+        grants: [{ repositories: ['*'], actions: ['pull'] }],
       };
       await core.createNamespacedSecret({
         namespace: SHOP,
@@ -512,6 +519,56 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
     console.warn(`[e2e] Lease handover after the leader Pod was deleted: ${handoverMs} ms`);
     expect(handoverMs).toBeLessThan(10_000);
     await readyOperatorPods(2);
+  });
+
+  it('item 2: a tenant’s 100 labelled 1 MiB Secrets take neither replica down, and renewals go on', async () => {
+    const tenant = await createTenant(e2eClients().kc, 'flood');
+    const restarts = async () =>
+      new Map(
+        (await operatorPods()).map((p) => [
+          p.metadata?.name ?? '',
+          p.status?.containerStatuses?.[0]?.restartCount ?? 0,
+        ]),
+      );
+    const before = await restarts();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = next++; i < 100; i = next++)
+          await tenant.core.createNamespacedSecret({
+            namespace: tenant.namespace,
+            body: {
+              metadata: { name: `flood-${i}`, labels: { 'app.kubernetes.io/managed-by': 'berth' } },
+              data: { blob: randomBytes(1024 * 1024 - 4096).toString('base64') },
+            },
+          });
+      }),
+    );
+    // A relist of all of them: the follower's replacement lists every labelled Secret on start.
+    const leader = await leaderPod();
+    const follower = (await operatorPods()).find((p) => p.metadata?.name !== leader.metadata?.name);
+    await core.deleteNamespacedPod({ namespace: RELEASE_NAMESPACE, name: follower?.metadata?.name ?? '' });
+    await readyOperatorPods(2);
+    const unchanged = async () => {
+      for (const [pod, count] of await restarts())
+        expect(count, `restarts of ${pod}`).toBe(before.get(pod) ?? 0);
+    };
+    await unchanged();
+    const token = 'pull-ionos';
+    const previous = (await read(REGISTRY_TOKEN, token)).status?.credentialId;
+    await custom.patchNamespacedCustomObject(
+      {
+        ...REGISTRY_TOKEN,
+        namespace: SHOP,
+        name: token,
+        body: { metadata: { annotations: { 'berth.dev/rotate-requested-at': 'after-the-flood' } } },
+      },
+      mergePatch,
+    );
+    await ready(REGISTRY_TOKEN, token, (t) => t.status?.credentialId !== previous);
+    await unchanged();
+    await readyOperatorPods(2);
+    await core.deleteNamespace({ name: tenant.namespace });
   });
 
   it('upstream kstatus and Argo CD health agreed with berth on every object at every check', () => {
