@@ -28,8 +28,23 @@ describe('provider endpoints', () => {
     const ionosIssue = ionos(url).error?.issues[0];
     expect(ionosIssue?.path).toEqual(['apiEndpoint']);
     expect(ionosIssue?.message).toBe(
-      'apiEndpoint must be an https URL (plain http only to localhost, 127.0.0.0/8 or ::1)',
+      'apiEndpoint must be an https URL (plain http only to localhost, 127.0.0.0/8 or ::1, or with insecure: true)',
     );
     expect(selectel(url).error?.issues[0]?.message).toMatch(/^identityEndpoint must be an https URL/);
+  });
+
+  it('accepts plain http to any host where the block says insecure: true (a simulator on a Pod network)', () => {
+    const url = 'http://10.213.0.1:45419/containerregistries';
+    expect(
+      IonosRegistrySchema.safeParse({ location: 'de/fra', apiEndpoint: url, insecure: true }).success,
+    ).toBe(true);
+    const projectId = '0123456789abcdef0123456789abcdef';
+    expect(
+      SelectelRegistrySchema.safeParse({ projectId, apiEndpoint: url, identityEndpoint: url, insecure: true })
+        .success,
+    ).toBe(true);
+    expect(
+      IonosRegistrySchema.safeParse({ location: 'de/fra', apiEndpoint: url, insecure: false }).success,
+    ).toBe(false);
   });
 });

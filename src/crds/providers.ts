@@ -43,25 +43,51 @@ function isSecureEndpoint(value: string): boolean {
   return value.startsWith('https://') || new RegExp(LOOPBACK_HTTP).test(value);
 }
 
-/** The CEL twin of {@link isSecureEndpoint}. */
-const SECURE_ENDPOINT_RULE = `self.startsWith('https://') || self.matches(r'${LOOPBACK_HTTP}')`;
+/**
+ * The endpoint `field` of a provider block must be https, plain http only to a loopback host,
+ * unless the block says `insecure: true` (an in-cluster simulator or proxy on a private network,
+ * as Flux's `spec.insecure` allows plain http to an OCI repository). Checked on the block, where
+ * both fields are in view; the endpoint itself cannot change after creation ({@link stays}).
+ */
+function secureEndpoint(field: string): CelRule<Record<string, unknown>> {
+  return {
+    rule:
+      `!has(self.${field}) || (has(self.insecure) && self.insecure) || ` +
+      `self.${field}.startsWith('https://') || self.${field}.matches(r'${LOOPBACK_HTTP}')`,
+    message: `${field} must be an https URL (plain http only to localhost, 127.0.0.0/8 or ::1, or with insecure: true)`,
+    fieldPath: `.${field}`,
+    check: (v) => {
+      const value = v[field];
+      return typeof value !== 'string' || v.insecure === true || isSecureEndpoint(value);
+    },
+  };
+}
+
+/** The `insecure` switch of a provider block with endpoint overrides. */
+const insecure = z
+  .boolean()
+  .optional()
+  .describe(
+    'Allow plain http to the endpoint overrides on any host: for a simulator or a proxy inside a private ' +
+      'network, never for the provider itself (the API credentials travel in every request). Unset or false: ' +
+      'https, plain http only to a loopback host.',
+  );
 
 /**
  * An API endpoint override. The provider credentials go to it with every call, so it must be
- * https; plain http only to a loopback host (the simulators of tests and the demo).
+ * https; plain http only to a loopback host (the simulators of tests and the demo) or with
+ * `insecure: true` ({@link secureEndpoint}).
  */
-function apiEndpoint(field: string, description: string) {
-  return withRules(z.string().max(2048).regex(BASE_URL), [
-    {
-      rule: SECURE_ENDPOINT_RULE,
-      message: `${field} must be an https URL (plain http only to localhost, 127.0.0.0/8 or ::1)`,
-      check: isSecureEndpoint,
-    },
-  ])
+function apiEndpoint(_field: string, description: string) {
+  return z
+    .string()
+    .max(2048)
+    .regex(BASE_URL)
     .optional()
     .describe(
       `${description} Only for special clouds and for tests against a simulator. Must be https (plain ` +
-        'http only to a loopback host). Immutable, and cannot be added or removed after creation.',
+        'http only to a loopback host, or with insecure: true). Immutable, and cannot be added or removed ' +
+        'after creation.',
     );
 }
 
@@ -144,9 +170,10 @@ export const IonosRegistrySchema = withRules(
         'apiEndpoint',
         'Overrides the IONOS API base URL (default https://api.ionos.com/containerregistries).',
       ),
+      insecure,
     })
     .describe('Settings for provider: ionos. Required exactly when spec.provider is ionos.'),
-  [stays('name'), stays('apiEndpoint')],
+  [stays('name'), stays('apiEndpoint'), secureEndpoint('apiEndpoint')],
 );
 
 /** Selectel Container Registry (CRaaS) settings. */
@@ -178,9 +205,16 @@ export const SelectelRegistrySchema = withRules(
         'identityEndpoint',
         'Overrides the Keystone identity URL (default https://cloud.api.selcloud.ru/identity/v3).',
       ),
+      insecure,
     })
     .describe('Settings for provider: selectel. Required exactly when spec.provider is selectel.'),
-  [stays('name'), stays('apiEndpoint'), stays('identityEndpoint')],
+  [
+    stays('name'),
+    stays('apiEndpoint'),
+    stays('identityEndpoint'),
+    secureEndpoint('apiEndpoint'),
+    secureEndpoint('identityEndpoint'),
+  ],
 );
 
 /** Red Hat Quay / quay.io organization settings. */

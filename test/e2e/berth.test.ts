@@ -168,8 +168,12 @@ describe.skipIf(!inject('e2e'))('berth installed by its chart, on a real node', 
       const { secret } = registries[provider];
       // Tokens may be used (and copied) in the provider's pull namespace: admitted by its label,
       // and granted pulls of the whole registry there (the default grant is {namespace}/* only).
+      // The simulators listen on the Pod network's gateway, plain http: their blocks say insecure.
+      const base = registries[provider].spec as Record<string, Record<string, unknown>>;
+      const block = provider === 'quay' ? base.quay : { ...base[provider], insecure: true };
       const spec = {
-        ...registries[provider].spec,
+        ...base,
+        [provider]: block,
         allowedNamespaces: { from: 'Selector', selector: { matchLabels: { 'berth.dev/pull': provider } } },
         grants: [{ repositories: ['*'], actions: ['pull'] }],
       };

@@ -166,6 +166,27 @@ export const invalidCases: InvalidCase[] = [
     { ...selectel, selectel: { ...selectel.selectel, identityEndpoint: 'http://identity.example/v3' } },
     'spec.selectel.identityEndpoint',
   ),
+  // Issue 18: grants say what other namespaces may ask for; a pattern berth cannot compare is refused.
+  registry(
+    'a grant repository that is a glob, not a scope pattern',
+    { ...ionos, grants: [{ repositories: ['team/**'] }] },
+    'spec.grants[0].repositories[0]',
+  ),
+  registry(
+    'a grant whose namespaces name none',
+    { ...ionos, grants: [{ namespaces: {} }] },
+    'spec.grants[0].namespaces',
+  ),
+  registry(
+    'a grant with no cleanup runs per hour',
+    { ...ionos, grants: [{ cleanup: { runsPerHour: 0 } }] },
+    'spec.grants[0].cleanup.runsPerHour',
+  ),
+  registry(
+    'a grant with a lifetime beyond ten years',
+    { ...ionos, grants: [{ maxLifetime: '100000h' }] },
+    'spec.grants[0].maxLifetime',
+  ),
   registry('an unknown deletionPolicy', { ...ionos, deletionPolicy: 'Orphan' }, 'spec.deletionPolicy'),
   registry(
     'from: Selector without a selector',
