@@ -92,7 +92,8 @@ export async function runEsoPeer(world: World, options: EsoPeerOptions): Promise
   const k = (...args: string[]) => execFileAsync(kubectl, ['--kubeconfig', world.kubeconfig, ...args]);
   const crds = ESO_CRDS.map((f) => join(options.build.crds, f));
   await k('apply', '--server-side', ...crds.flatMap((f) => ['-f', f]));
-  await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.flatMap((f) => ['-f', f]));
+  // By kind, not by file: a CRD read back before it has any condition fails `wait -f` at once.
+  await k('wait', '--for=condition=Established', '--timeout=60s', '--all', 'crd');
   const server = options.registry.status?.server ?? '';
   await createGenerator(world.core, world.custom, NAMESPACE, {
     baseUrl: world.sims.endpoints.ionos.baseUrl,
