@@ -118,6 +118,31 @@ describe('a token the registry refuses (issue 18, items 1, 5, 6)', () => {
   });
 });
 
+describe('the registry a token’s credentials were issued at (issue 18, item 6)', () => {
+  it('is recorded, and a registry object that now stands for another registry gets a new credential, not a wrong revoke', async () => {
+    const world = tokenWorld();
+    const status: Record<string, unknown> = {};
+    await world.reconcile(tokenObject(), status);
+    expect(status.registry).toMatchObject({ namespace: 'shop', name: 'shop', externalId: 'reg-1' });
+    // Deleted and made again, elsewhere: same name, another registry at the provider.
+    const again = registryObject();
+    Object.assign(world.registry, {
+      ...again,
+      metadata: { ...again.metadata, uid: 'registry-uid-2' },
+      status: { ...again.status, externalId: 'reg-2' },
+    });
+    world.provider.calls.length = 0;
+    await world.reconcile(tokenObject(), status);
+    expect(world.provider.calls).toEqual([`issue ${credentialName(TOKEN_UID, 1)}`]);
+    expect(status).toMatchObject({
+      credentialId: 'cred-2',
+      registry: { externalId: 'reg-2', uid: 'registry-uid-2' },
+    });
+    expect(status.pendingRevocations).toBeUndefined();
+    expect(world.events.map((e) => e.reason)).toContain('CredentialsUnreachable');
+  });
+});
+
 describe('rotations on request and the budget (issue 18, item 7)', () => {
   it('rotates on request until the token’s budget is spent, then waits with Throttled', async () => {
     const world = tokenWorld();

@@ -465,7 +465,9 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       await req.recordEvent({
         type: 'Warning',
         reason: registry ? TokenReason.CredentialsUnreachable : TokenReason.RegistryNotFound,
-        note: `ContainerRegistry ${where.namespace}/${where.name} that issued this token's credentials is gone; they could not be revoked`,
+        note:
+          `ContainerRegistry ${where.namespace}/${where.name} that issued this token's credentials is gone` +
+          `${registry ? ' (it now points at another registry)' : ''}; they could not be revoked`,
         action: 'Revoke',
       });
       return this.removeLocal(req, secretName);
@@ -535,6 +537,9 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     const token = req.object;
     const issuedAt = status.registry ?? referencedKey(referrerOf(token));
     if (status.registry && replacedRegistry(status.registry, registry)) {
+      // Out of reach at the provider; what berth can still do is take the Secret out of use.
+      await this.deps.distributor.undistribute(token, secretName);
+      await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
       forgetCredentials(status);
       throw refusalFinal(refusal);
     }
