@@ -60,6 +60,8 @@ export interface EsoPeerResult {
   burst: number;
   credentials: CredentialCheck;
   reconciles: Record<string, number>;
+  /** The same counters at the end of the idle time: work still queued when the last one was Ready. */
+  reconcilesAfterIdle: Record<string, number>;
   /** Error lines in its log over the run and the idle time, by message. */
   errors: Record<string, number>;
 }
@@ -180,12 +182,18 @@ export async function runEsoPeer(world: World, options: EsoPeerOptions): Promise
       burst,
       credentials,
       reconciles,
+      reconcilesAfterIdle: await eso.reconciles('externalsecret'),
       errors: eso.logErrors(),
     };
   } finally {
     await eso.stop();
   }
 }
+
+const results = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
 
 const byVerb = (counts: RequestCounts) =>
   Object.entries(counts.byVerb)
@@ -232,11 +240,7 @@ export function withEsoColumn(
       ...(report.notes ?? []),
       `ESO apiserver requests by verb: ${byVerb(eso.counts)}`,
       `ESO idle requests by verb: ${byVerb(eso.idle)}`,
-      `ESO ExternalSecret reconciles: ${
-        Object.entries(eso.reconciles)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ') || 'none'
-      }`,
+      `ESO ExternalSecret reconciles by result, 5 s after the last Ready: ${results(eso.reconciles)}; after the idle time: ${results(eso.reconcilesAfterIdle)}`,
       `ESO log errors: ${
         Object.entries(eso.errors)
           .map(([k, v]) => `${v} x ${k}`)
