@@ -79,11 +79,15 @@ export const LabelsSchema = withRules(
   ],
 );
 
-/** Annotations for generated objects. */
+/**
+ * Annotations for generated objects: at most 32 of up to 1 KiB each. The spec is held in the
+ * operator's cache for every RegistryToken, so its size is what a tenant can make berth hold per
+ * object (issue 18); 32 KiB is far beyond what pull-secret annotations need.
+ */
 export const AnnotationsSchema = withRules(
   z
-    .record(z.string(), z.string().max(4096).describe('An annotation value.'))
-    .meta({ maxProperties: 64 })
+    .record(z.string(), z.string().max(1024).describe('An annotation value, at most 1 KiB.'))
+    .meta({ maxProperties: 32 })
     .describe('Annotations to set on the generated objects.'),
   [
     {

@@ -211,6 +211,12 @@ export const invalidCases: InvalidCase[] = [
     'spec.observeInterval',
   ),
 
+  // Issue 18: the spec is cached per token, so what a tenant can make berth hold per object is bounded.
+  tok(
+    'a Secret annotation over 1 KiB',
+    { ...token, secret: { annotations: { 'example.com/note': 'x'.repeat(1025) } } },
+    'spec.secret.annotations.example.com/note',
+  ),
   tok('no registryRef', { scopes: token.scopes }, 'spec.registryRef'),
   tok('no scopes', { ...token, scopes: [] }, 'spec.scopes'),
   tok(
