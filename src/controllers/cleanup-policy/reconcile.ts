@@ -5,7 +5,7 @@ import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
-import { BudgetReason, type RequestBudgets } from '../shared/budgets.ts';
+import { BudgetReason, payFor, type RequestBudgets } from '../shared/budgets.ts';
 import { checkCleanupGrants } from '../shared/cleanup-grants.ts';
 import { issuingRegistry, replacedRegistry } from '../shared/issuing-registry.ts';
 import { providerCall } from '../shared/provider-errors.ts';
@@ -92,7 +92,10 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     if (spec.suspend) delete status.nextRunAt;
     else status.nextRunAt = toMetaTime(next);
     const requeueAfterMs = Math.max(1_000, next - now);
-    const throttled = manual && !due ? this.payForRun(policy, runsPerHour, requested) : undefined;
+    const throttled =
+      manual && !due
+        ? payFor(this.deps.budgets, 'cleanupRun', policy.metadata, requested, runsPerHour)
+        : undefined;
     if (throttled) {
       await req.recordEvent({
         type: 'Warning',
@@ -328,24 +331,6 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     }
     requireReady(registry);
     return { registry, runsPerHour: allowance.runsPerHour };
-  }
-
-  /** Pays for a run on request; the refusal when the policy's or namespace's budget is spent. */
-  private payForRun(
-    policy: CleanupPolicy,
-    runsPerHour: number | undefined,
-    request: string | undefined,
-  ): { message: string; retryAfterMs: number } | undefined {
-    if (!this.deps.budgets) return undefined;
-    const { namespace, name } = policy.metadata;
-    const decision = this.deps.budgets.take(
-      'cleanupRun',
-      namespace,
-      `${namespace}/${name}`,
-      runsPerHour,
-      request,
-    );
-    return decision.allowed ? undefined : decision;
   }
 }
 

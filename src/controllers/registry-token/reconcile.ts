@@ -7,7 +7,7 @@ import type { RegistryToken } from '../../crds/registry-token.ts';
 import { toMetaTime, toMetaTimeNotBefore } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
 import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/outcome.ts';
-import type { RequestBudgets } from '../shared/budgets.ts';
+import { payFor, type RequestBudgets } from '../shared/budgets.ts';
 import type { CredentialsReader } from '../shared/credentials.ts';
 import { GrantReason, type Refusal } from '../shared/grants.ts';
 import { issuingRegistry, replacedRegistry } from '../shared/issuing-registry.ts';
@@ -29,7 +29,6 @@ import {
   type IssueReason,
   nextWake,
   scopesHash,
-  type TokenAction,
 } from './decision.ts';
 import type { TokenDistributor } from './distributor.ts';
 import {
@@ -44,7 +43,7 @@ import {
 import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
 import { assertOwnable, type SecretOwner, secretProblem, type TokenSecrets } from './secret.ts';
-import { type RequestFacts, requestOf } from './throttle.ts';
+import { requestOf } from './throttle.ts';
 
 /** The credential that becomes current, and when (see RegistryTokenReconciler.current). */
 interface CurrentCredential {
@@ -160,13 +159,19 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       status.credentialCheckedAt = toMetaTime(now);
       action = afterObservation(observed, now, provider.tokens.expandsScopes === true);
     }
-    const throttled = this.payFor(token, action, {
-      rotationRequest: requested,
-      secretVersion: secret?.metadata?.resourceVersion,
-      credentialId: status.credentialId,
-      scopesHash: hash,
-      scopesChanged: status.scopesHash !== hash,
-    });
+    // What a tenant can repeat at will (a request, a Secret edited, a scope edit) pays first.
+    const throttled = payFor(
+      this.deps.budgets,
+      'rotation',
+      token.metadata,
+      requestOf(action, {
+        rotationRequest: requested,
+        secretVersion: secret?.metadata?.resourceVersion,
+        credentialId: status.credentialId,
+        scopesHash: hash,
+        scopesChanged: status.scopesHash !== hash,
+      }),
+    );
     if (throttled) action = { kind: 'none' };
     // An issue writes the finalizer together with its intent; anything else makes sure it is there.
     if (action.kind !== 'issue') await req.ensureFinalizer();
@@ -423,25 +428,6 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       note: `credential ${observed.name} was issued and written before a restart; kept it`,
       action: 'Issue',
     });
-  }
-
-  /** Pays for an action a tenant can repeat at will; the refusal when its budget is spent. */
-  private payFor(
-    token: RegistryToken,
-    action: TokenAction,
-    facts: RequestFacts,
-  ): { message: string; retryAfterMs: number } | undefined {
-    const request = requestOf(action, facts);
-    if (request === undefined || !this.deps.budgets) return undefined;
-    const { namespace, name } = token.metadata;
-    const decision = this.deps.budgets.take(
-      'rotation',
-      namespace,
-      `${namespace}/${name}`,
-      undefined,
-      request,
-    );
-    return decision.allowed ? undefined : decision;
   }
 
   /**

@@ -221,3 +221,28 @@ export class RequestBudgets {
     for (const [id, budget] of this.objects) if (budget.bucket.full) this.objects.delete(id);
   }
 }
+
+/** Why a request must wait, for the reconciler's condition and Event. */
+export interface Throttle {
+  message: string;
+  retryAfterMs: number;
+}
+
+/**
+ * Pays for one request of `kind` by `object` (its namespace and name) from `budgets`: undefined
+ * when it may go ahead (no budgets, or no request: work berth does on its own schedule is never
+ * charged), else why and for how long it waits. The one way both reconcilers ask, so a throttled
+ * request reads the same for tokens and policies.
+ */
+export function payFor(
+  budgets: Pick<RequestBudgets, 'take'> | undefined,
+  kind: BudgetKind,
+  object: { namespace: string; name: string },
+  request: string | undefined,
+  perObjectOverride?: number,
+): Throttle | undefined {
+  if (!budgets || request === undefined) return undefined;
+  const { namespace, name } = object;
+  const decision = budgets.take(kind, namespace, `${namespace}/${name}`, perObjectOverride, request);
+  return decision.allowed ? undefined : decision;
+}
