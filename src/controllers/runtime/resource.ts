@@ -19,9 +19,10 @@ export function keyOf(obj: KubernetesObject): string {
   return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
-/** Splits a work-queue key back into namespace and name. */
+/** Splits a work-queue key back into namespace and name; a key without `/` is a name alone. */
 export function parseKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
+  if (slash < 0) return { namespace: '', name: key };
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
