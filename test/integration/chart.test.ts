@@ -392,7 +392,7 @@ describe('the berth chart', () => {
       expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '384Mi' } });
       expect(c.env).toContainEqual({
         name: 'NODE_OPTIONS',
-        value: '--max-old-space-size=128 --max-semi-space-size=2 --optimize-for-size',
+        value: '--max-old-space-size=128 --max-semi-space-size=2',
       });
       const grace = c.args.find((a) => a.startsWith('--shutdown-grace-period='))?.split('=')[1] ?? '';
       expect(podTemplate(objects).spec.terminationGracePeriodSeconds).toBeGreaterThan(seconds(grace));
