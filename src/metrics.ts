@@ -31,6 +31,8 @@ export interface OperatorMetrics {
   cleanupDeletions: Counter<'provider'>;
   providerRequestDuration: Histogram<'provider' | 'operation'>;
   requestsThrottled: Counter<'controller' | 'kind' | 'scope'>;
+  credentialCensusLists: Counter<'provider' | 'result'>;
+  credentialCensusFindings: Counter<'provider' | 'kind'>;
 }
 
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -189,6 +191,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'berth_requests_throttled_total',
       help: 'Requests refused by a budget for work on request (rotations, cleanup runs), by the level that refused them',
       labelNames: ['controller', 'kind', 'scope'],
+      registers,
+    }),
+    credentialCensusLists: new Counter({
+      name: 'berth_credential_census_lists_total',
+      help: "Lists of a registry's berth credentials at the provider (one serves every token of the registry), by result",
+      labelNames: ['provider', 'result'],
+      registers,
+    }),
+    credentialCensusFindings: new Counter({
+      name: 'berth_credential_census_findings_total',
+      help: 'What the credential census found: a current credential gone, disabled or expired, or an orphan',
+      labelNames: ['provider', 'kind'],
       registers,
     }),
   };

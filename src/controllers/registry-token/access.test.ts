@@ -67,7 +67,7 @@ describe('a token the registry refuses (issue 18, items 1, 5, 6)', () => {
     await world.clock.advance(10 * MINUTE);
     const second = await outcome(world.reconcile(token, status));
     expect(second).toBeInstanceOf(TerminalError);
-    expect(world.provider.calls).toEqual(['listOwned', 'revoke cred-1']);
+    expect(world.provider.calls).toEqual(['revoke cred-1', 'listOwned']);
     expect(world.provider.live.size).toBe(0);
     expect(world.api.secrets.has('shop/shop-pull')).toBe(false);
     expect(status.credentialId).toBeUndefined();
@@ -114,7 +114,7 @@ describe('a token the registry refuses (issue 18, items 1, 5, 6)', () => {
       { deletionTimestamp: '2026-11-30T05:00:00Z' },
     );
     await world.reconcile(retained, status, { deleting: true });
-    expect(world.provider.calls).toEqual(['listOwned', 'revoke cred-1']);
+    expect(world.provider.calls).toEqual(['revoke cred-1', 'listOwned']);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { CoreV1Api, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
 import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
+import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import type { OperatorDeps } from '../../operator.ts';
@@ -9,8 +10,12 @@ import { Controller, type SecondaryCache, type WatchSource } from '../runtime/co
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
 import { namespacesWatch } from '../shared/namespaces.ts';
+import { providerOf } from '../shared/reference.ts';
 import { registriesWatch } from '../shared/registries.ts';
 import { cacheReads, type TokenReads } from './cache-ports.ts';
+import { CredentialCensus } from './census.ts';
+import { BERTH_NAME_PREFIX } from './census-findings.ts';
+import { CensusLoop } from './census-loop.ts';
 import { CONSENT_ANNOTATIONS } from './consent.ts';
 import { CopyError, ownAnnotationsOf } from './copies.ts';
 import { cachedCredentials } from './credentials-cache.ts';
@@ -194,11 +199,38 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     },
   ];
 
+  const readCredentials = cachedCredentials(secretReader(core), systemClock);
+  const census = new CredentialCensus(systemClock);
+  const censusLoop = new CensusLoop({
+    clock: systemClock,
+    census,
+    logger: logger.child({ component: 'credential-census' }),
+    metrics,
+    registries: () => (controller?.cache('containerregistries').list() ?? []) as unknown as ContainerRegistry[],
+    tokens,
+    lister: async (registry) => {
+      const found = await providerOf(
+        {
+          providers,
+          readCredentials,
+          getRegistry: async (namespace, name) => reads.registry(namespace, name),
+          namespaceLabels: async (namespace) => reads.namespaceLabels(namespace),
+        },
+        registry,
+      );
+      return {
+        provider: found.provider.name,
+        list: () => found.provider.tokens.listOwned(found.registry, BERTH_NAME_PREFIX),
+      };
+    },
+    enqueue: (key) => controller?.queue.add(key),
+  });
   const reconciler = new RegistryTokenReconciler({
     secrets: apiSecrets(core),
     providers,
     reads,
-    readCredentials: cachedCredentials(secretReader(core), systemClock),
+    census,
+    readCredentials,
     getRegistry: async (namespace, name) => reads.registry(namespace, name),
     namespaceLabels: async (namespace) => reads.namespaceLabels(namespace),
     distributor: coreDistributor(core, reach, reads),
@@ -231,6 +263,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     reconcileTimeoutMs: config.reconcileTimeout,
     watches,
     triggerAnnotations: [ROTATE_REQUESTED_ANNOTATION],
+    background: [censusLoop],
     ...(config.shardSelector ? { labelSelector: config.shardSelector } : {}),
   }) as Controller;
   return controller;

@@ -14,7 +14,8 @@ const steady: DecisionInput = {
   renewal: 'Rotate',
   scopesChanged: false,
   canUpdateScopes: false,
-  checkDueAt: NOW + 5 * MIN,
+  suspect: false,
+  pollDueAt: undefined,
 };
 
 describe('decide: what a RegistryToken reconcile does to its credential', () => {
@@ -40,15 +41,17 @@ describe('decide: what a RegistryToken reconcile does to its credential', () => 
       { kind: 'updateScopes' },
     ],
     ['scopes changed, provider cannot', { scopesChanged: true }, { kind: 'issue', reason: 'ScopesChanged' }],
-    ['a check at the provider is due', { checkDueAt: NOW }, { kind: 'observe' }],
-    ['never checked (issued by an older berth)', { checkDueAt: undefined }, { kind: 'observe' }],
+    // No poll of its own: the registry's census looks at every credential in one list.
+    ['the census found the credential missing', { suspect: true }, { kind: 'observe' }],
+    ['a poll is due (Quay grants)', { pollDueAt: NOW }, { kind: 'observe' }],
+    ['a poll is not due yet', { pollDueAt: NOW + 5 * MIN }, { kind: 'none' }],
     // Precedence: the Secret is repaired before anything else; a due renewal wins over a check.
     [
       'Secret deleted and renewal due',
       { secretProblem: 'SecretDeleted', renewAt: NOW },
       { kind: 'issue', reason: 'SecretDeleted' },
     ],
-    ['renewal and check due', { renewAt: NOW, checkDueAt: NOW }, { kind: 'issue', reason: 'Renewal' }],
+    ['renewal and check due', { renewAt: NOW, suspect: true }, { kind: 'issue', reason: 'Renewal' }],
   ])('%s', (_what, change, expected) => {
     expect(decide({ ...steady, ...change })).toEqual(expected);
   });

@@ -41,15 +41,21 @@ export interface DecisionInput {
   scopesChanged: boolean;
   /** The provider can change a credential's scopes in place (Tokens.updateScopes). */
   canUpdateScopes: boolean;
-  /** When the credential is next due a look at the provider (credentialCheckedAt + observeInterval). */
-  checkDueAt: number | undefined;
+  /** The census's list suggests the current credential is gone, disabled or expired: look. */
+  suspect: boolean;
+  /**
+   * Where each token polls its own credential (Quay, whose grants follow repositories created
+   * later): when the next poll is due (credentialCheckedAt + observeInterval). Undefined elsewhere.
+   */
+  pollDueAt: number | undefined;
 }
 
 /**
  * What to do now, most urgent first: a missing credential is issued; a Secret that cannot be
  * trusted, a requested rotation or a due renewal replace it; changed scopes are applied in place
- * where the provider can, by a rotation where it cannot; otherwise, once per observeInterval, the
- * credential is looked at (crossplane's Observe), which may still call for a rotation.
+ * where the provider can, by a rotation where it cannot; otherwise the credential is looked at
+ * (crossplane's Observe) when the registry's census found it missing, disabled or expired, or,
+ * where tokens poll, once per observeInterval; the look may still call for a rotation.
  */
 export function decide(input: DecisionInput): TokenAction {
   if (!input.hasCredential) return { kind: 'issue', reason: 'Initial' };
@@ -59,7 +65,8 @@ export function decide(input: DecisionInput): TokenAction {
     return input.renewal === 'Extend' ? { kind: 'extend' } : { kind: 'issue', reason: 'Renewal' };
   if (input.scopesChanged)
     return input.canUpdateScopes ? { kind: 'updateScopes' } : { kind: 'issue', reason: 'ScopesChanged' };
-  if (input.checkDueAt === undefined || input.checkDueAt <= input.now) return { kind: 'observe' };
+  if (input.suspect) return { kind: 'observe' };
+  if (input.pollDueAt !== undefined && input.pollDueAt <= input.now) return { kind: 'observe' };
   return { kind: 'none' };
 }
 

@@ -7,6 +7,7 @@ import { type RegistryToken, RegistryTokenSchema } from '../../crds/registry-tok
 import { FakeClock } from '../runtime/clock.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import type { EventInput } from '../runtime/events.ts';
+import { CredentialCensus } from './census.ts';
 import { coreDistributor } from './controller.ts';
 import { memoryReads } from './memory-reads.ts';
 import { type RegistryTokenDeps, RegistryTokenReconciler } from './reconcile.ts';
@@ -188,6 +189,7 @@ export function tokenWorld(
     getRegistry: async (namespace, name) => reads.registry(namespace, name),
     namespaceLabels: async () => ({}),
     distributor: coreDistributor(api.core, undefined, reads),
+    census: new CredentialCensus(clock),
   };
   const reconciler = new RegistryTokenReconciler(deps);
   const events: EventInput[] = [];
@@ -223,5 +225,5 @@ export function tokenWorld(
   const setBudgets = (budgets: NonNullable<RegistryTokenDeps['budgets']>) => {
     deps.budgets = budgets;
   };
-  return { clock, api, provider, reconcile, events, registry, setBudgets };
+  return { clock, api, provider, reconcile, events, registry, setBudgets, census: deps.census };
 }

@@ -5,6 +5,8 @@ import type { Provider, TokenRegistry, Tokens } from '../../clients/provider.ts'
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { TerminalError, TransientError } from '../runtime/outcome.ts';
+import { FakeClock } from '../runtime/clock.ts';
+import { CredentialCensus } from './census.ts';
 import { type CredentialContext, interruptedIssue, issueNext, type TokenStatus } from './lifecycle.ts';
 import { credentialName } from './names.ts';
 
@@ -56,7 +58,15 @@ function context(status: TokenStatus, tokens: Tokens, recordIntent: () => Promis
     recordIntent,
   } as unknown as ReconcileRequest<RegistryToken>;
   const provider = { name: 'quay', tokens } as unknown as Provider;
-  return { req, status, provider, registry: {} as TokenRegistry, credentialsSecret: 'api' };
+  return {
+    req,
+    status,
+    provider,
+    registry: {} as TokenRegistry,
+    credentialsSecret: 'api',
+    census: new CredentialCensus(new FakeClock(Date.UTC(2026, 0, 1))),
+    censusKey: 'ns/registry@1',
+  };
 }
 
 describe('issueNext', () => {

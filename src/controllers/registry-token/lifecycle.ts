@@ -1,10 +1,12 @@
-import type { IssuedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { IssuedCredential, ObservedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
 import { ConflictError } from '../../clients/provider.ts';
 import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import { TransientError } from '../runtime/outcome.ts';
 import { outcomeOfProviderError, providerCall } from '../shared/provider-errors.ts';
-import { credentialPrefix, nextCredentialName } from './names.ts';
+import type { CensusSnapshot, CredentialCensus } from './census.ts';
+import { BERTH_NAME_PREFIX, orphansOf } from './census-findings.ts';
+import { nextCredentialName } from './names.ts';
 import { ISSUING_ANNOTATION, TokenReason } from './reasons.ts';
 
 /** The mutable status of a RegistryToken. */
@@ -18,6 +20,14 @@ export interface CredentialContext {
   registry: TokenRegistry;
   /** Name of the registry's credentials Secret, for error messages. */
   credentialsSecret: string;
+  /** The shared lists of the registry's credentials, and this registry's key in it. */
+  census: CredentialCensus;
+  censusKey: string;
+}
+
+/** One paged list of every berth credential at the context's registry. */
+export function listCredentials(ctx: CredentialContext): () => Promise<readonly ObservedCredential[]> {
+  return () => ctx.provider.tokens.listOwned(ctx.registry, BERTH_NAME_PREFIX);
 }
 
 const call = <T>(ctx: CredentialContext, fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
@@ -57,10 +67,18 @@ export async function issueNext(
   try {
     return await provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt });
   } catch (err) {
-    // The answer may be lost while the credential exists: keep only what the Secret holds.
-    await sweepOrphans(ctx, undefined).catch(() => undefined);
-    status.issueResolved = name;
-    if (err instanceof ConflictError) {
+    // The answer may be lost while the credential exists: keep only what the Secret holds. The
+    // issue counts as resolved only once a sweep saw the registry after the failure; a sweep that
+    // failed leaves the intent open, and the next reconcile sweeps again.
+    let swept = false;
+    try {
+      await sweepOrphans(ctx, { issuing: name });
+      status.issueResolved = name;
+      swept = true;
+    } catch (sweepErr) {
+      req.logger.info({ err: String(sweepErr) }, 'could not look for the credential of a failed issue yet');
+    }
+    if (swept && err instanceof ConflictError) {
       // The name is ours (it carries the token's UID): an earlier attempt made it and its answer
       // was lost. The sweep just revoked it, so the next attempt can take the name; this needs no
       // user, unlike a ContainerRegistry whose name someone else holds.
@@ -75,31 +93,37 @@ export async function issueNext(
   }
 }
 
+/** What a sweep keeps, and where it looks. */
+export interface SweepOptions {
+  /** The credential the Secret holds after a lost status write: kept, and returned if it exists. */
+  adopt?: string | undefined;
+  /** A list the census took; by default one is taken after now. */
+  snapshot?: CensusSnapshot | undefined;
+  /** The name of the issue that just failed, when the token's annotation may not show it yet. */
+  issuing?: string | undefined;
+}
+
 /**
- * Revokes every credential the operator owns for this token that is neither the current one,
- * nor waiting for its grace period, nor `adopt` (the one the Secret holds after a lost status
- * write). Returns the adopted credential's id, if it was found.
+ * Revokes every credential of this token at the provider that is neither the current one, nor
+ * waiting for its grace period, nor `adopt` (the one the Secret holds after a lost status
+ * write). It looks at a list of the registry taken after now (shared with every other token
+ * sweeping meanwhile), or at the census's `snapshot`. Returns the adopted credential's id, if
+ * it was found.
  */
 export async function sweepOrphans(
   ctx: CredentialContext,
-  adopt: string | undefined,
+  options: SweepOptions = {},
 ): Promise<string | undefined> {
-  const { req, status, provider, registry } = ctx;
-  const owned = await call(ctx, () =>
-    provider.tokens.listOwned(registry, credentialPrefix(req.object.metadata.uid ?? '')),
-  );
-  const keep = new Set([
-    status.credentialId,
-    ...(status.pendingRevocations ?? []).map((p) => p.credentialId),
-  ]);
-  let adopted: string | undefined;
-  for (const credential of owned) {
-    if (keep.has(credential.id)) continue;
-    if (adopt !== undefined && credential.id === adopt) {
-      adopted = credential.id;
-      continue;
-    }
-    await call(ctx, () => provider.tokens.revoke(registry, credential.id));
+  const { req, status } = ctx;
+  const { adopt } = options;
+  const list = options.snapshot ?? (await freshList(ctx));
+  const view = viewOf(ctx, options.issuing);
+  const orphans = orphansOf(list, view, ctx.census.revokedSince(ctx.censusKey, list.startedAt), {
+    adopt,
+    inFlight: 'sweep',
+  });
+  for (const credential of orphans) {
+    await revokeOne(ctx, credential.id);
     await req.recordEvent({
       type: 'Warning',
       reason: TokenReason.OrphanRevoked,
@@ -108,12 +132,60 @@ export async function sweepOrphans(
     });
   }
   delete status.pendingIssue;
-  return adopted;
+  const adopted = adopt !== undefined && list.byId.has(adopt) ? adopt : undefined;
+  return adopted !== status.credentialId ? adopted : undefined;
+}
+
+/**
+ * Revokes every credential of the token (deletion, or a registry that stopped admitting it):
+ * those its status knows at once, then whatever else a fresh list shows under its name, which
+ * only an interrupted issue can have left (an orphan, said as such). Returns how many status knew.
+ */
+export async function revokeEverything(ctx: CredentialContext): Promise<number> {
+  const { req, status } = ctx;
+  const known = [status.credentialId, ...(status.pendingRevocations ?? []).map((p) => p.credentialId)].filter(
+    (id): id is string => id !== undefined,
+  );
+  for (const id of known) await revokeOne(ctx, id);
+  const list = await freshList(ctx);
+  const rest = orphansOf(list, viewOf(ctx), ctx.census.revokedSince(ctx.censusKey, list.startedAt), {
+    inFlight: 'everything',
+  }).filter((c) => !known.includes(c.id));
+  for (const credential of rest) {
+    await revokeOne(ctx, credential.id);
+    await req.recordEvent({
+      type: 'Warning',
+      reason: TokenReason.OrphanRevoked,
+      note: `revoked credential ${credential.name} that an interrupted issue left behind`,
+      action: 'Revoke',
+    });
+  }
+  delete status.pendingIssue;
+  return known.length;
+}
+
+function viewOf(ctx: CredentialContext, issuing?: string) {
+  const token = ctx.req.object;
+  return {
+    uid: token.metadata.uid ?? '',
+    status: ctx.status,
+    issuing: issuing ?? token.metadata.annotations?.[ISSUING_ANNOTATION],
+  };
+}
+
+/** A list of the registry started after now: what a credential committed before now is in. */
+function freshList(ctx: CredentialContext): Promise<CensusSnapshot> {
+  return call(ctx, () => ctx.census.fresh(ctx.censusKey, ctx.req.now(), listCredentials(ctx)));
+}
+
+async function revokeOne(ctx: CredentialContext, id: string): Promise<void> {
+  await call(ctx, () => ctx.provider.tokens.revoke(ctx.registry, id));
+  ctx.census.noteRevoked(ctx.censusKey, id);
 }
 
 /** Revokes replaced credentials whose grace period is over; returns the earliest still pending. */
 export async function revokeDue(ctx: CredentialContext): Promise<number | undefined> {
-  const { req, status, provider, registry } = ctx;
+  const { req, status } = ctx;
   const now = req.now();
   const remaining: NonNullable<TokenStatus['pendingRevocations']> = [];
   for (const pending of status.pendingRevocations ?? []) {
@@ -121,7 +193,7 @@ export async function revokeDue(ctx: CredentialContext): Promise<number | undefi
       remaining.push(pending);
       continue;
     }
-    await call(ctx, () => provider.tokens.revoke(registry, pending.credentialId));
+    await revokeOne(ctx, pending.credentialId);
     await req.recordEvent({
       type: 'Normal',
       reason: TokenReason.Revoked,
@@ -140,9 +212,7 @@ export async function revokeDue(ctx: CredentialContext): Promise<number | undefi
  * grace period, so that no more than two live credentials ever exist for one RegistryToken.
  */
 export async function revokePendingNow(ctx: CredentialContext): Promise<void> {
-  const { status, provider, registry } = ctx;
-  for (const pending of status.pendingRevocations ?? []) {
-    await call(ctx, () => provider.tokens.revoke(registry, pending.credentialId));
-  }
+  const { status } = ctx;
+  for (const pending of status.pendingRevocations ?? []) await revokeOne(ctx, pending.credentialId);
   delete status.pendingRevocations;
 }

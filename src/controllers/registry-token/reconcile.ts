@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
-import { capabilitiesOf, NotFoundError, type Provider, type TokenRegistry } from '../../clients/provider.ts';
+import { capabilitiesOf, NotFoundError } from '../../clients/provider.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { durationMs } from '../../crds/duration.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
@@ -22,6 +22,8 @@ import {
 import { checkTokenGrants } from '../shared/token-grants.ts';
 import { forgetCredentials, holdsCredentials, onRefusal, refusalFinal, refusalPending } from './access.ts';
 import type { TokenReads } from './cache-ports.ts';
+import type { CredentialCensus } from './census.ts';
+import { censusKey } from './census-loop.ts';
 import {
   afterObservation,
   type DecisionInput,
@@ -36,6 +38,7 @@ import {
   interruptedIssue,
   issueNext,
   revokeDue,
+  revokeEverything,
   revokePendingNow,
   sweepOrphans,
   type TokenStatus,
@@ -69,6 +72,11 @@ export interface RegistryTokenDeps {
   /** A namespace's labels; undefined while the namespace is not known (yet). */
   namespaceLabels: (namespace: string) => Promise<Record<string, string> | undefined>;
   distributor: TokenDistributor;
+  /**
+   * The shared lists of each registry's credentials: sweeps look there, and the periodic census
+   * leaves what it found about a token there for the token's reconcile.
+   */
+  census: CredentialCensus;
   /** Budgets for work a tenant can trigger on request (rotations, repairs, scope edits). */
   budgets?: Pick<RequestBudgets, 'take'>;
   /** Observes expiry and rotations for metrics. */
@@ -108,8 +116,8 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     if (refusal) return this.refused(req, status, registry, refusal, secretName);
     delete status.refusedAt;
     requireReady(registry);
-    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
-    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
+    const ctx = await this.contextFor(req, status, registry);
+    const { provider, registry: tokenRegistry } = ctx;
     await this.recordRegistry(req, status, registry);
 
     if (token.spec.renewal === 'Extend' && !capabilitiesOf(provider).extend) {
@@ -120,13 +128,22 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     }
     let secret = await this.deps.reads.secret(owner.namespace, secretName);
     assertOwnable(secret, owner);
+    const tokenKey = `${token.metadata.namespace}/${token.metadata.name}`;
+    const finding = this.deps.census.findingFor(tokenKey);
     const interrupted = interruptedIssue(token.metadata.annotations?.[ISSUING_ANNOTATION], status);
     if (interrupted) {
       // A crash, timeout or lost answer interrupted an issue: keep only what the Secret holds.
       const inSecret = secret?.metadata?.annotations?.[SecretAnnotation.CredentialId];
-      const adopted = await sweepOrphans(ctx, inSecret !== status.credentialId ? inSecret : undefined);
+      const adopted = await sweepOrphans(ctx, {
+        adopt: inSecret !== status.credentialId ? inSecret : undefined,
+      });
       if (adopted) await this.adopt(ctx, adopted);
       status.issueResolved = interrupted;
+    } else if (finding && finding.orphans > 0) {
+      // The census saw credentials of this token that no status names (a create the provider
+      // committed after an earlier sweep had looked): decided again here, on this token's own
+      // fresh status, against the census's list.
+      await sweepOrphans(ctx, { snapshot: finding.snapshot });
     }
 
     const now = req.now();
@@ -137,6 +154,9 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     // A credential issued before berth recorded scopes was given the spec's scopes of that time.
     if (status.credentialId && status.scopesHash === undefined) status.scopesHash = hash;
     const observeMs = durationMs(registry.spec.observeInterval);
+    // Only where grants follow repositories created later (Quay) does each token poll on its own;
+    // elsewhere the census's one list per registry and interval looks at every credential.
+    const polls = provider.tokens.expandsScopes === true;
     const checkedAt = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
     let action = decide({
       now,
@@ -149,7 +169,8 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       renewal: token.spec.renewal,
       scopesChanged: status.scopesHash !== hash,
       canUpdateScopes: provider.tokens.updateScopes !== undefined,
-      checkDueAt: checkedAt === undefined ? undefined : checkedAt + observeMs,
+      suspect: finding?.suspect !== undefined && finding.suspect.credentialId === status.credentialId,
+      pollDueAt: polls ? (checkedAt ?? now - observeMs) + observeMs : undefined,
     });
     if (action.kind === 'observe' && status.credentialId) {
       const id = status.credentialId;
@@ -207,7 +228,9 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       });
       throw new WaitingError(TokenReason.Throttled, throttled.message, throttled.retryAfterMs);
     }
-    const lastCheck = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
+    const lastCheck =
+      polls && status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
+    if (finding) this.deps.census.resolveFinding(tokenKey, finding);
     const next = nextWake([
       status.renewAt ? Date.parse(status.renewAt) : undefined,
       nextRevocation,
@@ -275,9 +298,10 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       status.lastRotatedAt = toMetaTime(now);
       status.lastRotationReason = explainReason(reason, provider.name);
     }
-    // The new credential has the spec's scopes, exactly, and was just seen.
+    // The new credential has the spec's scopes, exactly, and was just seen: after the create
+    // answered, so a census list started later must show it (census-findings.ts).
     status.scopesHash = scopesHash(token.spec.scopes);
-    status.credentialCheckedAt = toMetaTime(now);
+    status.credentialCheckedAt = toMetaTime(req.now());
     delete status.scopeProblems;
     this.current(ctx, {
       id: issued.id,
@@ -413,6 +437,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         },
       ];
     }
+    status.credentialCheckedAt = toMetaTime(req.now());
     this.current(ctx, {
       id,
       name: observed.name,
@@ -465,14 +490,12 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     if (status.registry === undefined && refusal?.reason === GrantReason.RegistryNotAllowed)
       return this.removeLocal(req, secretName);
     requireReady(registry);
-    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
-    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
+    const ctx = await this.contextFor(req, status, registry);
+    const { provider } = ctx;
     await this.deps.distributor.undistribute(token, secretName);
     if (token.spec.deletionPolicy === 'Revoke' || refusal !== undefined) {
-      await sweepOrphans(
-        { ...ctx, status: { ...status, credentialId: undefined, pendingRevocations: [] } },
-        undefined,
-      );
+      await revokeEverything(ctx);
+      this.deps.census.forgetToken(`${token.metadata.namespace}/${token.metadata.name}`);
       await req.recordEvent({
         type: 'Normal',
         reason: TokenReason.Revoked,
@@ -530,14 +553,10 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       throw refusalFinal(refusal);
     }
     requireReady(registry);
-    const { provider, tokenRegistry, credentialsSecret } = await this.providerFor(registry, token);
-    const ctx: CredentialContext = { req, status, provider, registry: tokenRegistry, credentialsSecret };
+    const ctx = await this.contextFor(req, status, registry);
     await this.deps.distributor.undistribute(token, secretName);
     await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
-    await sweepOrphans(
-      { ...ctx, status: { ...status, credentialId: undefined, pendingRevocations: [] } },
-      undefined,
-    );
+    await revokeEverything(ctx);
     const revoked = status.credentialName ?? status.credentialId;
     forgetCredentials(status);
     this.deps.observe?.times(token, undefined);
@@ -577,15 +596,20 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     status.registry = issuingRegistry(registry);
   }
 
-  private async providerFor(
+  private async contextFor(
+    req: ReconcileRequest<RegistryToken>,
+    status: TokenStatus,
     registry: ContainerRegistry,
-    token: RegistryToken,
-  ): Promise<{ provider: Provider; tokenRegistry: TokenRegistry; credentialsSecret: string }> {
-    const found = await providerOf(this.deps, registry, token.metadata.namespace);
+  ): Promise<CredentialContext> {
+    const found = await providerOf(this.deps, registry, req.object.metadata.namespace);
     return {
+      req,
+      status,
       provider: found.provider,
-      tokenRegistry: found.registry,
+      registry: found.registry,
       credentialsSecret: found.credentialsSecret,
+      census: this.deps.census,
+      censusKey: censusKey(registry),
     };
   }
 }

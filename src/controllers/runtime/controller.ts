@@ -152,6 +152,14 @@ export interface ControllerOptions<T> {
   watches?: WatchSource[];
   /** Annotations whose change triggers a reconcile, besides the reconcile-request one (e.g. a rotation request). */
   triggerAnnotations?: string[];
+  /** Work besides the queue that runs only where the workers run (the leader), e.g. a periodic census. */
+  background?: BackgroundTask[];
+}
+
+/** A task started with the workers and stopped with the controller. */
+export interface BackgroundTask {
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -237,10 +245,12 @@ export class Controller<T = unknown> {
   /** Starts reconciling queued keys (call after {@link startInformers} resolved). */
   startWorkers(): void {
     this.queue.start((key) => this.process(key));
+    for (const task of this.options.background ?? []) task.start();
   }
 
   /** Stops taking work and waits (up to `graceMs`) for running reconciles; then stops watching. */
   async stop(graceMs = 30_000): Promise<void> {
+    await Promise.all((this.options.background ?? []).map((task) => task.stop()));
     const drained = await this.queue.shutDown(graceMs);
     if (!drained) this.abort.abort(new Error('operator shutting down'));
     await Promise.all([...this.informers, ...this.secondary].map((i) => i.stop()));
