@@ -104,7 +104,8 @@ export const ContainerRegistrySpecSchema = withRules(
       allowedNamespaces: AllowedNamespacesSchema.default({ from: 'Same' }),
       grants: GrantsSchema.optional(),
       observeInterval: duration(
-        'How often the registry is compared with the provider when nothing changed.',
+        'How often the registry is compared with the provider when nothing changed, and its credentials ' +
+          'listed for all its RegistryTokens (one list finds those gone, disabled or expired, and orphans).',
         {
           min: '30s',
           max: '24h',

@@ -190,7 +190,8 @@ export const RegistryTokenStatusSchema = z
       .optional()
       .describe('A hash of the spec.scopes the current credential was given; a different spec is applied.'),
     credentialCheckedAt: timestamp(
-      'When the current credential was last looked at at the provider (every observeInterval of the registry).',
+      'When the current credential was last seen at the provider by its token (when issued, when the ' +
+        "registry's list suggested a change, and on Quay every observeInterval for its grants).",
     ).optional(),
     lastRotationReason: z
       .string()

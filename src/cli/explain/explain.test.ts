@@ -42,8 +42,12 @@ describe('what happens next', () => {
       'the credential expires in 30d, at 2026-07-01T12:00:00Z',
       'berth rotates it (issues a new one, then revokes the old) in 20d, at 2026-06-21T12:00:00Z',
       'berth revokes the replaced credential berth-1 in 10m, at 2026-06-01T12:10:00Z',
-      "berth looks at the credential at the provider again in 3m, at 2026-06-01T12:03:00Z; every 5m, the registry's observeInterval",
+      "berth lists the registry's credentials every 5m (its observeInterval) and replaces this one if it is gone, disabled or expired there",
     ]);
+    const quay = obj('ContainerRegistry', [READY], { provider: 'quay', observeInterval: '5m' });
+    expect(nextSteps(token, quay, NOW).at(-1)).toBe(
+      "berth looks at the credential and its grants at the provider again in 3m, at 2026-06-01T12:03:00Z; every 5m, the registry's observeInterval",
+    );
   });
 
   it('for a policy: the last run and the next, or why there is none', () => {

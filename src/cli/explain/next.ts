@@ -54,10 +54,16 @@ function tokenNext(obj: BerthObject, registry: BerthObject | undefined, nowMs: n
     );
   }
   const every = str(registry?.spec.observeInterval) ?? DEFAULT_OBSERVE_INTERVAL;
-  const check = after(str(st.credentialCheckedAt), every);
+  if (!str(st.credentialId)) return out;
+  // Quay tokens poll their own grants; elsewhere one list of the registry looks at every credential.
+  const check = registry?.spec.provider === 'quay' ? after(str(st.credentialCheckedAt), every) : undefined;
   if (check)
     out.push(
-      `berth looks at the credential at the provider again ${at(check, nowMs)}; every ${every}, the registry's observeInterval`,
+      `berth looks at the credential and its grants at the provider again ${at(check, nowMs)}; every ${every}, the registry's observeInterval`,
+    );
+  else
+    out.push(
+      `berth lists the registry's credentials every ${every} (its observeInterval) and replaces this one if it is gone, disabled or expired there`,
     );
   return out;
 }
