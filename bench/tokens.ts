@@ -10,6 +10,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { REGISTRY_TOKEN } from '../src/controllers/registry-token/controller.ts';
 import { CONTAINER_REGISTRY } from '../src/controllers/shared/resources.ts';
 import type { ContainerRegistry } from '../src/crds/container-registry.ts';
+import { durationMs } from '../src/crds/duration.ts';
 import { floodSecrets, processMemory } from './lib/attack.ts';
 import { countRequests } from './lib/audit.ts';
 import { ensureEso, highWaterMiB } from './lib/eso.ts';
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '8' },
     'idle-seconds': { type: 'string', default: '600' },
+    // The registry's observeInterval: the idle figures are also given per interval.
+    'observe-interval': { type: 'string', default: '10m' },
     // The simulators have no rate limit: the client-side one of both contenders is raised alike,
     // so the figures show the operator's own cost, not IONOS's published 10 requests/s.
     'provider-qps': { type: 'string', default: '100' },
@@ -187,7 +190,7 @@ async function attack(
 if (values.peer !== '' && values.peer !== 'eso') throw new Error('--peer is eso');
 // Built before the world starts: a cold build takes many minutes and needs no control plane.
 const esoBuild = values.peer === 'eso' ? await ensureEso() : undefined;
-const world = await startWorld();
+const world = await startWorld({ observeInterval: values['observe-interval'] });
 try {
   const operatorId = await world.identity('operator');
   const minimalId = await world.identity('minimal');
@@ -284,6 +287,9 @@ try {
   }
   const idle = await countRequests(world.plane.state.auditLog ?? '', operatorId.user, idleFrom, Date.now());
   const idleCalls = world.sims.ionos.server.log.length - idleProvider;
+  const idleWrites = idle.writes;
+  const intervals = IDLE_S / (durationMs(values['observe-interval']) / 1000);
+  const perInterval = (n: number) => (intervals > 0 ? Math.round((n / intervals) * 10) / 10 : n);
   const settled = await operator.rssMiB();
 
   // Renewal spread: the most renewals due in any one second, against the provider's rate.
@@ -340,6 +346,12 @@ try {
       `${idleCalls}, ${idle.total}, ${Object.entries(idle.byVerb)
         .filter(([k]) => k.startsWith('list '))
         .reduce((a, [, v]) => a + v, 0)}`,
+      '',
+      '',
+    ],
+    [
+      `idle, per observeInterval (${values['observe-interval']}): provider requests, apiserver writes`,
+      `${perInterval(idleCalls)}, ${perInterval(idleWrites)}`,
       '',
       '',
     ],

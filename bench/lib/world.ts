@@ -29,7 +29,7 @@ export interface World {
 }
 
 /** Starts the control plane (with an audit log), the CRDs, the simulators and a Ready-to-use IONOS registry. */
-export async function startWorld(): Promise<World> {
+export async function startWorld(options: { observeInterval?: string } = {}): Promise<World> {
   const plane = await ControlPlane.start({ auditLog: true });
   const { kubectl } = await binaryPaths();
   const k = (...args: string[]) => execFileAsync(kubectl, ['--kubeconfig', plane.kubeconfig, ...args]);
@@ -57,6 +57,7 @@ export async function startWorld(): Promise<World> {
         credentialsRef: { name: 'ionos-api' },
         ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
         allowedNamespaces: { from: 'All' },
+        ...(options.observeInterval ? { observeInterval: options.observeInterval } : {}),
         // Every bench token asks for pull on shop/*: the default grant ({namespace}/*) would refuse it.
         grants: [{ repositories: ['shop/*'], actions: ['pull'] }],
       },
