@@ -27,6 +27,7 @@ import {
   type RetryOptions,
   withRetries,
 } from './retry.ts';
+import { closedOnReuse, replayOnStaleConnection, type StaleReplays } from './stale.ts';
 
 /** HTTP methods the provider APIs use. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -90,6 +91,14 @@ export interface RequestOptions<S extends z.ZodType | undefined> {
    * Requests that issue a credential must stay false: a retried create could mint a second secret.
    */
   idempotent?: boolean;
+  /**
+   * For a request that is not idempotent: may it go out once more, at once, when the server
+   * closed the pooled connection it was written to before answering (a connection dropped as
+   * idle)? Idempotent requests always may. Only for a create under a name berth recorded first,
+   * that the provider refuses a second time (409 or "exists"): a server that did act on the first
+   * copy then answers the second with a conflict, which the caller already resolves by name.
+   */
+  retryOnStaleConnection?: boolean;
   /** Aborts the request (e.g. the reconcile deadline). */
   signal?: AbortSignal;
   /** Largest successful body to read (default {@link RESPONSE_LIMITS}.json); more fails the call. */
@@ -113,8 +122,9 @@ export function encodePath(strings: TemplateStringsArray, ...values: (string | n
 
 /**
  * The one HTTP client of all provider adapters (undici): a timeout on every request, retries with
- * backoff and Retry-After only for requests safe to repeat, typed errors, zod-parsed bodies,
- * redaction, a per-provider rate limit and concurrency cap, keep-alive pooling and metrics.
+ * backoff and Retry-After only for requests safe to repeat, one immediate resend after a stale
+ * pooled connection (stale.ts), typed errors, zod-parsed bodies, redaction, a per-provider rate
+ * limit and concurrency cap, keep-alive pooling and metrics.
  */
 export class HttpClient {
   private readonly options: HttpClientOptions;
@@ -146,12 +156,13 @@ export class HttpClient {
   ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
     const signal = workSignal(options.signal);
     const req = signal ? { ...options, signal } : options;
-    const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const idempotent = isIdempotent(req);
+    const replays: StaleReplays = { left: mayReplay(req) ? 1 : 0 };
     const started = performance.now();
     const { provider } = this.options;
     try {
       return await withRetries({
-        attempt: () => this.limiter.run(() => this.once(req)),
+        attempt: () => this.limiter.run(() => this.once(req, replays)),
         verdict: (outcome) => {
           if (!('error' in outcome)) return { retry: false };
           const err = outcome.error;
@@ -185,6 +196,7 @@ export class HttpClient {
 
   private async once<S extends z.ZodType | undefined>(
     req: RequestOptions<S>,
+    replays: StaleReplays,
   ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
     const { provider } = this.options;
     const context: ProviderErrorContext = {
@@ -215,13 +227,25 @@ export class HttpClient {
     let res: Dispatcher.ResponseData;
     let bytes: Buffer | undefined;
     try {
-      res = await request(url, {
-        method: req.method,
-        headers,
-        body: body ?? null,
-        signal,
-        dispatcher: this.dispatcher,
-      });
+      res = await replayOnStaleConnection(
+        () =>
+          request(url, {
+            method: req.method,
+            headers,
+            body: body ?? null,
+            signal,
+            dispatcher: this.dispatcher,
+          }),
+        replays,
+        () => {
+          // Its own code, not connection_error: the request was not lost, only sent again.
+          count('stale_connection');
+          this.options.logger?.debug(
+            { provider, operation: req.operation },
+            'the server closed an idle connection as it was reused; sending the request again',
+          );
+        },
+      );
       const length = res.headers['content-length'];
       if (req.method === 'HEAD') {
         await res.body.dump();
@@ -238,7 +262,12 @@ export class HttpClient {
       }
       count('connection_error');
       const reason = this.redactor.redact((err as Error).message ?? String(err));
-      throw new ConnectionError(`${provider} ${req.operation}: connection failed (${reason})`, context);
+      const what =
+        closedOnReuse(err) && !mayReplay(req)
+          ? `the server closed the connection before answering (${reason}); not sent again, as ` +
+            'repeating this request is not safe'
+          : `connection failed (${reason})`;
+      throw new ConnectionError(`${provider} ${req.operation}: ${what}`, context);
     }
     const status = res.statusCode;
     count(String(status));
@@ -283,6 +312,16 @@ export class HttpClient {
     }
     return { status, data: parsed.data as never, headers: responseHeaders };
   }
+}
+
+/** Safe to send twice: as declared, else by method (GET, HEAD, PUT and DELETE are). */
+function isIdempotent(req: RequestOptions<z.ZodType | undefined>): boolean {
+  return req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+}
+
+/** May go out again when a reused connection was closed before the answer (see stale.ts). */
+function mayReplay(req: RequestOptions<z.ZodType | undefined>): boolean {
+  return isIdempotent(req) || req.retryOnStaleConnection === true;
 }
 
 function safeJson(text: string): unknown {

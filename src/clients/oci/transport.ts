@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { workSignal } from '../../util/work-signal.ts';
+import { KEEP_ALIVE } from '../http/agent.ts';
 import { formatBytes, RESPONSE_LIMITS, readLimited } from '../http/body.ts';
 import type { TransportOptions } from '../http/client.ts';
 import {
@@ -23,6 +24,7 @@ import {
   type RetryOptions,
   withRetries,
 } from '../http/retry.ts';
+import { replayOnStaleConnection, type StaleReplays } from '../http/stale.ts';
 import { ErrorBodySchema } from './schemas.ts';
 
 /** Options of {@link OciTransport}: the shared transport options plus whose registry this is. */
@@ -54,10 +56,11 @@ export interface OciResponse {
 
 /**
  * The registry transport on undici: a timeout per attempt, retries with backoff and Retry-After
- * on 408/429/5xx and connection failures, the provider limiter, metrics and redaction, as in
- * `HttpClient`. Unlike `HttpClient` it hands back every response (401 included, with its
- * `WWW-Authenticate` challenge) and its bytes; callers turn failures into typed errors with
- * {@link OciTransport.failure}. All OCI methods are GET, HEAD or DELETE, which are safe to repeat.
+ * on 408/429/5xx and connection failures, one immediate resend after a stale pooled connection,
+ * the provider limiter, metrics and redaction, as in `HttpClient`. Unlike `HttpClient` it hands
+ * back every response (401 included, with its `WWW-Authenticate` challenge) and its bytes; callers
+ * turn failures into typed errors with {@link OciTransport.failure}. All OCI methods are GET, HEAD
+ * or DELETE, which are safe to repeat.
  */
 export class OciTransport {
   private readonly options: OciTransportOptions;
@@ -73,7 +76,7 @@ export class OciTransport {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.limiter = new ProviderLimiter(options.limits ?? DEFAULT_LIMITS);
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.dispatcher = options.dispatcher ?? new Agent({ ...KEEP_ALIVE, connections: 16 });
     this.redactor = options.redactor ?? globalRedactor;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -89,11 +92,13 @@ export class OciTransport {
     const req = signal ? { ...request, signal } : request;
     const { provider, logger, metrics } = this.options;
     const started = performance.now();
+    // Every OCI method is safe to repeat: one immediate resend after a stale pooled connection.
+    const replays: StaleReplays = { left: 1 };
     try {
       // Every status comes back as a response (the caller decides what a 404 means); only
       // transport failures throw. Both kinds of transient failure are retried.
       return await withRetries({
-        attempt: () => this.limiter.run(() => this.once(req)),
+        attempt: () => this.limiter.run(() => this.once(req, replays)),
         verdict: (outcome) => {
           if ('error' in outcome)
             return {
@@ -155,7 +160,7 @@ export class OciTransport {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async once(req: OciRequest): Promise<OciResponse> {
+  private async once(req: OciRequest, replays: StaleReplays): Promise<OciResponse> {
     const { provider, metrics } = this.options;
     const count = (code: string) =>
       metrics?.providerRequests.inc({ provider, operation: req.operation, code });
@@ -164,12 +169,18 @@ export class OciTransport {
     const limit = req.maxBytes ?? RESPONSE_LIMITS.registry;
     let response: OciResponse;
     try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        signal,
-        dispatcher: this.dispatcher,
-      });
+      const res = await replayOnStaleConnection(
+        () =>
+          request(req.url, { method: req.method, headers: req.headers, signal, dispatcher: this.dispatcher }),
+        replays,
+        () => {
+          count('stale_connection');
+          this.options.logger?.debug(
+            { provider, operation: req.operation },
+            'the registry closed an idle connection as it was reused; sending the request again',
+          );
+        },
+      );
       const length = res.headers['content-length'];
       let body: Buffer | undefined;
       if (req.method === 'HEAD') {
