@@ -221,7 +221,9 @@ export class IonosApi {
 
   /**
    * `POST /registries/{registryId}/tokens`: the only response that carries the password, which is
-   * registered with the redactor at once. Never retried (409 on a duplicate name).
+   * registered with the redactor at once. Never retried on a failure, except once when the server
+   * closed a reused connection before answering: names are unique per registry, so a server that
+   * did act on the first copy answers the second with a 409, which the caller resolves by name.
    */
   async createToken(
     registryId: string,
@@ -234,6 +236,7 @@ export class IonosApi {
       encodePath`/registries/${registryId}/tokens`,
       properties,
       signal,
+      true,
     );
   }
 
@@ -254,13 +257,16 @@ export class IonosApi {
       encodePath`/registries/${registryId}/tokens/${tokenId}`,
       properties,
       signal,
+      // Not even after a stale connection: a replay would replace the token and answer no password.
+      false,
     );
   }
 
   /**
    * A call that may create a token and answer its password: never retried (a retry after a lost
-   * answer would find the token and never see the password), and the password is registered with
-   * the redactor before anyone else sees the response.
+   * answer would find the token and never see the password), unless `onStaleConnection` allows
+   * one resend after a pooled connection the server closed unanswered; the password is registered
+   * with the redactor before anyone else sees the response.
    */
   private async issuing(
     operation: string,
@@ -268,6 +274,7 @@ export class IonosApi {
     path: string,
     properties: TokenPropertiesInput,
     signal: AbortSignal | undefined,
+    onStaleConnection: boolean,
   ): Promise<IonosToken> {
     const res = await this.http.request({
       operation,
@@ -276,6 +283,7 @@ export class IonosApi {
       body: { properties },
       schema: TokenSchema,
       idempotent: false,
+      retryOnStaleConnection: onStaleConnection,
       ...opt(signal),
     });
     this.http.secrets.add(res.data.properties.credentials?.password ?? undefined);

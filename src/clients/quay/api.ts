@@ -124,7 +124,9 @@ export class QuayApi {
 
   /**
    * `PUT /organization/{org}/robots/{short}` (201 with the token). Not idempotent although a PUT:
-   * an existing name is a 400 "Existing robot", so it is never retried.
+   * an existing name is a 400 "Existing robot", so it is never retried, except once when the
+   * server closed a reused connection before answering: a server that did act on the first copy
+   * answers the second "Existing robot", which the caller resolves by name.
    */
   async createRobot(
     organization: string,
@@ -140,6 +142,7 @@ export class QuayApi {
         body,
         schema: RobotSchema,
         idempotent: false,
+        retryOnStaleConnection: true,
       })
     ).data;
   }
