@@ -31,7 +31,7 @@ export interface CensusLoopDeps {
   lister(registry: ContainerRegistry): Promise<RegistryLister>;
   /** Wakes a token's reconcile. */
   enqueue(tokenKey: string): void;
-  /** How often due registries are looked for (default 5 s). */
+  /** How often a due census is looked for (default 1 s); registries new to the loop every 5 s. */
   tickMs?: number;
   /**
    * The first census of a registry this long after the loop first sees it, or one observeInterval
@@ -39,6 +39,9 @@ export interface CensusLoopDeps {
    */
   firstDelayMs?: number;
 }
+
+/** How often the loop looks for registries it has not seen yet. */
+const SCAN_MS = 5_000;
 
 /** The census key of a registry object: the provider registry it stands for now. */
 export function censusKey(registry: ContainerRegistry): string {
@@ -62,6 +65,7 @@ interface Group {
 export class CensusLoop {
   private readonly deps: CensusLoopDeps;
   private readonly nextAt = new Map<string, number>();
+  private lastScan = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -86,6 +90,10 @@ export class CensusLoop {
   /** Runs the census of every registry that is due (exposed for tests). */
   async runDue(): Promise<void> {
     const now = this.deps.clock.now();
+    // Grouping reads every token: only when a census is due, or now and then for new registries.
+    const due = [...this.nextAt.values()].some((at) => at <= now);
+    if (!due && now - this.lastScan < SCAN_MS) return;
+    this.lastScan = now;
     const groups = this.groups();
     for (const key of this.nextAt.keys()) if (!groups.has(key)) this.forget(key);
     for (const [key, group] of groups) {
@@ -175,7 +183,7 @@ export class CensusLoop {
           this.running = undefined;
           this.schedule();
         });
-    }, this.deps.tickMs ?? 5_000);
+    }, this.deps.tickMs ?? 1_000);
   }
 }
 
