@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
+import { credentialPrefix } from '../../src/controllers/registry-token/names.ts';
 import { crane } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { type LaggingApiServer, startLaggingApiServer } from '../support/lagging-apiserver.ts';
@@ -26,7 +27,7 @@ const WATCH_DELAY_MS = 500;
 
 /** Names of the credentials the simulator holds for one RegistryToken (its UID is in their names). */
 function liveCredentials(sims: RunningSimulators, provider: string, uid: string): string[] {
-  const prefix = `berth-${uid.replace(/-/g, '').slice(0, 8)}-`;
+  const prefix = credentialPrefix(uid);
   const names =
     provider === 'ionos'
       ? [...(sims.ionos.registryByName('reg-ionos')?.tokens.values() ?? [])].map((t) => t.name)

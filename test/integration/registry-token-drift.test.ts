@@ -7,6 +7,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerLogin } from '../../src/clients/provider.ts';
 import { REGISTRY_TOKEN } from '../../src/controllers/registry-token/controller.ts';
+import { credentialPrefix } from '../../src/controllers/registry-token/names.ts';
 import { crane } from '../../src/dev/registry.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
@@ -178,7 +179,7 @@ describe('RegistryToken follows the provider and the spec after issue', () => {
       'Secret taken exists',
     );
     const uid = ((await readToken('taken')) as TestToken & { metadata: { uid: string } }).metadata.uid;
-    const prefix = `berth-${uid.replace(/-/g, '').slice(0, 8)}-`;
+    const prefix = credentialPrefix(uid);
     const tokens = [...(stack.sims.ionos.registryByName('reg-ionos')?.tokens.values() ?? [])];
     expect(tokens.filter((t) => t.name.startsWith(prefix))).toEqual([]);
   });

@@ -1,4 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  LONGEST_CREDENTIAL_NAME,
+  OWNED_UNDER_PREFIX,
+  SAMPLE_CREDENTIAL_NAMES,
+} from '../../../test/support/credential-names.ts';
 import { validateRequestAgainstSpec } from '../../../test/support/openapi.ts';
 import {
   type IonosHarness,
@@ -125,6 +130,23 @@ describe('IonosTokens.observe, listOwned, extend, revoke', () => {
     const owned = await h.provider.tokens.listOwned(registry, 'berth-a-');
     expect(owned.map((t) => t.name)).toEqual(['berth-a-0', 'berth-a-1', 'berth-a-2', 'berth-a-3']);
     expect(h.sim.server.counts()['GET /containerregistries/registries/:registryId/tokens']).toBe(3);
+  });
+
+  it('finds berth names of both forms under each prefix a sweep passes', async () => {
+    const { provider, registry } = await setup();
+    for (const name of SAMPLE_CREDENTIAL_NAMES) await provider.tokens.issue({ registry, name, scopes: pull });
+    for (const [prefix, names] of OWNED_UNDER_PREFIX)
+      expect((await provider.tokens.listOwned(registry, prefix)).map((t) => t.name).sort()).toEqual(names);
+  });
+
+  it('issues the longest name berth gives, which is also the docker login user', async () => {
+    const { provider, registry } = await setup();
+    const issued = await provider.tokens.issue({ registry, name: LONGEST_CREDENTIAL_NAME, scopes: pull });
+    expect(issued.login.username).toBe(LONGEST_CREDENTIAL_NAME);
+    // 64 characters are one too many for IONOS: the 14 characters to spare are real.
+    await expect(
+      provider.tokens.issue({ registry, name: `${LONGEST_CREDENTIAL_NAME}${'0'.repeat(15)}`, scopes: pull }),
+    ).rejects.toThrow(/name/);
   });
 
   it('extends the expiry keeping the secret (Extend)', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LONGEST_CREDENTIAL_NAME, SAMPLE_CREDENTIAL_NAMES } from '../../../test/support/credential-names.ts';
 import {
   durationSeconds,
   invalidRobotName,
@@ -31,6 +32,18 @@ describe('robot names', () => {
     const result = invalidRobotName('acme', name);
     if (problem === undefined) expect(result).toBeUndefined();
     else expect(result).toContain(problem);
+  });
+
+  it('takes berth credential names of both forms as short names, unchanged', () => {
+    for (const name of SAMPLE_CREDENTIAL_NAMES) {
+      expect(invalidRobotName('acme', name)).toBeUndefined();
+      expect(robotShortname('acme', robotUsername('acme', name))).toBe(name);
+    }
+  });
+
+  it('fits the longest credential name into org+short for organizations up to 205 characters', () => {
+    expect(invalidRobotName('o'.repeat(205), LONGEST_CREDENTIAL_NAME)).toBeUndefined();
+    expect(invalidRobotName('o'.repeat(206), LONGEST_CREDENTIAL_NAME)).toContain('longer than 255');
   });
 
   it('sanitizes arbitrary names into valid short names', () => {

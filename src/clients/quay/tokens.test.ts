@@ -1,4 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  LONGEST_CREDENTIAL_NAME,
+  OWNED_UNDER_PREFIX,
+  SAMPLE_CREDENTIAL_NAMES,
+} from '../../../test/support/credential-names.ts';
 import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
 import {
   BadRequestError,
@@ -103,6 +108,21 @@ describe('QuayTokens (robot accounts)', () => {
     expect(owned.map((c) => c.id).sort()).toEqual(['acme+berth-a-1', 'acme+berth-a-2']);
     expect(h.sim.server.counts()['GET /api/v1/organization/:org/robots']).toBe(before + 1);
     expect(await h.provider.tokens.listOwned(h.registry('gone'), 'berth-')).toEqual([]);
+  });
+
+  it('finds berth names of both forms under each prefix a sweep passes, by short name', async () => {
+    for (const name of SAMPLE_CREDENTIAL_NAMES) await h.provider.tokens.issue(request(name, []));
+    for (const [prefix, names] of OWNED_UNDER_PREFIX) {
+      const owned = await h.provider.tokens.listOwned(h.registry('acme'), prefix);
+      expect(owned.map((c) => c.name).sort()).toEqual(names);
+      expect(owned.map((c) => c.id).sort()).toEqual(names.map((name) => `acme+${name}`));
+    }
+  });
+
+  it('issues the longest name berth gives: the docker login is org+name', async () => {
+    const issued = await h.provider.tokens.issue(request(LONGEST_CREDENTIAL_NAME, []));
+    expect(issued.login.username).toBe(`acme+${LONGEST_CREDENTIAL_NAME}`);
+    expect(h.sim.robot('acme', LONGEST_CREDENTIAL_NAME)).toBeDefined();
   });
 
   it('revokes idempotently: a missing robot (400) or organization (403) is fine', async () => {

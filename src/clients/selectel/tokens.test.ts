@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  LONGEST_CREDENTIAL_NAME,
+  OWNED_UNDER_PREFIX,
+  SAMPLE_CREDENTIAL_NAMES,
+} from '../../../test/support/credential-names.ts';
+import {
   type SelectelTestBed,
   startSelectelTestBed,
   TEST_PROJECT,
@@ -117,6 +122,20 @@ describe('SelectelTokens (v2)', () => {
     const owned = await tokens.listOwned(registry, 'berth-shop-pull-');
     expect(owned.map((t) => t.name).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `berth-shop-pull-${i}`));
     expect(bed.sim.server.counts()['GET /api/v2/tokens']).toBe(3);
+  });
+
+  it('finds berth names of both forms under each prefix a sweep passes, across the project', async () => {
+    // Selectel lists tokens project-wide: the twin's token lives on another registry of the project.
+    const other = tokenRegistry(bed.sim, bed.sim.addRegistry(TEST_PROJECT, 'other'));
+    for (const [i, name] of SAMPLE_CREDENTIAL_NAMES.entries())
+      await tokens.issue({ registry: i % 2 === 0 ? registry : other, name, scopes: PULL });
+    for (const [prefix, names] of OWNED_UNDER_PREFIX)
+      expect((await tokens.listOwned(registry, prefix)).map((t) => t.name).sort()).toEqual(names);
+  });
+
+  it('issues the longest name berth gives', async () => {
+    const issued = await tokens.issue({ registry, name: LONGEST_CREDENTIAL_NAME, scopes: PULL });
+    expect((await tokens.observe(registry, issued.id))?.name).toBe(LONGEST_CREDENTIAL_NAME);
   });
 
   it('extends with refresh: a later expiry and the same secret still working', async () => {
