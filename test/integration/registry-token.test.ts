@@ -240,6 +240,17 @@ describe('RegistryToken on the real control plane, with the simulators and a rea
         { what: 'Secret deleted' },
       );
       expect(access.verify(login.username, login.password)).toBeUndefined();
+      // A normal deletion is no alarm: Revoked, Normal, and no Warning (issue 19, item 5).
+      const about = await eventually(
+        async () => {
+          const events = (
+            await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace })
+          ).items.filter((e) => e.regarding?.kind === 'RegistryToken' && e.regarding.name === name);
+          return events.some((e) => e.reason === 'Revoked') ? events : undefined;
+        },
+        { what: `a Revoked event for ${name}` },
+      );
+      expect(about.filter((e) => e.type === 'Warning').map((e) => `${e.reason}: ${e.note}`)).toEqual([]);
       // Its series go too, or the expiry alerts would fire for a token that no longer exists.
       const metrics = await fetch(`http://${operator.health.address}/metrics`).then((r) => r.text());
       expect(metrics).not.toContain(`name="${name}"`);
