@@ -495,7 +495,6 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     await this.deps.distributor.undistribute(token, secretName);
     if (token.spec.deletionPolicy === 'Revoke' || refusal !== undefined) {
       await revokeEverything(ctx);
-      this.deps.census.forgetToken(`${token.metadata.namespace}/${token.metadata.name}`);
       await req.recordEvent({
         type: 'Normal',
         reason: TokenReason.Revoked,
@@ -519,6 +518,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     await this.deps.distributor.undistribute(token, secretName);
     await this.deps.secrets.deleteOwned(ownerOf(token), secretName);
     await req.removeFinalizer();
+    this.deps.census.forgetToken(`${token.metadata.namespace}/${token.metadata.name}`);
     // A deleted token's series would otherwise stay and set off the expiry alerts.
     this.deps.observe?.times(token, undefined);
     return {};
