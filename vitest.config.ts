@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { shiftedClockEnv } from './test/support/clock-shift.ts';
+
+// BERTH_TEST_CLOCK=00:30Z (or "month-end 23:50Z", or a moment) runs the unit and integration tests,
+// and the Node processes they start, on a clock shifted there; the control plane keeps the host's
+// (docs/adr/019-shifted-clock-tests.md). Not the e2e tests: their operator runs in a container.
+const shifted = shiftedClockEnv(process.env);
 
 export default defineConfig({
   test: {
@@ -6,12 +12,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          env: shifted,
           include: ['src/**/*.test.ts', 'test/cluster/**/*.test.ts', 'test/support/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
+          env: shifted,
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/cluster/global-setup.ts'],
           // A real kube-apiserver on 2 cores: generous per-test limits, a couple of files at a time.

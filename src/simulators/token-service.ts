@@ -5,6 +5,16 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { ScopeAction } from '../clients/provider.ts';
 import type { RegistryAccessVerifier } from './core/registry-access.ts';
 
+/**
+ * The host's clock, read past the global Date: a provider's token service and its registry share
+ * one clock, and this service signs for the registry binary (src/dev/registry.ts), which checks
+ * `nbf` and `exp` on the host's. Tests that shift Date in this process to move berth's clock to
+ * another hour (docs/adr/019-shifted-clock-tests.md) must not move the tokens' times with it.
+ */
+export function hostClock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Options for {@link RegistryTokenService}. */
 export interface RegistryTokenServiceOptions {
   /** Checked in order; the first that recognises a login decides. */
@@ -15,6 +25,11 @@ export interface RegistryTokenServiceOptions {
   service?: string;
   /** Lifetime of a registry bearer token; short, so a revoked credential stops working soon. */
   tokenTtlSeconds?: number;
+  /**
+   * The clock of the registry that checks the tokens, in ms since the epoch: by default the host's
+   * (see {@link hostClock}), which the registry, a separate process on this host, reads.
+   */
+  now?: () => number;
 }
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
@@ -121,7 +136,7 @@ export class RegistryTokenService {
       );
       if (ok.length > 0) granted.push({ type, name, actions: ok });
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor((this.options.now ?? hostClock)() / 1000);
     const ttl = this.options.tokenTtlSeconds ?? 60;
     const token = await new SignJWT({ access: granted })
       .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })

@@ -15,7 +15,7 @@ import { repoRoot } from '../../src/dev/binaries.ts';
 import { startSimulatorsWithRegistry } from '../../src/dev/providers.ts';
 import type { RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
-import { hostNow, withShiftedClock } from '../support/clock-shift.ts';
+import { withShiftedClock } from '../support/clock-shift.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
 import { createContainerRegistry, providerRegistries } from './provider-registries.ts';
@@ -106,7 +106,7 @@ describe.skipIf(inject('clusterKind') !== 'local')(
       await installBerthCrds(kc, home);
       await installTenantRoles(kc);
       tenant = await createTenant(kc, 'flood-tenant');
-      ({ sims, registry } = await startSimulatorsWithRegistry({ processMs: 200, registryNow: hostNow }));
+      ({ sims, registry } = await startSimulatorsWithRegistry({ processMs: 200 }));
       const { spec, secret } = providerRegistries(sims.endpoints).ionos;
       await core.createNamespacedSecret({
         namespace: home,
