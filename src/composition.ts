@@ -21,6 +21,7 @@ export function controllersWith(testOptions: TestProviderOptions = {}): Controll
       metrics: deps.metrics,
       logger: deps.logger,
       registryHost: deps.config.providerRegistryHost,
+      now: () => deps.clock.now(),
       // For quotas above a provider's published limit; both flags or the defaults per provider.
       ...(providerQps !== undefined
         ? {

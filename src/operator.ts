@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from './config.ts';
-import { systemClock } from './controllers/runtime/clock.ts';
+import { type Clock, systemClock } from './controllers/runtime/clock.ts';
 import type { Controller } from './controllers/runtime/controller.ts';
 import { type EventRecorder, KubeEventRecorder } from './controllers/runtime/events.ts';
 import { LeaderElector } from './controllers/runtime/leader-election.ts';
@@ -19,6 +19,11 @@ export interface OperatorDeps {
   clients: KubeClients;
   /** An event recorder reporting as `berth.dev/<controller>`. */
   eventsFor(controller: string): EventRecorder;
+  /**
+   * The operator's clock: what every controller, budget, event and the Lease read the time from
+   * (the wall clock in production; tests may pass another to {@link startOperator}).
+   */
+  clock: Clock;
   /**
    * Budgets for work on request (rotations, cleanup runs) from the `--budget-*` flags: one instance
    * per operator, which every controller shares.
@@ -46,10 +51,11 @@ export interface RunningOperator {
 export async function startOperator(
   config: OperatorConfig,
   factory: ControllerFactory,
-  options: { kubeConfig?: KubeConfig; logger?: Logger } = {},
+  options: { kubeConfig?: KubeConfig; logger?: Logger; clock?: Clock } = {},
 ): Promise<RunningOperator> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
+  const clock = options.clock ?? systemClock;
   const kubeConfig = options.kubeConfig ?? loadDefaultKubeConfig();
   const clients = createKubeClients(kubeConfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
   const eventsFor = (controller: string) =>
@@ -58,10 +64,11 @@ export async function startOperator(
       controller: `berth.dev/${controller}`,
       instance: config.identity,
       logger,
+      clock,
     });
   // In memory, so a new leader starts with full budgets (docs/configuration.md says so).
-  const budgets = new RequestBudgets(config, systemClock, metrics);
-  const controllers = factory({ config, logger, metrics, clients, eventsFor, budgets });
+  const budgets = new RequestBudgets(config, clock, metrics);
+  const controllers = factory({ config, logger, metrics, clients, eventsFor, budgets, clock });
 
   const health = await startHealthServer(config.metricsAddr, metrics.registry, {
     live: () => true,
@@ -109,6 +116,7 @@ export async function startOperator(
         renewDeadlineMs: config.renewDeadline,
         retryPeriodMs: config.retryPeriod,
         logger,
+        clock,
         onStartedLeading: () => {
           metrics.leaderStatus.set({ name: leaseName }, 1);
           void startWorkers();

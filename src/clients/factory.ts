@@ -30,7 +30,10 @@ export interface ProviderFactoryOptions {
    * with a shorter one, so that a test can rotate IONOS tokens in seconds.
    */
   ionosMinTokenLifetimeMs?: number | undefined;
-  /** The clock idle clients are evicted by (tests). */
+  /**
+   * The operator's clock (default the wall clock): idle clients are evicted by it, and the clients
+   * measure token expiries on it (IONOS's minimum lifetime, Selectel's IAM token renewal).
+   */
   now?: () => number;
 }
 
@@ -97,6 +100,7 @@ export function createProviderFactory(options: ProviderFactoryOptions = {}): Pro
           credentials,
           baseUrl: desired.settings.apiEndpoint,
           minTokenLifetimeMs: options.ionosMinTokenLifetimeMs,
+          now,
         });
       }
       case 'selectel': {
@@ -115,6 +119,7 @@ export function createProviderFactory(options: ProviderFactoryOptions = {}): Pro
           apiEndpoint: desired.settings.apiEndpoint,
           identityEndpoint: desired.settings.identityEndpoint,
           registryHost: options.registryHost,
+          now,
         });
       }
       case 'quay':

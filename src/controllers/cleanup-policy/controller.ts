@@ -52,6 +52,7 @@ export function cleanupPolicyController(
     events: deps.eventsFor('cleanup-policy'),
     logger,
     metrics,
+    clock: deps.clock,
     namespaces: config.namespaces,
     workers: config.workers,
     // A run lists and deletes up to maxDeletionsPerRun images: give it more than a minute.

@@ -51,6 +51,8 @@ describe('IONOS minimum expiry (issue #12 item 5): the cleanup run credential', 
         cleanupCredentialPrefix: 'berth-cleanup-p-',
         // The run started ten minutes ago: listing a large registry takes a while.
         now: Date.now() - 10 * 60_000,
+        // The clock the simulator measures the expiry on.
+        clock: () => Date.now(),
       },
       plan,
     );

@@ -32,10 +32,10 @@ export interface ExecutionContext {
   /** When the run started (the plan's clock); not used for the credential's expiry. */
   now: number;
   /**
-   * The wall clock the credential's expiry is computed on, at issue time (default Date.now): the
-   * provider measures it on its own clock, long after `now` if listing the artifacts took a while.
+   * The reconciler's clock, read when the credential is issued to compute its expiry: the provider
+   * measures it on its own clock, long after `now` if listing the artifacts took a while.
    */
-  clock?: (() => number) | undefined;
+  clock: () => number;
 }
 
 /** Why each provider, lacking `Images.deleteTags`, cannot delete one tag of a manifest that keeps others. */
@@ -135,7 +135,7 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
       registry,
       name: ctx.cleanupCredentialName,
       scopes: [...byRepo.keys()].map((repository) => ({ repository, actions: ['pull', 'delete'] })),
-      expiresAt: new Date((ctx.clock ?? Date.now)() + RUN_CREDENTIAL_LIFETIME_MS),
+      expiresAt: new Date(ctx.clock() + RUN_CREDENTIAL_LIFETIME_MS),
     }),
   );
   try {

@@ -19,6 +19,7 @@ export function containerRegistryController(deps: OperatorDeps, providers: Provi
     events: deps.eventsFor('container-registry'),
     logger,
     metrics,
+    clock: deps.clock,
     namespaces: config.namespaces,
     workers: config.workers,
     reconcileTimeoutMs: config.reconcileTimeout,

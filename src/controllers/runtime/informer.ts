@@ -96,7 +96,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
-  private lastActivity = Date.now();
+  /** When the watch last showed life, on the monotonic clock (elapsed time only). */
+  private lastActivity = performance.now();
   private hasSynced = false;
   private restarts = 0;
   private lists = 0;
@@ -239,7 +240,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private touch(): void {
-    this.lastActivity = Date.now();
+    this.lastActivity = performance.now();
   }
 
   private armWatchdog(): void {
@@ -247,7 +248,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     clearInterval(this.watchdogTimer);
     this.watchdogTimer = setInterval(
       () => {
-        if (this.stopped || Date.now() - this.lastActivity < limit) return;
+        if (this.stopped || performance.now() - this.lastActivity < limit) return;
         this.options.logger.warn(
           { informer: this.options.name, silentMs: limit },
           'watch silent; restarting',
