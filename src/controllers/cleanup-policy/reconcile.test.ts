@@ -10,7 +10,7 @@ import { createProviderFactory } from '../../clients/factory.ts';
 import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
-import { CleanupPolicyReconciler } from './reconcile.ts';
+import { type CleanupDeps, CleanupPolicyReconciler } from './reconcile.ts';
 
 // The reconciler with an injected clock, against the Selectel simulator: runs happen at the
 // scheduled wall-clock time of the policy's time zone, and missed slots collapse into one run.
@@ -63,7 +63,7 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
   });
   afterAll(() => bed?.stop());
 
-  const reconciler = () =>
+  const reconciler = (extra: Partial<CleanupDeps> = {}) =>
     new CleanupPolicyReconciler({
       providers: createProviderFactory({ registryHost: '127.0.0.1:5000' }),
       readCredentials: async () => ({
@@ -74,6 +74,7 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
       getRegistry: async () => registry,
       namespaceLabels: async () => ({}),
       oci: () => ({ deleteManifest: async () => undefined }),
+      ...extra,
     });
   const policy = CleanupPolicySchema.parse({
     apiVersion: 'berth.dev/v1alpha1',
@@ -139,6 +140,49 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
     expect(status.lastRunAt).toBe('2026-06-05T09:30:00Z');
     expect(status.nextRunAt).toBe('2026-06-06T01:00:00Z');
     expect(again.requeueAfterMs).toBe(Date.UTC(2026, 5, 6, 1, 0) - (back + 60_000));
+  });
+
+  it("runs at the next slot when the API server's clock is ahead of the operator's", async () => {
+    // Created at 12:00Z by the API server's clock while the operator's reads 09:00Z: the 10:30Z
+    // slot it advertises in status.nextRunAt (12:30 in Berlin) is the one it runs.
+    const ahead = { ...policy, spec: { ...policy.spec, schedule: '30 12 * * *' } };
+    const status: Record<string, unknown> = {};
+    await reconciler().reconcile({ ...request(Date.UTC(2026, 5, 1, 9, 0), status), object: ahead });
+    expect(status.lastRunAt).toBeUndefined();
+    expect(status.nextRunAt).toBe('2026-06-01T10:30:00Z');
+    await reconciler().reconcile({ ...request(Date.UTC(2026, 5, 1, 10, 30, 2), status), object: ahead });
+    expect(status.lastRunAt).toBe('2026-06-01T10:30:02Z');
+    expect(status.nextRunAt).toBe('2026-06-02T10:30:00Z');
+  });
+
+  it('charges a run asked of a suspended policy to the budget, also after a slot it skipped', async () => {
+    const taken: string[] = [];
+    const budgets = {
+      take: (_kind: string, _ns: string, key: string) => {
+        taken.push(key);
+        return {
+          allowed: false as const,
+          scope: 'object' as const,
+          retryAfterMs: 60_000,
+          message: 'throttled',
+        };
+      },
+    };
+    const suspended = {
+      ...policy,
+      metadata: { ...policy.metadata, annotations: { 'berth.dev/run-requested-at': '2026-06-05T09:00:00Z' } },
+      spec: { ...policy.spec, suspend: true },
+    };
+    // Last run three days ago: the 01:00Z slots since then passed while suspended.
+    const status: Record<string, unknown> = { lastRunAt: '2026-06-02T01:00:00Z' };
+    await expect(
+      reconciler({ budgets }).reconcile({
+        ...request(Date.UTC(2026, 5, 5, 9, 0, 1), status),
+        object: suspended,
+      }),
+    ).rejects.toMatchObject({ name: 'WaitingError', reason: 'Throttled' });
+    expect(taken).toEqual(['ns/p']);
+    expect(status.lastRunAt).toBe('2026-06-02T01:00:00Z');
   });
 
   it('answers a run request once: a dry run asked for, then dryRun: false, deletes nothing unasked', async () => {

@@ -79,7 +79,12 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
 
     const now = req.now();
     const lastRunAt = status.lastRunAt ? Date.parse(status.lastRunAt) : undefined;
-    const createdAt = Date.parse(String(policy.metadata.creationTimestamp ?? new Date(now).toISOString()));
+    // creationTimestamp is the API server's clock. Ahead of the operator's, it would hide the slots
+    // before it that status.nextRunAt already promised: a policy never run counts from the earlier
+    // of its creation and the slot it was told it would run at.
+    const created = Date.parse(String(policy.metadata.creationTimestamp ?? ''));
+    const promised = status.nextRunAt ? Date.parse(status.nextRunAt) - 1 : Number.NaN;
+    const createdAt = Math.min(...[created, promised, now].filter((t) => !Number.isNaN(t)));
     const { due, next } = dueRun({
       schedule,
       timeZone: spec.timeZone,
@@ -92,8 +97,10 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     if (spec.suspend) delete status.nextRunAt;
     else status.nextRunAt = toMetaTime(next);
     const requeueAfterMs = Math.max(1_000, next - now);
+    // A slot that passed while suspended runs nothing, so a run asked for then is paid for.
+    const scheduled = due && !spec.suspend;
     const throttled =
-      manual && !due
+      manual && !scheduled
         ? payFor(this.deps.budgets, 'cleanupRun', policy.metadata, requested, runsPerHour)
         : undefined;
     if (throttled) {
@@ -105,7 +112,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       });
       throw new WaitingError(BudgetReason.Throttled, throttled.message, throttled.retryAfterMs);
     }
-    if (!manual && (!due || spec.suspend)) {
+    if (!manual && !scheduled) {
       const idle = spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}`;
       // The last run's result stays in view between runs (kubectl get, berth status).
       const last = status.lastRun ? `; last run: ${runSummary(status.lastRun, spec.maxDeletionsPerRun)}` : '';
@@ -150,6 +157,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
             cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
             cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
             now,
+            clock: () => req.now(),
           },
           planned,
         );
