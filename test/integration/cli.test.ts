@@ -16,7 +16,7 @@ import { binaryPaths, repoRoot } from '../../src/dev/binaries.ts';
 import { loadKubeConfig, mintServiceAccountKubeconfig } from '../../src/dev/kubeconfig.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { berth, contextKubeconfig, type Ran, run, transcript } from './cli-harness.ts';
-import { adminKubeConfig, createNamespace, eventually, uniqueName } from './helpers.ts';
+import { adminKubeConfig, createNamespace, dailyScheduleAway, eventually, uniqueName } from './helpers.ts';
 import { createProviderRegistries } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
@@ -44,19 +44,6 @@ const OPERATOR_RULES: V1PolicyRule[] = [
 ];
 
 type Status = Record<string, unknown> & { credentialId?: string; credentialName?: string };
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-/**
- * A daily UTC schedule whose slot is 12 hours after `fromMs` (to the next whole minute), so no
- * scheduled run starts while the tests run, whatever the time of day; `slot` is that moment.
- */
-function dailyScheduleAway(fromMs: number): { schedule: string; slot: number } {
-  const slot = Math.ceil((fromMs + 12 * HOUR) / MINUTE) * MINUTE;
-  const at = new Date(slot);
-  return { schedule: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, slot };
-}
 
 /**
  * What the CLI may print for `at` when it ran between `before` and `after` (its own clock read in

@@ -46,6 +46,18 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * A daily UTC schedule whose slot is 12 hours after `fromMs` (to the next whole minute), so no
+ * scheduled run starts while the tests run, whatever the time of day; `slot` is that moment. A
+ * fixed "0 3 * * *" on a policy that is not suspended runs in the middle of a test started just
+ * before 03:00 UTC.
+ */
+export function dailyScheduleAway(fromMs: number): { schedule: string; slot: number } {
+  const slot = Math.ceil((fromMs + 12 * 3_600_000) / 60_000) * 60_000;
+  const at = new Date(slot);
+  return { schedule: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`, slot };
+}
+
 /** The HTTP status of a failed client-node call (ApiException.code), or undefined. */
 export function statusOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;

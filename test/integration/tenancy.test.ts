@@ -16,7 +16,7 @@ import { loginFrom } from '../../src/controllers/registry-token/docker-config.ts
 import { BERTH_FINALIZER } from '../../src/controllers/runtime/finalizers.ts';
 import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import { installBerthCrds } from './berth-crds.ts';
-import { adminKubeConfig, createNamespace, eventually, statusOf } from './helpers.ts';
+import { adminKubeConfig, createNamespace, dailyScheduleAway, eventually, statusOf } from './helpers.ts';
 import { createProviderRegistries } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 import { createTenant, installTenantRoles, type Tenant } from './tenants.ts';
@@ -271,7 +271,8 @@ describe('tenants sharing the platform team’s registries (issue 18)', () => {
 
     await p.create('own', {
       registryRef: ref,
-      schedule: '0 3 * * *',
+      // Not suspended: a scheduled run in the middle would answer a request unpaid.
+      schedule: dailyScheduleAway(Date.now()).schedule,
       dryRun: true,
       repositories: { include: [`${teamA.namespace}/**`] },
       rules: { keepLast: 1 },
