@@ -114,9 +114,23 @@ describe('SelectelSimulator fidelity to the seed samples', () => {
     });
   });
 
+  /**
+   * A seed request with its fixed expiry moved 30 days ahead of now: the simulator refuses one in
+   * the past, as Selectel does, and the samples' dates (2029, 2030) pass.
+   */
+  const ahead = (sample: unknown): Record<string, unknown> => {
+    const request = structuredClone(sample) as { expiration: { expiresAt: string } };
+    request.expiration.expiresAt = new Date(Date.now() + 30 * 86_400_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    return request;
+  };
+
   it('answers token endpoints in the seed shapes, with the secret only on create and regenerate', async () => {
     const registry = bed.sim.addRegistry(TEST_PROJECT, 'shop');
-    const request = testdata('token-v2-create-request') as { scope: { registryIds: string[] } };
+    const request = ahead(testdata('token-v2-create-request')) as unknown as {
+      scope: { registryIds: string[] };
+    };
     request.scope.registryIds = [registry.id];
     const created = await call('POST', '/api/v2/tokens', request);
     expect(created.status).toBe(201);
@@ -140,7 +154,7 @@ describe('SelectelSimulator fidelity to the seed samples', () => {
     const refreshed = await call(
       'POST',
       `/api/v2/tokens/${id}/refresh`,
-      testdata('token-v2-refresh-request'),
+      ahead(testdata('token-v2-refresh-request')),
     );
     expect(shapeOf(refreshed.body)).toEqual(shapeOf(testdata('token-v2')));
     expect(bed.sim.registryAccess.verify('token', secret)).toBeDefined();
@@ -148,7 +162,7 @@ describe('SelectelSimulator fidelity to the seed samples', () => {
     const regenerated = await call(
       'POST',
       `/api/v2/tokens/${id}/regenerate`,
-      testdata('token-v2-refresh-request'),
+      ahead(testdata('token-v2-refresh-request')),
     );
     expect(shapeOf(regenerated.body)).toEqual(shapeOf(testdata('token-v2-regenerated')));
     const fresh = (regenerated.body as { token: string; id: string }).token;
