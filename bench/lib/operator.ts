@@ -44,19 +44,22 @@ export function operatorEntry(kind: 'bundle' | 'source'): string {
 
 /**
  * Starts `node [nodeOptions] <entry>` with these flags and waits for its "operator starting"
- * line (info level).
+ * line (info level). With `log`, its standard output (the JSON log) is copied there as well.
  */
 export async function startOperator(
   entry: string,
   kubeconfig: string,
   args: string[],
   nodeOptions: string[] = [],
+  log?: NodeJS.WritableStream,
 ): Promise<OperatorProcess> {
   const child = spawn(
     process.execPath,
     [...nodeOptions, entry, '--metrics-addr=127.0.0.1:0', '--leader-elect=false', ...args],
     { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Several processes in turn may write to one log: none of them ends it.
+  if (log) child.stdout?.pipe(log, { end: false });
   const address = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
