@@ -24,20 +24,51 @@ step() { # step NAME CMD...; returns the command's exit code (also where set -e 
 
 step typecheck tsc --noEmit -p tsconfig.json
 step lint biome check .
-report="$(mktemp -t berth-vitest-XXXXXX.json)"
+reports=()
+tests() { # tests NAME VITEST-ARGS...: one vitest run, its JSON report kept for the summary
+  local name="$1" report
+  shift
+  report="$(mktemp -t berth-vitest-XXXXXX.json)"
+  reports+=("$report")
+  step "$name" vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+}
+# One plain closing line that any CI log reader understands, printed last (see the end): the sum
+# over every run, so a failure in any of them shows.
+print_summary() {
+  node -e '
+    const fs = require("node:fs");
+    const sum = { passed: 0, failed: 0, skipped: 0 };
+    for (const file of process.argv.slice(1)) {
+      let r;
+      try { r = JSON.parse(fs.readFileSync(file, "utf8")); } catch { sum.failed += 1; continue; }
+      sum.passed += r.numPassedTests;
+      sum.failed += r.numFailedTests;
+      sum.skipped += r.numPendingTests + r.numTodoTests;
+    }
+    console.log(`tests: ${sum.passed} passed, ${sum.failed} failed, ${sum.skipped} skipped`);
+  ' "${reports[@]}" 2>/dev/null || echo "tests: 0 passed, 1 failed"
+  rm -f "${reports[@]}"
+}
 status=0
-step "unit + integration tests" vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
-# One plain closing line that any CI log reader understands, printed last (see the end).
-summary="$(node -e '
-  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-' "$report" 2>/dev/null || echo "tests: 0 passed, 1 failed")"
-rm -f "$report"
+tests "unit + integration tests" "$@" || status=$?
+# The suite must pass at any hour and on any date (docs/adr/019-shifted-clock-tests.md): the unit
+# and integration tests again, each time with berth's clock (the test workers and the Node
+# processes they start) shifted to a moment the real clock seldom gives a run. By default just
+# before 03:00 UTC, when the tests' nightly schedules fall due and "runs next in" is under three
+# hours, and 23:50 UTC on the nearest last day of a month, so the run crosses midnight and a month
+# (and in December a year). BERTH_TEST_CLOCKS lists others, separated by ";"; empty skips them.
+IFS=';' read -r -a clocks <<<"${BERTH_TEST_CLOCKS-02:50Z;month-end 23:50Z}"
+# They run also after a failure above, so one failing test does not hide what the clocks find.
+for clock in "${clocks[@]}"; do
+  [[ -n "$clock" ]] || continue
+  BERTH_TEST_CLOCK="$clock" tests "unit + integration tests on a clock shifted to $clock" \
+    --project unit --project integration "$@" || status=$?
+done
 if [[ $status -ne 0 ]]; then
-  echo "$summary"
+  print_summary
   exit "$status"
 fi
+summary="$(print_summary)"
 
 # Every component runs from the build cache; anything still running from there was leaked. A
 # control plane a developer started with `npm run cluster:up` (in berth-cluster-dev) is not ours.
