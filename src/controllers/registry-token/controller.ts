@@ -1,11 +1,10 @@
 import type { CoreV1Api, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ProviderFactory } from '../../clients/provider.ts';
-import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
+import { GROUP, RegistryTokenSchema, registryTokenCrd, VERSION } from '../../crds/index.ts';
 import type { RegistryToken } from '../../crds/registry-token.ts';
 import { MANAGED_BY_LABEL } from '../../crds/token-parts.ts';
 import type { OperatorDeps } from '../../operator.ts';
-import { systemClock } from '../runtime/clock.ts';
 import { Controller, type SecondaryCache, type WatchSource } from '../runtime/controller.ts';
 import type { ResourceType } from '../runtime/resource.ts';
 import { secretReader } from '../shared/credentials.ts';
@@ -125,7 +124,7 @@ async function primaryData(core: CoreV1Api, primary: V1Secret): Promise<Record<s
  * Namespaces and ServiceAccounts (new distribution targets are served within seconds).
  */
 export function registryTokenController(deps: OperatorDeps, providers: ProviderFactory): Controller {
-  const { config, clients, logger, metrics } = deps;
+  const { config, clients, logger, metrics, clock } = deps;
   const { core, custom } = clients;
   let controller: Controller | undefined;
   const tokens = () => (controller?.list() ?? []) as unknown as RegistryToken[];
@@ -149,7 +148,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
       serviceAccounts: controller?.cache('serviceaccounts') ?? EMPTY,
     }),
     core,
-    systemClock,
+    clock,
   );
   // Every watch is listed by its informer page by page and streamed (runtime/stream-list.ts), and
   // each object is cut down before it is kept: a tenant may label its own Secrets as berth's and
@@ -199,14 +198,15 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     },
   ];
 
-  const readCredentials = cachedCredentials(secretReader(core), systemClock);
-  const census = new CredentialCensus(systemClock);
+  const readCredentials = cachedCredentials(secretReader(core), clock);
+  const census = new CredentialCensus(clock);
   const censusLoop = new CensusLoop({
-    clock: systemClock,
+    clock,
     census,
     logger: logger.child({ component: 'credential-census' }),
     metrics,
-    registries: () => (controller?.cache('containerregistries').list() ?? []) as unknown as ContainerRegistry[],
+    registries: () =>
+      (controller?.cache('containerregistries').list() ?? []) as unknown as ContainerRegistry[],
     tokens,
     lister: async (registry) => {
       const found = await providerOf(
@@ -258,6 +258,7 @@ export function registryTokenController(deps: OperatorDeps, providers: ProviderF
     events: deps.eventsFor('registry-token'),
     logger,
     metrics,
+    clock,
     namespaces: config.namespaces,
     workers: config.workers,
     reconcileTimeoutMs: config.reconcileTimeout,

@@ -1,4 +1,9 @@
-import type { IssuedCredential, ObservedCredential, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type {
+  IssuedCredential,
+  ObservedCredential,
+  Provider,
+  TokenRegistry,
+} from '../../clients/provider.ts';
 import { ConflictError } from '../../clients/provider.ts';
 import type { RegistryToken, RegistryTokenStatus } from '../../crds/registry-token.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
