@@ -142,4 +142,25 @@ describe('RegistryToken with the registry census (issue 19)', () => {
     expect(world.provider.calls).toEqual([]);
     expect(JSON.stringify(status)).toBe(before);
   });
+
+  it('after a lost status write, adopts what the Secret holds with its login, not the old user name', async () => {
+    const world = tokenWorld();
+    const status: Record<string, unknown> = {};
+    await world.reconcile(tokenObject(), status);
+    expect(status.username).toBe(credentialName(TOKEN_UID, 1));
+    // A rotation that issued 2 and wrote the Secret, whose status write never arrived.
+    const rotate = { annotations: { [ROTATE_REQUESTED_ANNOTATION]: 'r1' } };
+    await world.reconcile(tokenObject({}, rotate), structuredClone(status));
+    const after = tokenObject(
+      {},
+      { annotations: { ...rotate.annotations, [ISSUING_ANNOTATION]: credentialName(TOKEN_UID, 2) } },
+    );
+    await world.reconcile(after, status);
+    expect(status).toMatchObject({
+      credentialId: 'cred-2',
+      credentialName: credentialName(TOKEN_UID, 2),
+      username: credentialName(TOKEN_UID, 2),
+    });
+    expect(world.events.map((e) => e.reason)).toContain('Recovered');
+  });
 });

@@ -33,6 +33,7 @@ import {
   scopesHash,
 } from './decision.ts';
 import type { TokenDistributor } from './distributor.ts';
+import { loginFrom } from './docker-config.ts';
 import {
   type CredentialContext,
   interruptedIssue,
@@ -137,7 +138,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       const adopted = await sweepOrphans(ctx, {
         adopt: inSecret !== status.credentialId ? inSecret : undefined,
       });
-      if (adopted) await this.adopt(ctx, adopted);
+      if (adopted) await this.adopt(ctx, adopted, owner.namespace, secretName);
       status.issueResolved = interrupted;
     } else if (finding && finding.orphans > 0) {
       // The census saw credentials of this token that no status names (a create the provider
@@ -421,10 +422,20 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     else delete status.renewAt;
   }
 
-  private async adopt(ctx: CredentialContext, id: string): Promise<void> {
+  private async adopt(
+    ctx: CredentialContext,
+    id: string,
+    namespace: string,
+    secretName: string,
+  ): Promise<void> {
     const { req, status, provider, registry } = ctx;
     const observed = await providerCall(ctx.credentialsSecret, () => provider.tokens.observe(registry, id));
     if (!observed) return;
+    // The login the Secret holds: status must name its user, not the replaced credential's (the
+    // chaos bench found status.username one credential behind after a recovery).
+    const live = await this.deps.secrets.readLive(namespace, secretName);
+    const data = live?.data?.['.dockerconfigjson'];
+    const login = data ? loginFrom(Buffer.from(data, 'base64').toString('utf8')) : undefined;
     if (status.credentialId && status.credentialId !== id) {
       const grace = durationMs(req.object.spec.gracePeriod);
       status.pendingRevocations = [
@@ -438,11 +449,12 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       ];
     }
     status.credentialCheckedAt = toMetaTime(req.now());
+    if (!login) delete status.username;
     this.current(ctx, {
       id,
       name: observed.name,
-      username: undefined,
-      server: registry.server,
+      username: login?.username,
+      server: login?.server ?? registry.server,
       now: req.now(),
       expiresAt: observed.expiresAt,
       issuedNow: true,
