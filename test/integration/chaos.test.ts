@@ -1,7 +1,7 @@
 // The smaller chaos bench of issue 19 (bench/chaos.ts, bench/README.md): 100 RegistryTokens at one
 // provider issued and rotated under provider faults, SIGKILLs of the operator every 7 s and a
-// kube-apiserver restart per phase; then the audit against the simulator's own state. Which
-// provider runs changes daily (BERTH_CHAOS_PROVIDER picks one; BERTH_CHAOS_SEED the fault seed).
+// kube-apiserver restart per phase; then the audit against the simulator's own state
+// (BERTH_CHAOS_PROVIDER picks another provider, BERTH_CHAOS_SEED another fault seed).
 import { describe, expect, inject, it } from 'vitest';
 import { type AuditInput, audit, failures } from '../../bench/lib/chaos-audit.ts';
 import type { ProviderCredential } from '../../bench/lib/chaos-census.ts';
@@ -13,9 +13,12 @@ import { CHAOS_PROVIDERS, type ChaosProvider } from '../../bench/lib/chaos-world
 import { operatorEntry } from '../../bench/lib/operator.ts';
 import { render } from '../../bench/lib/results.ts';
 
-const day = Math.floor(Date.now() / 86_400_000);
-const provider = (process.env.BERTH_CHAOS_PROVIDER ?? CHAOS_PROVIDERS[day % 3]) as ChaosProvider;
-const seed = Number(process.env.BERTH_CHAOS_SEED ?? day);
+// Nothing here depends on the date: IONOS (where the chaos bench found the last mismatch) with
+// one fixed seed, unless told otherwise. The bench covers all three providers.
+const provider = (process.env.BERTH_CHAOS_PROVIDER ?? 'ionos') as ChaosProvider;
+if (!CHAOS_PROVIDERS.includes(provider))
+  throw new Error(`BERTH_CHAOS_PROVIDER is one of ${CHAOS_PROVIDERS.join(', ')}`);
+const seed = Number(process.env.BERTH_CHAOS_SEED ?? 20787);
 
 describe('the chaos audit', () => {
   const cred = (id: string, name: string, live = true): ProviderCredential => ({
