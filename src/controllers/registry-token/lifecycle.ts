@@ -119,7 +119,7 @@ export async function sweepOrphans(
   ctx: CredentialContext,
   options: SweepOptions = {},
 ): Promise<string | undefined> {
-  const { req, status } = ctx;
+  const { status } = ctx;
   const { adopt } = options;
   const list = options.snapshot ?? (await freshList(ctx));
   const view = viewOf(ctx, options.issuing);
@@ -127,16 +127,7 @@ export async function sweepOrphans(
     adopt,
     inFlight: 'sweep',
   });
-  for (const credential of orphans) {
-    await revokeOne(ctx, credential.id);
-    await req.recordEvent({
-      type: 'Warning',
-      reason: TokenReason.OrphanRevoked,
-      note: `revoked credential ${credential.name} that an interrupted issue left behind`,
-      action: 'Revoke',
-    });
-  }
-  delete status.pendingIssue;
+  await revokeOrphans(ctx, orphans);
   const adopted = adopt !== undefined && list.byId.has(adopt) ? adopt : undefined;
   return adopted !== status.credentialId ? adopted : undefined;
 }
@@ -147,7 +138,7 @@ export async function sweepOrphans(
  * only an interrupted issue can have left (an orphan, said as such). Returns how many status knew.
  */
 export async function revokeEverything(ctx: CredentialContext): Promise<number> {
-  const { req, status } = ctx;
+  const { status } = ctx;
   const known = [status.credentialId, ...(status.pendingRevocations ?? []).map((p) => p.credentialId)].filter(
     (id): id is string => id !== undefined,
   );
@@ -156,17 +147,22 @@ export async function revokeEverything(ctx: CredentialContext): Promise<number> 
   const rest = orphansOf(list, viewOf(ctx), ctx.census.revokedSince(ctx.censusKey, list.startedAt), {
     inFlight: 'everything',
   }).filter((c) => !known.includes(c.id));
-  for (const credential of rest) {
+  await revokeOrphans(ctx, rest);
+  return known.length;
+}
+
+/** Revokes credentials an interrupted issue left behind, each with its Warning; the issue is settled. */
+async function revokeOrphans(ctx: CredentialContext, orphans: readonly ObservedCredential[]): Promise<void> {
+  for (const credential of orphans) {
     await revokeOne(ctx, credential.id);
-    await req.recordEvent({
+    await ctx.req.recordEvent({
       type: 'Warning',
       reason: TokenReason.OrphanRevoked,
       note: `revoked credential ${credential.name} that an interrupted issue left behind`,
       action: 'Revoke',
     });
   }
-  delete status.pendingIssue;
-  return known.length;
+  delete ctx.status.pendingIssue;
 }
 
 function viewOf(ctx: CredentialContext, issuing?: string) {
