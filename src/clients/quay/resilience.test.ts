@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
+import { type QuayHarness, ROBOT_PUT, robotPath, startQuay } from '../../../test/support/providers/quay.ts';
 import {
   BadRequestError,
   ConflictError,
@@ -19,9 +19,6 @@ beforeEach(async () => {
   h.sim.addOrganization('acme');
 });
 afterEach(() => h.close());
-
-const ROBOT_PUT = 'PUT /api/v1/organization/:org/robots/:robot';
-const robotPath = /\/robots\/[^/]+$/;
 
 function issue(name = 'ci'): IssueRequest {
   return { registry: h.registry('acme'), name, scopes: [] };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
+import { type QuayHarness, ROBOT_PUT, robotPath, startQuay } from '../../../test/support/providers/quay.ts';
 import { ConflictError } from '../http/errors.ts';
 
 // Issue 19: a self-hosted Quay behind gunicorn closes idle connections after 2 s; a robot create
@@ -11,9 +11,6 @@ beforeEach(async () => {
   h.sim.addOrganization('acme');
 });
 afterEach(() => h.close());
-
-const ROBOT_PUT = 'PUT /api/v1/organization/:org/robots/:robot';
-const robotPath = /\/robots\/[^/]+$/;
 
 /**
  * Two calls at once, then a pause: the pool holds two idle connections to Quay. An issue reads

@@ -19,6 +19,12 @@ import { QuaySimulator, type QuaySimulatorOptions } from '../../../src/simulator
 /** The quay block of a ContainerRegistry, as parsed. */
 type QuaySettings = z.output<typeof QuaySchema>;
 
+/** The simulator's route of a robot create, as its request log names it. */
+export const ROBOT_PUT = 'PUT /api/v1/organization/:org/robots/:robot';
+
+/** The path of one robot, for faults matched by path. */
+export const robotPath = /\/robots\/[^/]+$/;
+
 /** A request the adapter sent, with its JSON body. */
 export interface SentRequest {
   method: string;
