@@ -107,6 +107,7 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
     removeFinalizer: async () => false,
     persistStatus: async () => undefined,
     recordIntent: async () => undefined,
+    waitShared: (work) => work,
   });
 
   it('runs at 03:00 Berlin time (01:00Z in summer), not before, and requeues for the next slot', async () => {

@@ -113,6 +113,7 @@ async function runOnce(object: CleanupPolicy, status: Record<string, unknown> = 
     removeFinalizer: async () => false,
     persistStatus: async () => undefined,
     recordIntent: async () => undefined,
+    waitShared: (work) => work,
   };
   await reconciler.reconcile(request);
   return status as {

@@ -85,6 +85,7 @@ async function reconcileOnce(
       removeFinalizer: async () => false,
       persistStatus: async () => undefined,
       recordIntent: async () => undefined,
+      waitShared: (work) => work,
     });
   } catch (err) {
     thrown = err;

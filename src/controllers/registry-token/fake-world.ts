@@ -218,6 +218,7 @@ export function tokenWorld(
       persistStatus: async () => void api.writes.push('status'),
       recordIntent: async (annotations: Record<string, string>) =>
         void api.writes.push(`intent ${Object.values(annotations).join(',')}`),
+      waitShared: (work) => work,
     } satisfies ReconcileRequest<RegistryToken>;
     return reconciler.reconcile(request);
   };

@@ -56,6 +56,7 @@ function context(status: TokenStatus, tokens: Tokens, recordIntent: () => Promis
     now: () => Date.UTC(2026, 0, 1),
     persistStatus: async () => undefined,
     recordIntent,
+    waitShared: <W>(work: Promise<W>) => work,
   } as unknown as ReconcileRequest<RegistryToken>;
   const provider = { name: 'quay', tokens } as unknown as Provider;
   return {
@@ -90,6 +91,20 @@ describe('issueNext', () => {
     expect(failure).not.toBeInstanceOf(TerminalError);
     expect([...live]).toEqual([name(1)]); // the orphan went; the current credential stayed
     await expect(issueNext(ctx, undefined)).resolves.toMatchObject({ name: name(2) });
+  });
+
+  it('waits for the shared list of the registry without holding a worker', async () => {
+    const { tokens, live } = fakeTokens([name(1), name(2)]); // 2: created, but its answer was lost
+    const ctx = context({ credentialId: name(1), credentialName: name(1) }, tokens, async () => undefined);
+    const parked: Promise<unknown>[] = [];
+    ctx.req.waitShared = <W>(work: Promise<W>) => {
+      parked.push(work);
+      return work;
+    };
+    await issueNext(ctx, undefined).catch(() => undefined);
+    // The sweep after the failed create awaited the census list through the queue's park.
+    expect(parked).toHaveLength(1);
+    expect([...live]).toEqual([name(1)]);
   });
 
   it('never reuses the name of a credential still in its grace period', async () => {

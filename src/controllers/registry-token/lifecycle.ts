@@ -174,9 +174,14 @@ function viewOf(ctx: CredentialContext, issuing?: string) {
   };
 }
 
-/** A list of the registry started after now: what a credential committed before now is in. */
+/**
+ * A list of the registry started after now: what a credential committed before now is in. The
+ * list is shared with every token waiting for one meanwhile, so the wait holds no worker.
+ */
 function freshList(ctx: CredentialContext): Promise<CensusSnapshot> {
-  return call(ctx, () => ctx.census.fresh(ctx.censusKey, ctx.req.now(), listCredentials(ctx)));
+  return call(ctx, () =>
+    ctx.req.waitShared(ctx.census.fresh(ctx.censusKey, ctx.req.now(), listCredentials(ctx))),
+  );
 }
 
 async function revokeOne(ctx: CredentialContext, id: string): Promise<void> {

@@ -84,6 +84,12 @@ export interface ReconcileRequest<T> {
    * reconcile started from, like every write of the engine (a 409 means: decided on old data).
    */
   recordIntent(annotations: Record<string, string>): Promise<void>;
+  /**
+   * Awaits work shared with other reconciles and done elsewhere (one list of a registry's
+   * credentials that every token waiting for it shares) without holding a worker meanwhile, so a
+   * burst of reconciles waiting for the same list does not stall the queue (runtime/queue.ts).
+   */
+  waitShared<W>(work: Promise<W>): Promise<W>;
 }
 
 /** A level-based reconciler: read state, compare, act, return when to look again (or throw a typed error). */
@@ -461,6 +467,7 @@ export class Controller<T = unknown> {
           recordIntent: async (annotations) => {
             wrote(await patchMetadata(custom, type, object, { annotations, finalizer: true }, version));
           },
+          waitShared: (work) => this.queue.park(key, work),
         }),
       );
     } catch (err) {

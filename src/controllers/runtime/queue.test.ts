@@ -71,6 +71,50 @@ describe('WorkQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
+  it('lets a parked key free its worker for others, yet never runs that key twice at once', async () => {
+    const queue = new WorkQueue({ name: 't', workers: 1, clock: new FakeClock() });
+    const shared = deferred();
+    const runs: string[] = [];
+    const finished: string[] = [];
+    queue.start(async (key) => {
+      runs.push(key);
+      if (key === 'a' && runs.filter((k) => k === 'a').length === 1) await queue.park(key, shared.promise);
+      finished.push(key);
+    });
+    queue.add('a');
+    await flushPromises();
+    queue.add('b');
+    queue.add('c');
+    queue.add('a');
+    await flushPromises();
+    // One worker: while 'a' waits for the shared work, 'b' and 'c' run; 'a' is not run again yet.
+    expect(runs).toEqual(['a', 'b', 'c']);
+    expect(finished).toEqual(['b', 'c']);
+    expect(queue.active).toBe(0);
+    shared.resolve();
+    await flushPromises();
+    // 'a' went on, then ran once more because it was added while it ran.
+    expect(finished).toEqual(['b', 'c', 'a', 'a']);
+    expect(queue.active).toBe(0);
+  });
+
+  it('holds workers for keys that do not park', async () => {
+    const queue = new WorkQueue({ name: 't', workers: 1, clock: new FakeClock() });
+    const gate = deferred();
+    const runs: string[] = [];
+    queue.start(async (key) => {
+      runs.push(key);
+      if (key === 'a') await gate.promise;
+    });
+    queue.add('a');
+    queue.add('b');
+    await flushPromises();
+    expect(runs).toEqual(['a']);
+    gate.resolve();
+    await flushPromises();
+    expect(runs).toEqual(['a', 'b']);
+  });
+
   it('fires addAfter at its deadline and keeps the earliest of several', async () => {
     const clock = new FakeClock();
     const queue = new WorkQueue({ name: 't', workers: 1, clock });

@@ -42,6 +42,8 @@ export class WorkQueue {
   private readonly readySince = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
+  /** Keys being processed that wait for shared work and hold no worker meanwhile ({@link park}). */
+  private readonly parked = new Set<string>();
   private readonly delayed = new Map<string, { at: number; timer: TimerHandle }>();
   private readonly failures = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -59,9 +61,30 @@ export class WorkQueue {
     return this.ready.size;
   }
 
-  /** Keys being processed right now. */
+  /** Keys being processed right now and holding a worker (parked ones do not). */
   get active(): number {
-    return this.processing.size;
+    return this.processing.size - this.parked.size;
+  }
+
+  /**
+   * Lets a key being processed wait for `work` without holding its worker: the worker takes the
+   * next ready key meanwhile, and the key is still processed by no one else (an add marks it to
+   * run again afterwards). For work shared by many keys and done elsewhere (one paged list of a
+   * registry that every token waiting for it shares): held workers would leave the queue at one
+   * wave per list. When `work` settles the key goes on at once, even if that briefly takes one
+   * worker more than `workers` — making it wait for a worker again could starve it.
+   */
+  async park<T>(key: string, work: Promise<T>): Promise<T> {
+    if (!this.processing.has(key) || this.parked.has(key)) return work;
+    this.parked.add(key);
+    this.options.hooks?.activeChanged?.(this.active);
+    this.pump();
+    try {
+      return await work;
+    } finally {
+      this.parked.delete(key);
+      this.options.hooks?.activeChanged?.(this.active);
+    }
   }
 
   /** Consecutive failures recorded for a key. */
@@ -151,20 +174,21 @@ export class WorkQueue {
   private pump(): void {
     const process = this.processFn;
     if (!process) return;
-    while (!this.shuttingDown && this.processing.size < this.options.workers && this.ready.size > 0) {
+    while (!this.shuttingDown && this.active < this.options.workers && this.ready.size > 0) {
       const key = this.ready.shift() as string;
       this.options.hooks?.depthChanged?.(this.ready.size);
       this.options.hooks?.waited?.(this.clock.now() - (this.readySince.get(key) ?? this.clock.now()));
       this.readySince.delete(key);
       this.dirty.delete(key);
       this.processing.add(key);
-      this.options.hooks?.activeChanged?.(this.processing.size);
+      this.options.hooks?.activeChanged?.(this.active);
       const run = process(key)
         .catch(() => undefined)
         .finally(() => {
           this.processing.delete(key);
+          this.parked.delete(key);
           this.inFlight.delete(run);
-          this.options.hooks?.activeChanged?.(this.processing.size);
+          this.options.hooks?.activeChanged?.(this.active);
           // Added again while it ran: process it once more, now that it is free.
           if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
           this.pump();
