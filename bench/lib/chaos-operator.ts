@@ -101,6 +101,23 @@ export class ChaosOperator {
     await this.start();
   }
 
+  /**
+   * How many registry censuses the running process completed (its
+   * berth_credential_census_lists_total, result ok); 0 when none runs or it cannot be read.
+   */
+  async censusLists(): Promise<number> {
+    const op = this.current;
+    if (!op) return 0;
+    const text = await fetch(`http://${op.address}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    let sum = 0;
+    for (const line of text.split('\n'))
+      if (line.startsWith('berth_credential_census_lists_total{') && line.includes('result="ok"'))
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    return sum;
+  }
+
   /** SIGKILLs the running process and waits until it is gone. */
   private async kill(): Promise<void> {
     const op = this.current;

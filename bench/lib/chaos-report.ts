@@ -68,7 +68,7 @@ export function chaosReport(r: ChaosResult, label = ''): Report {
       ],
       ['issue (all Ready)', phaseCell(issue)],
       ['rotate (all rotated)', phaseCell(rotate)],
-      ['settle, faults off (all rotated, nothing pending)', phaseCell(settle)],
+      ['settle, faults off (all rotated, nothing pending, one census acted on)', phaseCell(settle)],
       ['total', s(r.totalMs)],
       ['tokens not Ready / not rotated', `${listed(a.notReady)} / ${listed(a.notRotated)}`],
       ['live berth credentials at the provider', `${a.live} (expected ${a.expected})`],
