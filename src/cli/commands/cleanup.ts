@@ -68,10 +68,12 @@ function printRun(
     io.out(`${title}: ${runHeadline(run)}\n`);
     if (items.length > 0) io.out(runItemsTable(items, io.paint, io.columns));
     const listed = items.filter((i) => i.action !== 'Kept').length;
-    if (run.deleted + run.failed > listed)
+    if (run.deleted + run.failed > listed) {
+      const what = run.dryRun ? 'would-be deletions' : 'deletions and failures';
       io.out(
-        `(status keeps ${items.length} items; the operator's log lists all ${run.deleted + run.failed + run.kept})\n`,
+        `(status keeps ${items.length} items; the operator's log has a "cleanup item" line, with all tags, for each of the ${run.deleted + run.failed} ${what})\n`,
       );
+    }
   }
   if (run.failed > 0) fail(ctx, ExitCode.Problem);
 }
