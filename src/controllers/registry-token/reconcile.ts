@@ -46,6 +46,7 @@ import {
 } from './lifecycle.ts';
 import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
+import { explainReason, rotatedNote } from './rotation-note.ts';
 import { recordScopes, scopePollDueAt } from './scope-problems.ts';
 import { assertOwnable, type SecretOwner, secretProblem, type TokenSecrets } from './secret.ts';
 import { requestOf } from './throttle.ts';
@@ -302,6 +303,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     });
     this.deps.reads.wroteSecret(written);
     const previous = status.credentialId;
+    const previousName = status.credentialName;
     if (previous) {
       const grace = durationMs(token.spec.gracePeriod);
       status.pendingRevocations = [
@@ -341,7 +343,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       type: 'Normal',
       reason: previous ? TokenReason.Rotated : TokenReason.Issued,
       note: previous
-        ? `rotated to credential ${issued.name} (${explainReason(reason, provider.name)}); the previous one is revoked after ${token.spec.gracePeriod}`
+        ? rotatedNote({
+            issued: issued.name,
+            previous: previousName ?? previous,
+            reason,
+            provider: provider.name,
+            gracePeriod: token.spec.gracePeriod,
+          })
         : `issued credential ${issued.name} into Secret ${secretName}`,
       action: 'Issue',
     });
@@ -658,11 +666,4 @@ function ownerOf(token: RegistryToken): SecretOwner {
     name: token.metadata.name,
     uid: token.metadata.uid ?? '',
   };
-}
-
-/** A rotation's reason as status and events say it: where the provider forced it, which and why. */
-function explainReason(reason: IssueReason, provider: string): string {
-  return reason === 'ScopesChanged'
-    ? `ScopesChanged: ${provider} cannot change a credential's scopes in place`
-    : reason;
 }
