@@ -14,9 +14,10 @@ export class QuayErrors {
     this.base = base;
   }
 
-  /** An ApiException body. */
-  body(status: number, title: string, detail: string): Record<string, unknown> {
+  /** An ApiException body; `payload` keys come first, as in ApiException.to_dict. */
+  body(status: number, title: string, detail: string, payload: object = {}): Record<string, unknown> {
     return {
+      ...payload,
       detail,
       error_message: detail,
       error_type: title,
@@ -44,6 +45,18 @@ export class QuayErrors {
   /** 400 `{message}`: a DataModelException (missing robot, missing permission, ...). */
   model(message: string): SimError {
     return new SimError(400, { message });
+  }
+
+  /**
+   * 403 `{error}`: a write (not GET or HEAD) without a valid OAuth token. Every /api/v1 resource is
+   * wrapped in csrf_protect (endpoints/api/__init__.py `api.decorators`), which runs after
+   * process_oauth: an invalid, expired or revoked Bearer token leaves the request anonymous, and an
+   * anonymous write without a session's CSRF token fails verify_csrf (endpoints/csrf.py) with
+   * util/http.py abort(403, message=...), whose body is `{"error": message}`. This happens before the
+   * handler's own 401, so no write ever answers 401 to a bad token.
+   */
+  csrf(): SimError {
+    return new SimError(403, { error: 'CSRF token was invalid or missing.' });
   }
 
   /** Anonymous → 401 invalid_token; authenticated without rights (or scope, or org) → 403 insufficient_scope. */

@@ -1,0 +1,67 @@
+/**
+ * Issue 20: where a run against a real Quay v3.18.0 answered otherwise than the simulator did.
+ * Each test pins the real answer; the source lines that explain it are named in the simulator.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QuaySimulator, type QuaySimulatorOptions } from './simulator.ts';
+
+let sim: QuaySimulator;
+let base: string;
+
+async function start(options: QuaySimulatorOptions = {}): Promise<void> {
+  await sim?.stop();
+  sim = new QuaySimulator({ rateLimits: false, ...options });
+  base = `${await sim.start()}/api/v1`;
+  sim.addOrganization('acme', { email: 'ops@acme.example' });
+}
+
+beforeEach(() => start());
+afterEach(() => sim.stop());
+
+/** One request; the body parsed as JSON when it is JSON, else the text. */
+async function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
+  const token = options.token === undefined ? sim.token : options.token;
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  const json = (res.headers.get('content-type') ?? '').includes('json');
+  return { status: res.status, body: json && text !== '' ? JSON.parse(text) : text, type: res.headers };
+}
+
+describe('a write with an invalid token fails the CSRF check (403), a read is 401', () => {
+  it('answers POST, PUT and DELETE with 403 {error}, anonymous or with an unknown token', async () => {
+    const writes: [string, string, unknown][] = [
+      ['POST', '/organization/', { name: 'neworg', email: 'ops@neworg.example' }],
+      ['PUT', '/organization/acme/robots/ci', {}],
+      ['DELETE', '/organization/acme/robots/ci', undefined],
+      ['POST', '/organization/acme/robots/ci/regenerate', undefined],
+      ['PUT', '/organization/acme', { tag_expiration_s: 86_400 }],
+    ];
+    for (const token of ['not-a-token', null])
+      for (const [method, path, body] of writes) {
+        const res = await call(method, path, { token, body });
+        expect({ method, path, status: res.status, body: res.body }).toEqual({
+          method,
+          path,
+          status: 403,
+          body: { error: 'CSRF token was invalid or missing.' },
+        });
+      }
+    expect(sim.organization('neworg')).toBeUndefined();
+    expect(sim.robot('acme', 'ci')).toBeUndefined();
+  });
+
+  it('still answers GET with 401, and a valid token’s missing rights with 403 insufficient_scope', async () => {
+    expect((await call('GET', '/user/', { token: 'not-a-token' })).status).toBe(401);
+    expect((await call('GET', '/organization/acme/robots', { token: 'not-a-token' })).status).toBe(401);
+    sim.addToken('read-only', { username: sim.username, scopes: ['repo:read'] });
+    const res = await call('PUT', '/organization/acme/robots/ci', { token: 'read-only', body: {} });
+    expect([res.status, res.body]).toMatchObject([403, { title: 'insufficient_scope' }]);
+  });
+});
