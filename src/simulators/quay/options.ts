@@ -43,6 +43,26 @@ export interface QuaySimulatorOptions {
    * source answers (default, notes §2), or 404 as the seed's guide lists.
    */
   missingRobotStatus?: 400 | 404;
+  /**
+   * FEATURE_MAILING. Default true: quay.io sends mail, and true is the default of Quay's config.py
+   * (v3.18.0 line 363). Under the 3.17 rules it makes `email` required to create an organization;
+   * under the 3.18 rules it changes nothing a client sees (see {@link organizationEmailRules}).
+   */
+  mailing?: boolean;
+  /**
+   * Whose rules `POST /organization/` applies to the e-mail (default `3.18`, the reference release
+   * and main, which quay.io is deployed from):
+   * - `3.18`: optional whatever FEATURE_MAILING says; a given one must look like an address
+   *   ("Invalid email address") and, with FEATURE_ORG_SHARED_EMAIL off (its default), must not be a
+   *   user's ("Email has already been used: ..."); organizations may share one.
+   * - `3.17` (and earlier): with FEATURE_MAILING a missing one is a 400 "Email address is required"
+   *   and an invalid one "Invalid email address: ..."; an address any user or organization has is a
+   *   400 "Email has already been used: ...".
+   * Source: quay/quay endpoints/api/organization.py OrganizationList.post and
+   * data/model/organization.py create_organization at v3.18.0, against v3.17.0 and
+   * data/model/user.py create_user_noverify there; the change is PROJQUAY-6975 (quay/quay#6223).
+   */
+  organizationEmailRules?: '3.17' | '3.18';
 }
 
 /** A TAG_EXPIRATION_OPTIONS entry (`2w`) in seconds. */
@@ -62,5 +82,7 @@ export function settingsOf(options: QuaySimulatorOptions): QuaySimSettings {
     extendedRepositoryNames: options.extendedRepositoryNames ?? true,
     freePlan: options.plan === 'free',
     missingRobotStatus: options.missingRobotStatus ?? 400,
+    mailing: options.mailing ?? true,
+    organizationEmailRules: options.organizationEmailRules ?? '3.18',
   };
 }

@@ -65,3 +65,45 @@ describe('a write with an invalid token fails the CSRF check (403), a read is 40
     expect([res.status, res.body]).toMatchObject([403, { title: 'insufficient_scope' }]);
   });
 });
+
+describe('POST /organization/ e-mail (v3.18.0: optional; up to 3.17: required with FEATURE_MAILING)', () => {
+  const create = (body: object) => call('POST', '/organization/', { body });
+
+  it('creates an organization without e-mail by default (mailing on, as on quay.io)', async () => {
+    const res = await create({ name: 'neworg' });
+    expect([res.status, res.body]).toEqual([201, 'Created']);
+    expect(sim.organization('neworg')?.email).toBe('');
+    expect((await call('GET', '/organization/neworg')).body).toMatchObject({ email: '', is_admin: true });
+  });
+
+  it('checks a given e-mail: well-formed, not a user’s; organizations may share one', async () => {
+    expect((await create({ name: 'bad', email: 'not-an-address' })).body).toMatchObject({
+      status: 400,
+      title: 'invalid_request',
+      detail: 'Invalid email address',
+    });
+    expect((await create({ name: 'mine', email: `${sim.username}@example.com` })).body).toMatchObject({
+      status: 400,
+      detail: `Email has already been used: ${sim.username}@example.com`,
+    });
+    expect((await create({ name: 'shared', email: 'ops@acme.example' })).status).toBe(201);
+    // contact_email wins over email.
+    expect((await create({ name: 'contact', email: 'x', contact_email: 'ops@contact.example' })).status).toBe(
+      201,
+    );
+    expect(sim.organization('contact')?.email).toBe('ops@contact.example');
+  });
+
+  it('with the 3.17 rules requires it when mailing is on, and not when it is off', async () => {
+    await start({ organizationEmailRules: '3.17' });
+    expect((await create({ name: 'neworg' })).body).toMatchObject({
+      status: 400,
+      detail: 'Email address is required',
+    });
+    expect((await create({ name: 'neworg', email: 'ops@acme.example' })).body).toMatchObject({
+      detail: 'Email has already been used: ops@acme.example',
+    });
+    await start({ organizationEmailRules: '3.17', mailing: false });
+    expect((await create({ name: 'neworg' })).status).toBe(201);
+  });
+});
