@@ -107,3 +107,20 @@ describe('POST /organization/ e-mail (v3.18.0: optional; up to 3.17: required wi
     expect((await create({ name: 'neworg' })).status).toBe(201);
   });
 });
+
+describe('PUT .../permissions/user/{robot} on a repository that does not exist', () => {
+  it('crashes: 500 with Flask’s HTML page, after the user checks', async () => {
+    sim.addRobot('acme', 'ci');
+    const res = await call('PUT', '/repository/acme/gone/permissions/user/acme%2Bci', {
+      body: { role: 'read' },
+    });
+    expect(res.status).toBe(500);
+    expect(res.type.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.body).toMatch(/^<!doctype html>[\s\S]*<title>500 Internal Server Error<\/title>/);
+    // A missing robot is found first: a 400, not the crash.
+    const ghost = await call('PUT', '/repository/acme/gone/permissions/user/acme%2Bghost', {
+      body: { role: 'read' },
+    });
+    expect(ghost.status).toBe(400);
+  });
+});

@@ -1,4 +1,4 @@
-import type { SimRequest } from '../core/server.ts';
+import { SimError, type SimRequest } from '../core/server.ts';
 import { avatar, jsonBody, type QuaySimContext, truthy, validRepositoryName } from './context.ts';
 import { formatDate, isActive, type Role, type SimOrganization, type SimRepository } from './state.ts';
 
@@ -130,13 +130,24 @@ function permissionView(org: SimOrganization, username: string, role: Role) {
   };
 }
 
-function setPermission(ctx: QuaySimContext, req: SimRequest) {
-  const { org, repo } = ctx.access.existingRepository(
-    req,
-    req.params.ns ?? '',
-    req.params.repo ?? '',
-    'admin',
+/**
+ * What Quay answers for an uncaught exception: Flask's InternalServerError page. Its handlers reach
+ * Flask's, not flask-restful's JSON one, because ApiExceptionHandlingApi routes errors of matched
+ * routes back to the app (endpoints/api/__init__.py).
+ */
+function crashPage(): SimError {
+  return new SimError(
+    500,
+    '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n' +
+      '<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to ' +
+      'complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+    { 'content-type': 'text/html; charset=utf-8' },
   );
+}
+
+function setPermission(ctx: QuaySimContext, req: SimRequest) {
+  // An organization administrator passes the permission check for a repository that does not exist.
+  const { org, repo } = ctx.access.repository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
   const username = req.params.username ?? '';
   const role = jsonBody(ctx, req.body).role;
   if (typeof role !== 'string' || !ROLES.includes(role as Role))
@@ -144,6 +155,9 @@ function setPermission(ctx: QuaySimContext, req: SimRequest) {
   if (!ctx.state.userExists(username)) throw ctx.errors.model(`Invalid username: ${username}`);
   if (username.includes('+') && !username.startsWith(`${org.name}+`))
     throw ctx.errors.model(`Cannot add robot ${username} under namespace ${org.name}`);
+  // data/model/permission.py __set_entity_repo_permission looks the repository up last, with an
+  // uncaught get_existing_repository: a missing one is Repository.DoesNotExist, a crash (v3.18.0).
+  if (!repo) throw crashPage();
   repo.permissions.set(username, role as Role);
   return { status: 200, body: permissionView(org, username, role as Role) };
 }
