@@ -8,7 +8,7 @@ import {
   repoPath,
   type TagListOptions,
 } from './api-shapes.ts';
-import { csrfRefusal } from './quirks.ts';
+import { csrfRefusal, mayBeMissingRepository, missingRepository } from './quirks.ts';
 import {
   AutoPrunePolicyListSchema,
   AutoPrunePolicySchema,
@@ -259,18 +259,31 @@ export class QuayApi {
     ).data.permissions;
   }
 
-  /** `PUT .../permissions/user/{name}`: an upsert of one user's or robot's role. */
+  /**
+   * `PUT .../permissions/user/{name}`: an upsert of one user's or robot's role. Quay v3.18.0
+   * crashes (500, an HTML page) on a grant to a repository that does not exist, so a 500 is not
+   * retried blindly: a GET of the repository tells a missing one (a NotFoundError naming it) from a
+   * server failure, which then gets the usual retries.
+   */
   async setUserPermission(organization: string, repository: string, username: string, role: QuayRole) {
     const path = `${repoPath(organization, repository)}${encodePath`/permissions/user/${username}`}`;
-    return (
-      await this.send({
+    const put = (finalStatuses: readonly number[]) =>
+      this.send({
         operation: 'permissions.set',
         method: 'PUT',
         path,
         body: { role },
         schema: PermissionSchema,
-      })
-    ).data;
+        finalStatuses,
+      });
+    try {
+      return (await put([500])).data;
+    } catch (err) {
+      if (!mayBeMissingRepository(err)) throw err;
+      const missing = await missingRepository(this, organization, repository, err);
+      if (missing) throw missing;
+      return (await put([])).data;
+    }
   }
 
   /** `DELETE .../permissions/user/{name}` (204; 400 when there was none). */

@@ -1,7 +1,7 @@
 /** Issue 20: Quay answers whose status misleads, as berth's client reports them (quirks.ts). */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type QuayHarness, startQuay } from '../../../test/support/providers/quay.ts';
-import { ForbiddenError, type ProviderError, UnauthorizedError } from '../http/errors.ts';
+import { ForbiddenError, NotFoundError, type ProviderError, UnauthorizedError } from '../http/errors.ts';
 
 let h: QuayHarness;
 beforeEach(async () => {
@@ -41,5 +41,59 @@ describe('a write with an invalid token (Quay: 403 "CSRF token was invalid or mi
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForbiddenError);
     expect((err as ForbiddenError).context.code).toBe('insufficient_scope');
+  });
+});
+
+describe('a grant to a repository that does not exist (Quay: 500 with an HTML page)', () => {
+  beforeEach(() => {
+    h.sim.addRepository('acme', 'api');
+    h.sim.addRobot('acme', 'ci');
+  });
+
+  it('ends at once in a NotFoundError naming the repository and organization', async () => {
+    const err = await h.provider.api
+      .setUserPermission('acme', 'gone', 'acme+ci', 'read')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe(
+      'quay permissions.set: repository gone does not exist in organization acme (Quay answered the grant with HTTP 500)',
+    );
+    // One PUT, one GET to tell why, no retries and nothing of the HTML page.
+    expect(h.sim.server.log.map((l) => `${l.method} ${l.status}`)).toEqual(['PUT 500', 'GET 404']);
+    expect(h.delays).toEqual([]);
+    expect(((err as Error).cause as Error).message).not.toContain('<');
+  });
+
+  it('retries a 500 as usual when the repository exists', async () => {
+    h.sim.server.faults.schedule(
+      { kind: 'serverError', status: 500 },
+      { times: 2, match: { method: 'PUT' } },
+    );
+    const granted = await h.provider.api.setUserPermission('acme', 'api', 'acme+ci', 'write');
+    expect(granted).toMatchObject({ role: 'write', name: 'acme+ci' });
+    expect(h.sim.server.log.map((l) => `${l.method} ${l.status}`)).toEqual([
+      'PUT 500',
+      'GET 200',
+      'PUT 500',
+      'PUT 200',
+    ]);
+  });
+
+  it('becomes a scope problem of the token when the repository vanished after it was listed', async () => {
+    const issued = await h.provider.tokens.issue({ registry: h.registry('acme'), name: 'pull', scopes: [] });
+    // The list still names the repository someone deletes before the grant goes out.
+    const listed = h.provider.api.repositories.bind(h.provider.api);
+    vi.spyOn(h.provider.api, 'repositories').mockImplementation(async function* (namespace: string) {
+      yield* listed(namespace);
+      yield { namespace: 'acme', name: 'gone' };
+    });
+    const update = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, [
+      { repository: '*', actions: ['pull'] },
+    ]);
+    expect(update.problems).toEqual([
+      'gone: quay permissions.set: repository gone does not exist in organization acme (Quay answered the grant with HTTP 500)',
+    ]);
+    expect(h.sim.repository('acme', 'api')?.permissions.get(issued.id)).toBe('read');
+    expect(h.delays).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * Quay answers whose status says something else than what happened, turned into the error that
  * does say it (used by api.ts). Each is pinned by a run against a real Quay v3.18.0 (issue 20).
  */
-import { ProviderError, UnauthorizedError } from '../http/errors.ts';
+import { NotFoundError, ProviderError, ServerError, UnauthorizedError } from '../http/errors.ts';
+import type { QuayApi } from './api.ts';
 
 /** The `error` text of Quay's CSRF refusal (endpoints/csrf.py verify_csrf). */
 const CSRF_REFUSAL = /CSRF token was invalid or missing/i;
@@ -23,6 +24,41 @@ export function csrfRefusal(err: unknown): UnauthorizedError | undefined {
     `${provider} ${operation}: Quay refused the API token (the token key of the credentials Secret): ` +
       'it is invalid, expired or revoked. Quay answers a write with such a token HTTP 403 "CSRF token ' +
       'was invalid or missing", as it would a browser without a session',
+    err.context,
+    { cause: err },
+  );
+}
+
+/**
+ * Whether a failed `PUT .../permissions/user/{name}` may have hit a missing repository: Quay
+ * v3.18.0 looks the repository up with an uncaught `get_existing_repository` there
+ * (data/model/permission.py __set_entity_repo_permission), so a repository that does not exist is
+ * an HTTP 500 with Flask's HTML error page, not a 404.
+ */
+export function mayBeMissingRepository(err: unknown): err is ServerError {
+  return err instanceof ServerError && err.status === 500;
+}
+
+/**
+ * After a grant's 500 ({@link mayBeMissingRepository}): a NotFoundError naming the repository when
+ * a GET of it answers 404, else undefined (it exists, or the GET failed too: a server failure).
+ */
+export async function missingRepository(
+  api: Pick<QuayApi, 'getRepository'>,
+  organization: string,
+  repository: string,
+  err: ServerError,
+): Promise<NotFoundError | undefined> {
+  try {
+    await api.getRepository(organization, repository);
+    return undefined;
+  } catch (probe) {
+    if (!(probe instanceof NotFoundError)) return undefined;
+  }
+  const { provider, operation } = err.context;
+  return new NotFoundError(
+    `${provider} ${operation}: repository ${repository} does not exist in organization ${organization} ` +
+      '(Quay answered the grant with HTTP 500)',
     err.context,
     { cause: err },
   );
