@@ -42,7 +42,10 @@ export class QuayErrors {
     return new SimError(402, this.body(402, 'exceeds_license', 'Payment Required'));
   }
 
-  /** 400 `{message}`: a DataModelException (missing robot, missing permission, ...). */
+  /**
+   * 400 `{message}`: a DataModelException no handler wraps in request_error (a missing robot, a
+   * missing permission on GET, an invalid tag expiration); endpoints/decorated.py handle_dme.
+   */
   model(message: string): SimError {
     return new SimError(400, { message });
   }
@@ -59,11 +62,16 @@ export class QuayErrors {
     return new SimError(403, { error: 'CSRF token was invalid or missing.' });
   }
 
+  /** 401 invalid_token "Requires authentication", with the handler's payload (GET /user/ has one). */
+  invalidToken(payload: object = {}): SimError {
+    return new SimError(401, this.body(401, 'invalid_token', 'Requires authentication', payload));
+  }
+
   /** Anonymous → 401 invalid_token; authenticated without rights (or scope, or org) → 403 insufficient_scope. */
   unauthorized(caller: SimToken | undefined): SimError {
     return caller
       ? new SimError(403, this.body(403, 'insufficient_scope', 'Unauthorized'))
-      : new SimError(401, this.body(401, 'invalid_token', 'Requires authentication'));
+      : this.invalidToken();
   }
 }
 

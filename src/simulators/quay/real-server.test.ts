@@ -124,3 +124,55 @@ describe('PUT .../permissions/user/{robot} on a repository that does not exist',
     expect(ghost.status).toBe(400);
   });
 });
+
+describe('error and success bodies as v3.18.0 shapes them', () => {
+  const API_ERROR = ['detail', 'error_message', 'error_type', 'status', 'title', 'type'];
+
+  it('an invalid tag_expiration_s option is a bare {message}; a schema violation an ApiException', async () => {
+    const res = await call('PUT', '/organization/acme', { body: { tag_expiration_s: 12_345 } });
+    expect([res.status, res.body]).toEqual([400, { message: 'Invalid tag expiration option' }]);
+    const negative = await call('PUT', '/organization/acme', { body: { tag_expiration_s: -1 } });
+    expect(negative.body).toMatchObject({ status: 400, detail: '-1 is less than the minimum of 0' });
+  });
+
+  it('a grant to a missing robot and the delete of a missing permission answer ApiException bodies', async () => {
+    sim.addRepository('acme', 'api');
+    const put = await call('PUT', '/repository/acme/api/permissions/user/acme%2Bghost', {
+      body: { role: 'read' },
+    });
+    const del = await call('DELETE', '/repository/acme/api/permissions/user/acme%2Bghost');
+    for (const [res, detail] of [
+      [put, 'Invalid username: acme+ghost'],
+      [del, 'User does not have permission for repo.'],
+    ] as const) {
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body).sort()).toEqual(API_ERROR);
+      expect(res.body).toMatchObject({ detail, error_message: detail, title: 'invalid_request' });
+    }
+    // Reading a missing permission still lets the DataModelException through: {message}.
+    const get = await call('GET', '/repository/acme/api/permissions/user/acme%2Bghost');
+    expect(get.body).toEqual({ message: 'User does not have permission for repo.' });
+  });
+
+  it('GET /user/ says session_required in its 401 and super_user to a superuser’s token', async () => {
+    const anonymous = await call('GET', '/user/', { token: null });
+    expect(anonymous.body).toMatchObject({ session_required: false, status: 401, title: 'invalid_token' });
+    // Other 401s come from Unauthorized(), which has no payload.
+    expect((await call('GET', '/organization/acme/robots', { token: null })).body).not.toHaveProperty(
+      'session_required',
+    );
+    sim.addToken('super', { username: 'quayadmin', scopes: ['user:read', 'super:user'] });
+    expect((await call('GET', '/user/', { token: 'super' })).body).toMatchObject({ super_user: true });
+    expect((await call('GET', '/user/')).body).not.toHaveProperty('super_user');
+  });
+
+  it('a robot created without metadata answers unstructured_metadata null, and reads back {}', async () => {
+    const created = await call('PUT', '/organization/acme/robots/ci');
+    expect([created.status, created.body.unstructured_metadata]).toEqual([201, null]);
+    expect((await call('GET', '/organization/acme/robots/ci')).body.unstructured_metadata).toEqual({});
+    const marked = await call('PUT', '/organization/acme/robots/cd', {
+      body: { unstructured_metadata: { a: 1 } },
+    });
+    expect(marked.body.unstructured_metadata).toEqual({ a: 1 });
+  });
+});

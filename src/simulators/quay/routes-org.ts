@@ -72,6 +72,9 @@ function userView(ctx: QuaySimContext, user: SimToken): Record<string, unknown> 
     is_free_account: true,
     has_password_set: true,
     organizations,
+    // Only for a superuser whose token has the super:user scope (user_view: SuperUserPermission),
+    // which Quay grants superusers only: here, any token with that scope.
+    ...(user.scopes.has('super:user') ? { super_user: true } : {}),
   };
 }
 
@@ -136,22 +139,43 @@ function createOrganization(ctx: QuaySimContext, req: SimRequest) {
 function updateOrganization(ctx: QuaySimContext, req: SimRequest) {
   const org = ctx.access.orgAdmin(req, req.params.org ?? '');
   const body = jsonBody(ctx, req.body);
-  if ('tag_expiration_s' in body) {
-    const value = body.tag_expiration_s;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-      throw ctx.errors.invalidRequest("'tag_expiration_s' must be a non-negative integer");
-    if (!ctx.settings.tagExpirationOptions.includes(value))
-      throw ctx.errors.invalidRequest('Invalid tag expiration');
-    org.tagExpirationS = value;
+  const expiration = body.tag_expiration_s;
+  // UpdateOrg's JSON schema ("type": "integer", "minimum": 0) answers with jsonschema's message.
+  if ('tag_expiration_s' in body && (typeof expiration !== 'number' || !Number.isInteger(expiration)))
+    throw ctx.errors.invalidRequest(`${JSON.stringify(expiration)} is not of type 'integer'`);
+  if (typeof expiration === 'number' && expiration < 0)
+    throw ctx.errors.invalidRequest(`${expiration} is less than the minimum of 0`);
+  if ('contact_email' in body || 'email' in body) {
+    const email = ('contact_email' in body ? body.contact_email : body.email) || '';
+    if (typeof email !== 'string') throw ctx.errors.invalidRequest("'email' is not of type 'string'");
+    if (email && !looksLikeEmail(email)) throw ctx.errors.invalidRequest('Invalid email address');
+    org.email = email;
   }
-  if (typeof body.email === 'string') org.email = body.email;
+  if (typeof expiration === 'number') {
+    // data/model/user.py change_user_tag_expiration raises a DataModelException, which no handler
+    // turns into an ApiException: the body is a bare {message} (endpoints/decorated.py handle_dme).
+    if (!ctx.settings.tagExpirationOptions.includes(expiration))
+      throw ctx.errors.model('Invalid tag expiration option');
+    org.tagExpirationS = expiration;
+  }
   return { status: 200, body: organizationView(ctx, org, ctx.access.caller(req)) };
 }
 
 /** `/user/` and `/organization/...`. */
 export function registerOrganizationRoutes(ctx: QuaySimContext): void {
   const { server } = ctx;
-  server.route('GET', '/user/', (req) => ({ status: 200, body: userView(ctx, ctx.access.user(req)) }));
+  // Public as in Quay (@anon_allowed): the handler itself answers an anonymous caller, with the
+  // payload {"session_required": false} in its InvalidToken (endpoints/api/user.py User.get).
+  server.route(
+    'GET',
+    '/user/',
+    (req) => {
+      const caller = ctx.access.caller(req);
+      if (!caller) throw ctx.errors.invalidToken({ session_required: false });
+      return { status: 200, body: userView(ctx, caller) };
+    },
+    { public: true },
+  );
   server.route('POST', '/organization/', (req) => createOrganization(ctx, req), { creates: true });
   // Public: Quay answers anyone (even an invalid token) with the public view; only here a missing org is 404.
   server.route(
