@@ -176,3 +176,23 @@ describe('error and success bodies as v3.18.0 shapes them', () => {
     expect(marked.body.unstructured_metadata).toEqual({ a: 1 });
   });
 });
+
+describe('GET .../tag/ lists deleted tags with end_ts unless onlyActiveTags', () => {
+  it('shows the history by default and only live tags with onlyActiveTags=true', async () => {
+    const t0 = Date.parse('2024-05-10T15:11:00Z');
+    let now = t0;
+    await start({ now: () => now });
+    sim.pushTag('acme', 'api', 'v1', { pushedAt: t0 - 60_000 });
+    sim.pushTag('acme', 'api', 'v2', { pushedAt: t0 - 30_000 });
+    expect((await call('DELETE', '/repository/acme/api/tag/v1')).status).toBe(204);
+    now = t0 + 1_000;
+    type Tags = { tags: { name: string; end_ts?: number }[] };
+    const all = (await call('GET', '/repository/acme/api/tag/')).body as Tags;
+    expect(all.tags.map((t) => [t.name, t.end_ts])).toEqual([
+      ['v2', undefined],
+      ['v1', t0 / 1000],
+    ]);
+    const active = (await call('GET', '/repository/acme/api/tag/?onlyActiveTags=true')).body as Tags;
+    expect(active.tags.map((t) => t.name)).toEqual(['v2']);
+  });
+});
