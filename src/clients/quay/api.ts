@@ -74,7 +74,7 @@ export class QuayApi {
   }
 
   /** `POST /organization/` (201 "Created"); a taken name or no email is a 400. Never retried. */
-  async createOrganization(body: { name: string; email: string }): Promise<void> {
+  async createOrganization(body: { name: string; email?: string }): Promise<void> {
     await this.send({
       operation: 'organizations.create',
       method: 'POST',
