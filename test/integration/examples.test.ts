@@ -265,12 +265,13 @@ describe('examples/, applied on the simulators', () => {
     const items = (policy.status?.lastRunItems ?? []) as {
       repository: string;
       tag?: string;
+      tags?: string[];
       action: string;
     }[];
     const would = items.filter((i) => i.action === 'WouldDelete');
-    expect(would.map((i) => `${i.repository}:${i.tag ?? ''}`).sort()).toEqual(
-      ['shop/app:', 'shop/app:build-0', 'shop/app:build-1'].sort(),
-    );
+    // Each row names every tag that goes (issue 20 item 3); the untagged manifest none.
+    const named = would.map((i) => `${i.repository}:${(i.tag ? [i.tag] : (i.tags ?? [])).join(',')}`);
+    expect(named.sort()).toEqual(['shop/app:', 'shop/app:build-0', 'shop/app:build-1'].sort());
     expect(items.some((i) => i.repository === 'shop/base')).toBe(false);
     expect(policy.status?.lastRun).toMatchObject({ dryRun: true, deleted: 0 });
     // Nothing went: every image is still listed.
