@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { copyName, DRY_RUN_OF_ANNOTATION, dryRunCopy } from './dry-run-copy.ts';
 import { painter } from './format/color.ts';
 import type { BerthObject } from './objects.ts';
-import { humanBytes, runHeadline, runItemsTable, shortDigest } from './run-report.ts';
+import { humanBytes, itemTags, type RunItem, runHeadline, runItemsTable, shortDigest } from './run-report.ts';
 
 describe('a cleanup run, as printed', () => {
   it('has a headline with counts, duration and the limit', () => {
@@ -49,11 +49,37 @@ describe('a cleanup run, as printed', () => {
       undefined,
     );
     expect(table).toBe(
-      'ACTION        REPOSITORY   TAG   DIGEST                REASON\nWouldDelete   shop/a       b1    sha256:abababababab   beyond keepLast 2\n',
+      'ACTION        REPOSITORY   TAGS   DIGEST                REASON\nWouldDelete   shop/a       b1     sha256:abababababab   beyond keepLast 2\n',
     );
     expect(shortDigest(undefined)).toBe('');
     expect(humanBytes(512)).toBe('512 B');
     expect(humanBytes(1536)).toBe('1.5 KiB');
+  });
+
+  // Issue 20 item 3: a manifest that goes takes every tag with it; the table says which.
+  it('shows every tag of a manifest that goes, and says untagged where it has none', () => {
+    const item = (over: Partial<RunItem>): RunItem => ({
+      repository: 'web',
+      digest: `sha256:${'cd'.repeat(32)}`,
+      action: 'WouldDelete',
+      reason: 'beyond keepLast 3',
+      ...over,
+    });
+    const table = runItemsTable(
+      [item({ tags: ['v1', 'v1.0'] }), item({ tags: [], reason: 'untagged' })],
+      painter(false),
+      undefined,
+    );
+    expect(table.split('\n')).toEqual([
+      'ACTION        REPOSITORY   TAGS         DIGEST                REASON',
+      'WouldDelete   web          v1,v1.0      sha256:cdcdcdcdcdcd   beyond keepLast 3',
+      'WouldDelete   web          <untagged>   sha256:cdcdcdcdcdcd   untagged',
+      '',
+    ]);
+    expect(itemTags(item({ tags: ['a', 'b'], moreTags: 4 }))).toBe('a,b +4 more');
+    expect(itemTags(item({ tag: 'old' }))).toBe('old');
+    // An older operator recorded no tags for a manifest: nothing is claimed about them.
+    expect(itemTags(item({}))).toBe('');
   });
 });
 

@@ -42,6 +42,19 @@ export function runHeadline(run: RunSummary): string {
   return `${verb} ${run.deleted}, kept ${run.kept}, failed ${run.failed} of ${run.evaluated} evaluated${repos}${took}${freed}${limit}`;
 }
 
+/**
+ * The TAGS cell of an item: the one tag of a tag-only item, else every tag of the manifest (what
+ * deleting it removes), `+N more` for those status does not list, and `<untagged>` for a manifest
+ * without tags (in angle brackets, as kubectl writes `<none>`: a tag cannot contain them). Empty for
+ * an item of an older operator, which did not record a manifest's tags.
+ */
+export function itemTags(item: Pick<RunItem, 'tag' | 'tags' | 'moreTags'>): string {
+  if (item.tag !== undefined) return item.tag;
+  if (item.tags === undefined) return '';
+  if (item.tags.length === 0) return '<untagged>';
+  return `${item.tags.join(',')}${item.moreTags ? ` +${item.moreTags} more` : ''}`;
+}
+
 const ACTION_TONE = { Failed: 'red', Deleted: 'yellow', WouldDelete: 'yellow', Kept: 'green' } as const;
 
 /** The items table (failures and deletions first, as the operator stores them). */
@@ -51,11 +64,11 @@ export function runItemsTable(
   maxWidth: number | undefined,
 ): string {
   return renderTable(
-    ['action', 'repository', 'tag', 'digest', 'reason'],
+    ['action', 'repository', 'tags', 'digest', 'reason'],
     items.map((i) => [
       cell(i.action, ACTION_TONE[i.action]),
       cell(i.repository),
-      cell(i.tag ?? ''),
+      cell(itemTags(i)),
       cell(shortDigest(i.digest)),
       cell(i.reason),
     ]),

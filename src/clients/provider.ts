@@ -106,6 +106,12 @@ export interface IssuedCredential {
   name: string;
   login: DockerLogin;
   expiresAt?: Date | undefined;
+  /**
+   * What of the scopes the new credential does not reach yet, where the provider grants by
+   * repository (Quay); absent where a scope is a name the registry honours whenever the
+   * repository exists (IONOS) or covers the whole registry (Selectel).
+   */
+  scopes?: ScopeUpdate | undefined;
 }
 
 /** A credential as the provider reports it later (never with its secret). */
@@ -127,6 +133,11 @@ export interface ScopeUpdate {
    * be granted, say), never with a secret; empty when the credential now has exactly the scopes.
    */
   problems: string[];
+  /**
+   * True when the credential reaches no repository at all (every scope names a repository that
+   * does not exist yet, or could not be granted): the token must not look Ready.
+   */
+  reachesNothing?: boolean | undefined;
 }
 
 /** Tokens capability (ESO's generate + cleanup(state)). */

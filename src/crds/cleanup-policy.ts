@@ -16,6 +16,12 @@ import { baseStatusShape, timestamp, withStatusDefault } from './status.ts';
 /** How many items of the last run status keeps; the full list goes to the log. */
 export const MAX_RUN_ITEMS = 50;
 
+/**
+ * spec.maxDeletionsPerRun when unset. The API server stores the default, so an explicit 100 cannot
+ * be told from none: where it matters (Native mode's Ready message) 100 counts as unset.
+ */
+export const DEFAULT_MAX_DELETIONS_PER_RUN = 100;
+
 /** Native mode must be expressible as Quay auto-prune policies; Operator mode has no such limits. */
 const native = "self.mode != 'Native' || ";
 
@@ -56,10 +62,10 @@ export const CleanupPolicySpecSchema = withRules(
         .int()
         .min(1)
         .max(10_000)
-        .default(100)
+        .default(DEFAULT_MAX_DELETIONS_PER_RUN)
         .describe(
           'A run stops after this many deletions and reports stoppedAtLimit, so a wrong rule cannot empty a ' +
-            'registry in one go. Default 100.',
+            `registry in one go. Default ${DEFAULT_MAX_DELETIONS_PER_RUN}.`,
         ),
       garbageCollection: z
         .object({

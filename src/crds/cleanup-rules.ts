@@ -68,11 +68,35 @@ export const RetentionRulesSchema = withRules(
   ],
 );
 
+/**
+ * How many tags of one manifest a run item lists: a manifest tagged many times must not make the
+ * status of a run (50 items) grow without bound; `moreTags` counts the rest.
+ */
+export const MAX_TAGS_PER_ITEM = 10;
+
 /** A deletion (or would-be deletion) of the last run, for `kubectl describe`. */
 export const RunItemSchema = z
   .object({
     repository: z.string().max(255).describe('The repository.'),
-    tag: z.string().max(128).optional().describe('The tag, if the item was tagged.'),
+    tag: z
+      .string()
+      .max(128)
+      .optional()
+      .describe('The one tag the item is about, when a tag is deleted or kept on its own.'),
+    tags: z
+      .array(z.string().max(128).describe('A tag.'))
+      .max(MAX_TAGS_PER_ITEM)
+      .optional()
+      .describe(
+        `When the item is a whole manifest: every tag it carries, all deleted with it when it is (empty: ` +
+          `untagged); at most ${MAX_TAGS_PER_ITEM}, moreTags counts the rest.`,
+      ),
+    moreTags: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('How many more tags the manifest carries than tags lists.'),
     digest: z.string().max(128).optional().describe('The manifest digest.'),
     action: z
       .enum(['Deleted', 'WouldDelete', 'Failed', 'Kept'])

@@ -55,19 +55,6 @@ function providerBlockRule(provider: (typeof PROVIDERS)[number]): CelRule<{ prov
   };
 }
 
-/**
- * Quay's NewOrg requires name and email (quay-api.swagger.json), so an organization berth creates
- * needs spec.quay.email; an adopted one exists already. CEL only, without a zod `check`: objects
- * stored before the rule whose organization exists must keep working, and only the API server can
- * let them through unchanged (validation ratcheting).
- */
-const QUAY_EMAIL_RULE: CelRule<{ provider: string }> = {
-  rule: "!has(self.quay) || has(self.quay.email) || (has(self.adoptionPolicy) && self.adoptionPolicy == 'Adopt')",
-  message:
-    'spec.quay.email is required for berth to create the Quay organization (unless adoptionPolicy is Adopt)',
-  fieldPath: '.quay.email',
-};
-
 /** The desired state of a registry (IONOS, Selectel) or organization (Quay) at a provider. */
 export const ContainerRegistrySpecSchema = withRules(
   z
@@ -113,7 +100,7 @@ export const ContainerRegistrySpecSchema = withRules(
       ).default('10m'),
     })
     .describe('The desired state of the registry.'),
-  [...PROVIDERS.map(providerBlockRule), QUAY_EMAIL_RULE],
+  PROVIDERS.map(providerBlockRule),
 );
 
 /** The observed state of a registry. */

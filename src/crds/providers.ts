@@ -245,8 +245,9 @@ export const QuaySchema = z
       .max(254)
       .optional()
       .describe(
-        'Contact e-mail of the organization, sent when berth creates it (Quay requires one). Required ' +
-          'unless spec.adoptionPolicy is Adopt.',
+        'Contact e-mail of the organization, sent when berth creates it. Quay 3.18 and later create ' +
+          'organizations without one; 3.17 and earlier with mailing on (their default) refuse to, and ' +
+          'berth then says to set this. An address a Quay user already has is refused.',
       ),
     repositoryVisibility: z
       .enum(['Private', 'Public'])

@@ -206,6 +206,17 @@ export const RegistryTokenStatusSchema = z
       .max(32)
       .optional()
       .describe('Parts of spec.scopes the provider could not put in place at the last check, and why.'),
+    scopeProblemsSince: timestamp(
+      'Since when scopeProblems is not empty: berth looks again within seconds at first, then less ' +
+        'often (at most every observeInterval).',
+    ).optional(),
+    reachesNothing: z
+      .boolean()
+      .optional()
+      .describe(
+        'True when the credential reaches no repository of spec.scopes (e.g. pull scopes on Quay ' +
+          'repositories that do not exist yet): the token is not Ready until one is granted.',
+      ),
   })
   .describe('The observed state of the token.')
   // Status defaults to {observedGeneration: -1}, so kstatus reads a new object as InProgress.

@@ -417,9 +417,10 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
     );
     expect(ready.status?.nativePolicies).toHaveLength(1);
     expect(ready.status?.nativePolicies?.[0]?.repository).toBe('nativeorg');
-    expect(ready.status?.conditions?.find((x) => x.type === 'Ready')?.message).toContain(
-      'not carried over: maxDeletionsPerRun',
-    );
+    // Nothing set that Quay cannot do: maxDeletionsPerRun was left at its default (issue 20).
+    const readyMessage = ready.status?.conditions?.find((x) => x.type === 'Ready')?.message;
+    expect(readyMessage).toContain('1 quay auto-prune policy in place');
+    expect(readyMessage).not.toContain('not carried over');
     expect(kstatusViolations(ready)).toEqual([]);
     // Quay's own worker prunes to the three newest tags.
     sims.quay.runAutoPrune();

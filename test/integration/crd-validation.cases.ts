@@ -123,17 +123,6 @@ export const invalidCases: InvalidCase[] = [
     { ...quay, quay: { ...quay.quay, url: 'ftp://quay.example.com' } },
     'spec.quay.url',
   ),
-  // Quay's NewOrg requires name and email (quay-api.swagger.json), so berth cannot create one without.
-  registry(
-    'a Quay organization to create without email',
-    { ...quay, quay: { organization: 'acme' } },
-    'spec.quay.email',
-  ),
-  registry(
-    'a Quay organization to create without email (adoptionPolicy Never)',
-    { ...quay, adoptionPolicy: 'Never', quay: { organization: 'acme' } },
-    'spec.quay.email',
-  ),
   registry(
     'an unknown Quay repository visibility',
     { ...quay, quay: { ...quay.quay, repositoryVisibility: 'Internal' } },

@@ -50,6 +50,8 @@ describe.skipIf(inject('clusterKind') !== 'local')('the demo (README)', () => {
     const wouldDelete = lines(/^WouldDelete\s+web\s/);
     const deleted = lines(/^Deleted\s+web\s/);
     expect(wouldDelete.length).toBeGreaterThan(0);
+    // Each row names the tags that go (issue 20: they were blank for whole manifests).
+    expect(wouldDelete.map((l) => l.split(/\s+/)[2])).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
     expect(deleted.map((l) => l.replace(/^Deleted/, ''))).toEqual(
       wouldDelete.map((l) => l.replace(/^WouldDelete/, '')),
     );

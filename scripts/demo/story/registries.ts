@@ -45,9 +45,7 @@ export async function registriesStep(stack: DemoStack): Promise<Endpoints> {
       allowedNamespaces: { from: 'Selector', selector: { matchLabels: SHOP_LABELS } },
     }),
   ]);
-  say(
-    'berth creates each registry at its provider (a new Quay organization needs an e-mail: spec.quay.email)',
-  );
+  say('berth creates each registry at its provider');
   say('and waits until the provider reports it running');
   await waitReady(stack, ['creg', '--all']);
   await kubectlShown(stack, ['get', 'containerregistries', '-n', DEMO_NAMESPACE]);

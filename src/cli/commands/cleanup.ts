@@ -8,6 +8,7 @@ import { relativeTime } from '../format/time.ts';
 import { kindOf, parseObjectRef } from '../kinds.ts';
 import type { Kube } from '../kube.ts';
 import { annotate, type BerthObject, displayName, getObject, mustGet } from '../objects.ts';
+import { notPickedUp } from '../pickup.ts';
 import { type RunItem, type RunSummary, runHeadline, runItemsTable } from '../run-report.ts';
 import { conditionOf } from '../state.ts';
 import { type Poll, waitFor } from '../wait.ts';
@@ -25,8 +26,16 @@ type PolicyStatus = {
 
 const statusOf = (obj: BerthObject) => (obj.status ?? {}) as PolicyStatus;
 
-/** One look at a requested run: done when status.lastHandledRunRequestAt answers this request. */
-export async function pollRun(kube: Kube, policy: BerthObject, value: string): Promise<Poll<BerthObject>> {
+/**
+ * One look at a requested run, `waitedMs` after it was asked for: done when
+ * status.lastHandledRunRequestAt answers this request.
+ */
+export async function pollRun(
+  kube: Kube,
+  policy: BerthObject,
+  value: string,
+  waitedMs: number,
+): Promise<Poll<BerthObject>> {
   const { namespace, name } = policy.metadata;
   const cur = await getObject(kube, POLICY, namespace, name);
   if (!cur) return { failed: `${displayName(policy)} was deleted while waiting` };
@@ -45,7 +54,7 @@ export async function pollRun(kube: Kube, policy: BerthObject, value: string): P
       waiting: `${displayName(cur)}: the run did not complete and is retried: ${ready.reason}: ${ready.message ?? ''}`,
     };
   return {
-    waiting: `running ${displayName(cur)}${handled ? '' : ': the operator has not picked up the request yet (not running? berth check)'}`,
+    waiting: `running ${displayName(cur)}${handled ? '' : `: ${notPickedUp(waitedMs)}`}`,
   };
 }
 
@@ -68,10 +77,12 @@ function printRun(
     io.out(`${title}: ${runHeadline(run)}\n`);
     if (items.length > 0) io.out(runItemsTable(items, io.paint, io.columns));
     const listed = items.filter((i) => i.action !== 'Kept').length;
-    if (run.deleted + run.failed > listed)
+    if (run.deleted + run.failed > listed) {
+      const what = run.dryRun ? 'would-be deletions' : 'deletions and failures';
       io.out(
-        `(status keeps ${items.length} items; the operator's log lists all ${run.deleted + run.failed + run.kept})\n`,
+        `(status keeps ${items.length} items; the operator's log has a "cleanup item" line, with all tags, for each of the ${run.deleted + run.failed} ${what})\n`,
       );
+    }
   }
   if (run.failed > 0) fail(ctx, ExitCode.Problem);
 }
@@ -118,12 +129,15 @@ function runCommand(ctx: CliContext): Command {
           annotations[Annotation.RunRequested],
           annotations[Annotation.ReconcileRequested],
         ]);
-        const wait = (target: BerthObject) =>
-          waitFor(io, () => pollRun(kube, target, value), {
+        // Called right after the request is made (annotation set, or copy created).
+        const wait = (target: BerthObject) => {
+          const askedAt = io.now();
+          return waitFor(io, () => pollRun(kube, target, value, io.now() - askedAt), {
             timeoutMs: opts.timeout,
             what: `${displayName(target)} to run`,
             signal: ctx.signal,
           });
+        };
 
         if (!opts.dryRun || policy.spec.dryRun === true) {
           await annotate(kube, policy, {

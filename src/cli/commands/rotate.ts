@@ -6,6 +6,7 @@ import { elapsed, relativeTime } from '../format/time.ts';
 import { kindOf, parseObjectRef } from '../kinds.ts';
 import type { Kube } from '../kube.ts';
 import { annotate, type BerthObject, displayName, getObject } from '../objects.ts';
+import { notPickedUp } from '../pickup.ts';
 import { readSecretMetadata } from '../secret-metadata.ts';
 import { conditionOf, healthOf } from '../state.ts';
 import { type Poll, waitFor } from '../wait.ts';
@@ -20,6 +21,8 @@ interface Requested {
   /** The credential the Secret held before; the rotation is done when another one is there. */
   before: string | undefined;
   beforeName: string | undefined;
+  /** When the request was made, on the CLI's clock. */
+  askedAt: number;
 }
 
 type Status = {
@@ -42,11 +45,11 @@ function tokenNames(refs: readonly string[]): string[] {
 }
 
 /**
- * One look at a rotation: done once the reconcile that saw the request finished, the token is
+ * One look at a rotation at `nowMs` (the CLI's clock): done once the reconcile that saw the request finished, the token is
  * Ready with another credential, and the Secret names that credential (when the caller may read
  * Secret metadata); failed when that reconcile left it Stalled.
  */
-export async function pollRotation(kube: Kube, req: Requested): Promise<Poll<BerthObject>> {
+export async function pollRotation(kube: Kube, req: Requested, nowMs: number): Promise<Poll<BerthObject>> {
   const { namespace, name } = req.token.metadata;
   const cur = await getObject(kube, TOKEN, namespace, name);
   if (!cur) return { failed: `${displayName(req.token)} was deleted while waiting` };
@@ -74,7 +77,7 @@ export async function pollRotation(kube: Kube, req: Requested): Promise<Poll<Ber
     ? `Ready ${ready.status}, ${ready.reason}${ready.message ? `: ${ready.message}` : ''}`
     : 'not looked at by the operator yet';
   return {
-    waiting: `rotating ${displayName(cur)}: ${handled ? state : `the operator has not picked up the request yet (not running? berth check); ${state}`}`,
+    waiting: `rotating ${displayName(cur)}: ${handled ? state : `${notPickedUp(nowMs - req.askedAt)}; ${state}`}`,
   };
 }
 
@@ -130,7 +133,13 @@ export function rotateCommand(ctx: CliContext): Command {
             [Annotation.ReconcileRequested]: value,
           });
           const st = statusOf(token);
-          requested.push({ token, value, before: st.credentialId, beforeName: st.credentialName });
+          requested.push({
+            token,
+            value,
+            before: st.credentialId,
+            beforeName: st.credentialName,
+            askedAt: io.now(),
+          });
           if (!opts.wait)
             io.out(`${displayName(token)}: rotation requested (${Annotation.RotateRequested}=${value})\n`);
         } catch (err) {
@@ -144,7 +153,7 @@ export function rotateCommand(ctx: CliContext): Command {
       for (const req of requested) {
         try {
           const remaining = Math.max(0, opts.timeout - (io.now() - started));
-          const done = await waitFor(io, () => pollRotation(kube, req), {
+          const done = await waitFor(io, () => pollRotation(kube, req, io.now()), {
             timeoutMs: remaining,
             what: `${displayName(req.token)} to rotate`,
             signal: ctx.signal,

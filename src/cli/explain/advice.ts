@@ -70,6 +70,8 @@ function waitingAdvice(obj: BerthObject, reason: string): string | undefined {
       return obj.status?.refusedAt
         ? `ContainerRegistry ${ref(obj)} no longer admits this ${kindOf(obj.kind).singular} as it is: unless that changes, berth revokes its credentials and deletes its Secret and copies at the time the message says`
         : `ContainerRegistry ${ref(obj)} does not exist or does not admit namespace ${obj.metadata.namespace}: correct spec.registryRef, or ask the registry's owners to admit the namespace (spec.allowedNamespaces)`;
+    case 'NoAccess':
+      return 'the credential reaches none of spec.scopes (on Quay: a pull scope whose repository does not exist yet, or a pattern that matches none): push the repository, or correct spec.scopes; berth looks again within seconds, then less often';
     case 'Throttled':
       return 'a request (rotation, repair, scope edit or cleanup run) waits for its budget, per object and per namespace (docs/security.md); berth carries it out when the message says';
     case 'Provisioning':

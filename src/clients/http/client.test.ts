@@ -109,6 +109,14 @@ describe('HttpClient', () => {
     expect(sleeps[1]).toBe(5_000);
   });
 
+  it('does not retry the statuses a request declares final, and retries the others', async () => {
+    const s = await serve((req, res, n) => failWith(n === 1 ? 503 : 500)(req, res));
+    const { c, sleeps } = client(s.url);
+    const put = { operation: 't.put', method: 'PUT', path: '/x', body: {}, finalStatuses: [500] } as const;
+    await expect(c.request(put)).rejects.toThrow(ServerError);
+    expect([s.requests(), sleeps.length]).toEqual([2, 1]);
+  });
+
   it('never retries a POST (it could issue a second credential)', async () => {
     const s = await serve(failWith(503));
     const { c } = client(s.url);

@@ -99,6 +99,12 @@ export interface RequestOptions<S extends z.ZodType | undefined> {
    * copy then answers the second with a conflict, which the caller already resolves by name.
    */
   retryOnStaleConnection?: boolean;
+  /**
+   * Statuses that end the request at once although they are usually retried: for a call where
+   * such an answer can mean something that repeating will not fix, which the caller looks into
+   * before trying again (Quay's 500 for a grant to a repository that does not exist).
+   */
+  finalStatuses?: readonly number[];
   /** Aborts the request (e.g. the reconcile deadline). */
   signal?: AbortSignal;
   /** Largest successful body to read (default {@link RESPONSE_LIMITS}.json); more fails the call. */
@@ -170,7 +176,7 @@ export class HttpClient {
           const transient =
             err instanceof ConnectionError ||
             err instanceof TimeoutError ||
-            (status !== undefined && isRetryableStatus(status));
+            (status !== undefined && isRetryableStatus(status) && !req.finalStatuses?.includes(status));
           return {
             retry: idempotent && transient,
             retryAfterMs: (err as { retryAfterMs?: number }).retryAfterMs,

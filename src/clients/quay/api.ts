@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import { RESPONSE_LIMITS } from '../http/body.ts';
-import { encodePath, type HttpClient } from '../http/client.ts';
+import { encodePath, type HttpClient, type HttpResponse, type RequestOptions } from '../http/client.ts';
 import {
   type AutoPrunePolicyBody,
   type AutoPruneTarget,
@@ -7,6 +8,7 @@ import {
   repoPath,
   type TagListOptions,
 } from './api-shapes.ts';
+import { csrfRefusal, mayBeMissingRepository, missingRepository } from './quirks.ts';
 import {
   AutoPrunePolicyListSchema,
   AutoPrunePolicySchema,
@@ -31,7 +33,8 @@ import {
 /**
  * One method per Quay endpoint berth uses, on the shared HttpClient (base URL `<quay>/api/v1`).
  * Errors are the typed errors of http/errors.ts; note Quay's codes: a missing organization is a
- * 403 everywhere except `getOrganization` (404), a missing robot a 400 "Could not find robot".
+ * 403 everywhere except `getOrganization` (404), a missing robot a 400 "Could not find robot", and
+ * a write with a bad token a 403 CSRF refusal, reported as the UnauthorizedError it is.
  */
 export class QuayApi {
   readonly http: HttpClient;
@@ -40,18 +43,28 @@ export class QuayApi {
     this.http = http;
   }
 
+  /** One request on the HttpClient, with Quay's misleading refusals made plain (quirks.ts). */
+  private async send<S extends z.ZodType | undefined = undefined>(
+    options: RequestOptions<S>,
+  ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
+    try {
+      return await this.http.request(options);
+    } catch (err) {
+      throw csrfRefusal(err) ?? err;
+    }
+  }
+
   /** `GET /user/`: the token's user; 401 for an invalid or expired token. */
   async getUser() {
-    return (
-      await this.http.request({ operation: 'user.get', method: 'GET', path: '/user/', schema: UserSchema })
-    ).data;
+    return (await this.send({ operation: 'user.get', method: 'GET', path: '/user/', schema: UserSchema }))
+      .data;
   }
 
   /** `GET /organization/{org}`: the only existence check that answers 404. */
   async getOrganization(organization: string) {
     const path = encodePath`/organization/${organization}`;
     return (
-      await this.http.request({
+      await this.send({
         operation: 'organizations.get',
         method: 'GET',
         path,
@@ -61,8 +74,8 @@ export class QuayApi {
   }
 
   /** `POST /organization/` (201 "Created"); a taken name or no email is a 400. Never retried. */
-  async createOrganization(body: { name: string; email: string }): Promise<void> {
-    await this.http.request({
+  async createOrganization(body: { name: string; email?: string }): Promise<void> {
+    await this.send({
       operation: 'organizations.create',
       method: 'POST',
       path: '/organization/',
@@ -75,7 +88,7 @@ export class QuayApi {
   async updateOrganization(organization: string, body: { email?: string; tag_expiration_s?: number }) {
     const path = encodePath`/organization/${organization}`;
     return (
-      await this.http.request({
+      await this.send({
         operation: 'organizations.update',
         method: 'PUT',
         path,
@@ -87,7 +100,7 @@ export class QuayApi {
 
   /** `DELETE /organization/{org}` (204; the content is collected asynchronously). */
   async deleteOrganization(organization: string): Promise<void> {
-    await this.http.request({
+    await this.send({
       operation: 'organizations.delete',
       method: 'DELETE',
       path: encodePath`/organization/${organization}`,
@@ -99,7 +112,7 @@ export class QuayApi {
     organization: string,
     options: { token?: boolean; permissions?: boolean; limit?: number } = {},
   ) {
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'robots.list',
       method: 'GET',
       path: encodePath`/organization/${organization}/robots`,
@@ -118,8 +131,7 @@ export class QuayApi {
   /** `GET /organization/{org}/robots/{short}`: includes the token for organization administrators. */
   async getRobot(organization: string, shortname: string) {
     const path = encodePath`/organization/${organization}/robots/${shortname}`;
-    return (await this.http.request({ operation: 'robots.get', method: 'GET', path, schema: RobotSchema }))
-      .data;
+    return (await this.send({ operation: 'robots.get', method: 'GET', path, schema: RobotSchema })).data;
   }
 
   /**
@@ -135,7 +147,7 @@ export class QuayApi {
   ) {
     const path = encodePath`/organization/${organization}/robots/${shortname}`;
     return (
-      await this.http.request({
+      await this.send({
         operation: 'robots.create',
         method: 'PUT',
         path,
@@ -150,21 +162,20 @@ export class QuayApi {
   /** `DELETE /organization/{org}/robots/{short}` (204; a missing robot is a 400). */
   async deleteRobot(organization: string, shortname: string): Promise<void> {
     const path = encodePath`/organization/${organization}/robots/${shortname}`;
-    await this.http.request({ operation: 'robots.delete', method: 'DELETE', path });
+    await this.send({ operation: 'robots.delete', method: 'DELETE', path });
   }
 
   /** `POST .../robots/{short}/regenerate` (200 with the new token); the old token dies at once. */
   async regenerateRobot(organization: string, shortname: string) {
     const path = encodePath`/organization/${organization}/robots/${shortname}/regenerate`;
-    return (
-      await this.http.request({ operation: 'robots.regenerate', method: 'POST', path, schema: RobotSchema })
-    ).data;
+    return (await this.send({ operation: 'robots.regenerate', method: 'POST', path, schema: RobotSchema }))
+      .data;
   }
 
   /** `GET .../robots/{short}/permissions`: the robot's repository roles (needs the user:admin scope). */
   async getRobotPermissions(organization: string, shortname: string) {
     const path = encodePath`/organization/${organization}/robots/${shortname}/permissions`;
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'robots.permissions',
       method: 'GET',
       path,
@@ -176,7 +187,7 @@ export class QuayApi {
   /** `GET /repository?namespace=`: one page of an organization's repositories. */
   async listRepositories(namespace: string, nextPage?: string) {
     return (
-      await this.http.request({
+      await this.send({
         operation: 'repositories.list',
         method: 'GET',
         path: '/repository',
@@ -200,7 +211,7 @@ export class QuayApi {
   async getRepository(organization: string, repository: string) {
     const path = repoPath(organization, repository);
     return (
-      await this.http.request({
+      await this.send({
         operation: 'repositories.get',
         method: 'GET',
         path,
@@ -216,7 +227,7 @@ export class QuayApi {
     visibility: 'public' | 'private';
     description: string;
   }) {
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'repositories.create',
       method: 'POST',
       path: '/repository',
@@ -228,7 +239,7 @@ export class QuayApi {
 
   /** `DELETE /repository/{org}/{repo}` (204, also when it is already gone). */
   async deleteRepository(organization: string, repository: string): Promise<void> {
-    await this.http.request({
+    await this.send({
       operation: 'repositories.delete',
       method: 'DELETE',
       path: repoPath(organization, repository),
@@ -239,7 +250,7 @@ export class QuayApi {
   async listUserPermissions(organization: string, repository: string) {
     const path = `${repoPath(organization, repository)}/permissions/user/`;
     return (
-      await this.http.request({
+      await this.send({
         operation: 'permissions.list',
         method: 'GET',
         path,
@@ -248,29 +259,42 @@ export class QuayApi {
     ).data.permissions;
   }
 
-  /** `PUT .../permissions/user/{name}`: an upsert of one user's or robot's role. */
+  /**
+   * `PUT .../permissions/user/{name}`: an upsert of one user's or robot's role. Quay v3.18.0
+   * crashes (500, an HTML page) on a grant to a repository that does not exist, so a 500 is not
+   * retried blindly: a GET of the repository tells a missing one (a NotFoundError naming it) from a
+   * server failure, which then gets the usual retries.
+   */
   async setUserPermission(organization: string, repository: string, username: string, role: QuayRole) {
     const path = `${repoPath(organization, repository)}${encodePath`/permissions/user/${username}`}`;
-    return (
-      await this.http.request({
+    const put = (finalStatuses: readonly number[]) =>
+      this.send({
         operation: 'permissions.set',
         method: 'PUT',
         path,
         body: { role },
         schema: PermissionSchema,
-      })
-    ).data;
+        finalStatuses,
+      });
+    try {
+      return (await put([500])).data;
+    } catch (err) {
+      if (!mayBeMissingRepository(err)) throw err;
+      const missing = await missingRepository(this, organization, repository, err);
+      if (missing) throw missing;
+      return (await put([])).data;
+    }
   }
 
   /** `DELETE .../permissions/user/{name}` (204; 400 when there was none). */
   async deleteUserPermission(organization: string, repository: string, username: string): Promise<void> {
     const path = `${repoPath(organization, repository)}${encodePath`/permissions/user/${username}`}`;
-    await this.http.request({ operation: 'permissions.delete', method: 'DELETE', path });
+    await this.send({ operation: 'permissions.delete', method: 'DELETE', path });
   }
 
   /** `GET .../tag/`: one page of tags, newest first. */
   async listTags(organization: string, repository: string, options: TagListOptions = {}) {
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'tags.list',
       method: 'GET',
       path: `${repoPath(organization, repository)}/tag/`,
@@ -302,18 +326,18 @@ export class QuayApi {
   /** `PUT .../tag/{tag}` with `expiration` (Unix seconds, in the future) or null to clear it (201). */
   async setTagExpiration(organization: string, repository: string, tag: string, expiration: number | null) {
     const path = `${repoPath(organization, repository)}${encodePath`/tag/${tag}`}`;
-    await this.http.request({ operation: 'tags.expire', method: 'PUT', path, body: { expiration } });
+    await this.send({ operation: 'tags.expire', method: 'PUT', path, body: { expiration } });
   }
 
   /** `DELETE .../tag/{tag}` (204): moves it to the time machine; 404 when not active, 409 when immutable. */
   async deleteTag(organization: string, repository: string, tag: string): Promise<void> {
     const path = `${repoPath(organization, repository)}${encodePath`/tag/${tag}`}`;
-    await this.http.request({ operation: 'tags.delete', method: 'DELETE', path });
+    await this.send({ operation: 'tags.delete', method: 'DELETE', path });
   }
 
   /** `GET .../autoprunepolicy/` (404 when the instance has no FEATURE_AUTO_PRUNE). */
   async listAutoPrunePolicies(target: AutoPruneTarget) {
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'autoprune.list',
       method: 'GET',
       path: autoPrunePath(target),
@@ -326,7 +350,7 @@ export class QuayApi {
   async getAutoPrunePolicy(target: AutoPruneTarget, uuid: string) {
     const path = autoPrunePath(target) + encodeURIComponent(uuid);
     return (
-      await this.http.request({
+      await this.send({
         operation: 'autoprune.get',
         method: 'GET',
         path,
@@ -337,7 +361,7 @@ export class QuayApi {
 
   /** `POST .../autoprunepolicy/` (201 `{uuid}`); an identical policy is a 400. */
   async createAutoPrunePolicy(target: AutoPruneTarget, body: AutoPrunePolicyBody): Promise<string> {
-    const res = await this.http.request({
+    const res = await this.send({
       operation: 'autoprune.create',
       method: 'POST',
       path: autoPrunePath(target),
@@ -354,13 +378,13 @@ export class QuayApi {
     body: AutoPrunePolicyBody,
   ): Promise<void> {
     const path = autoPrunePath(target) + encodeURIComponent(uuid);
-    await this.http.request({ operation: 'autoprune.update', method: 'PUT', path, body });
+    await this.send({ operation: 'autoprune.update', method: 'PUT', path, body });
   }
 
   /** `DELETE .../autoprunepolicy/{uuid}` (200 `{uuid}`). */
   async deleteAutoPrunePolicy(target: AutoPruneTarget, uuid: string): Promise<void> {
     const path = autoPrunePath(target) + encodeURIComponent(uuid);
-    await this.http.request({
+    await this.send({
       operation: 'autoprune.delete',
       method: 'DELETE',
       path,

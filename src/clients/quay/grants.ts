@@ -20,6 +20,8 @@ export interface GrantChanges {
   failed: number;
   /** The first failure, rethrown by the caller when every attempt failed. */
   firstError?: unknown;
+  /** Repositories whose grant failed (the robot may still hold an older role there). */
+  notGranted: Set<string>;
 }
 
 /** The visibility of repositories berth creates: spec.quay.repositoryVisibility, Private by default. */
@@ -130,13 +132,14 @@ export class RobotGrants {
     current: CurrentGrants,
     wanted: ReadonlyMap<string, QuayRole>,
   ): Promise<GrantChanges> {
-    const out: GrantChanges = { problems: [], attempted: 0, failed: 0 };
-    const attempt = async (repository: string, change: () => Promise<unknown>) => {
+    const out: GrantChanges = { problems: [], attempted: 0, failed: 0, notGranted: new Set() };
+    const attempt = async (repository: string, change: () => Promise<unknown>, granting = false) => {
       out.attempted++;
       try {
         await change();
       } catch (err) {
         out.failed++;
+        if (granting) out.notGranted.add(repository);
         out.firstError ??= err;
         out.problems.push(`${repository}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -144,7 +147,7 @@ export class RobotGrants {
     for (const [repository, role] of wanted) {
       const has = current.get(repository);
       if (current.has(repository) && (has === undefined || has === role)) continue;
-      await attempt(repository, () => this.api.setUserPermission(organization, repository, id, role));
+      await attempt(repository, () => this.api.setUserPermission(organization, repository, id, role), true);
     }
     for (const repository of current.keys()) {
       if (wanted.has(repository)) continue;

@@ -81,6 +81,16 @@ describe('scopes to roles', () => {
       new: 'write',
     });
     expect(plan.create).toEqual(['new']);
+    // A pull-only scope on a repository that does not exist grants nothing: said, not skipped.
+    expect(plan.waiting).toEqual([
+      'ghost: the repository does not exist yet (a pull scope does not create it); granted when it exists',
+    ]);
+  });
+
+  it('says which patterns match no repository yet', () => {
+    const plan = planScopes([{ repository: 'team/*', actions: ['pull'] }], ['other']);
+    expect(plan.grants.size).toBe(0);
+    expect(plan.waiting).toEqual(['team/*: no repository matches it yet; granted when one exists']);
   });
 });
 

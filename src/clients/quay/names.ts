@@ -78,32 +78,49 @@ export interface ScopePlan {
   grants: Map<string, QuayRole>;
   /** Exact repositories that do not exist yet and need creating before they can be granted. */
   create: string[];
+  /**
+   * `scope: why` for each scope that reaches no repository today: an exact pull-only repository
+   * that does not exist (a pull scope does not create it), or a pattern that matches none. Quay
+   * grants only existing repositories, so these are granted by a later poll once one appears.
+   */
+  waiting: string[];
 }
 
 /**
  * Expands scope patterns against the organization's repositories. Quay has no pattern grants, so a
  * pattern covers only repositories that exist now. An exact repository that does not exist is
  * created when the scope may push (a robot cannot create repositories by pushing unless it is an
- * org creator); a missing pull-only repository is skipped, since there is nothing to pull yet.
+ * org creator); a missing pull-only repository is not created (that would make an empty repository
+ * on a reader's behalf) but reported in `waiting`, as is a pattern that matches nothing: a token
+ * must never look fine while its credential can pull nothing.
  */
 export function planScopes(scopes: readonly TokenScope[], existing: readonly string[]): ScopePlan {
   const grants = new Map<string, QuayRole>();
   const create: string[] = [];
+  const waiting: string[] = [];
   const known = new Set(existing);
   for (const scope of scopes) {
     const role = roleFor(scope.actions);
     if (isPattern(scope.repository)) {
-      for (const repo of existing)
-        if (matchesPattern(scope.repository, repo)) grants.set(repo, maxRole(grants.get(repo), role));
+      const matched = existing.filter((repo) => matchesPattern(scope.repository, repo));
+      for (const repo of matched) grants.set(repo, maxRole(grants.get(repo), role));
+      if (matched.length === 0)
+        waiting.push(`${scope.repository}: no repository matches it yet; granted when one exists`);
       continue;
     }
     if (!known.has(scope.repository)) {
-      if (role === 'read') continue;
+      if (role === 'read') {
+        waiting.push(
+          `${scope.repository}: the repository does not exist yet (a pull scope does not create it); ` +
+            'granted when it exists',
+        );
+        continue;
+      }
       if (!create.includes(scope.repository)) create.push(scope.repository);
     }
     grants.set(scope.repository, maxRole(grants.get(scope.repository), role));
   }
-  return { grants, create };
+  return { grants, create, waiting };
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

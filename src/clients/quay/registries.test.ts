@@ -30,13 +30,26 @@ describe('QuayRegistries (organizations)', () => {
     expect(h.sim.server.counts()['PUT /api/v1/organization/:org']).toBeUndefined();
   });
 
-  it('issue #12 item 6: needs spec.quay.email to create an organization, as Quay’s NewOrg does', async () => {
-    // quay-api.swagger.json, NewOrg: "required": [ "name", "email" ].
-    const err = await h.provider.registries.create(h.desired('acme', { email: undefined })).catch((e) => e);
-    expect(err).toBeInstanceOf(BadRequestError);
-    expect(err.message).toMatch(/spec\.quay\.email/);
-    expect(h.sim.server.log).toEqual([]);
-    expect(h.sim.organization('acme')).toBeUndefined();
+  it('issue 20: creates an organization without spec.quay.email, as Quay 3.18 does', async () => {
+    // A real Quay v3.18.0 answered 201 to NewOrg without email (endpoints/api/organization.py).
+    await h.provider.registries.create(h.desired('acme', { email: undefined }));
+    expect(h.sim.organization('acme')).toBeDefined();
+    const sent = h.sent.find((r) => r.method === 'POST' && r.path.endsWith('/organization/'));
+    expect(sent?.body).toEqual({ name: 'acme' });
+  });
+
+  it('issue 20: on a Quay that needs an e-mail (3.17 with mailing on), says to set spec.quay.email', async () => {
+    const old = await startQuay({ organizationEmailRules: '3.17', mailing: true });
+    try {
+      const err = await old.provider.registries
+        .create(old.desired('acme', { email: undefined }))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadRequestError);
+      expect((err as Error).message).toMatch(/needs a contact e-mail .*set spec\.quay\.email/);
+      expect(old.sim.organization('acme')).toBeUndefined();
+    } finally {
+      await old.close();
+    }
     // Adopting needs none: an existing organization is only observed.
     h.sim.addOrganization('acme');
     const adopted = await h.provider.registries.observe(

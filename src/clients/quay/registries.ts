@@ -77,23 +77,29 @@ export class QuayRegistries implements Registries {
 
   /**
    * `POST /organization/` (never retried), then the time machine if one is wanted. A taken name (a
-   * user's or another customer's organization) is a ConflictError; no spec.quay.email is a
-   * BadRequestError before any request.
+   * user's or another customer's organization) is a ConflictError. The e-mail is sent only when
+   * set: Quay 3.18 creates organizations without one (endpoints/api/organization.py), while 3.17
+   * and earlier with FEATURE_MAILING answer 400 "Email address is required", which becomes a
+   * BadRequestError naming spec.quay.email.
    */
   async create(desired: DesiredRegistry): Promise<ObservedRegistry> {
     const settings = settingsOf(desired);
     const expiration = wantedExpiration(settings);
-    // NewOrg requires name and email (quay-api.swagger.json); the CRD demands it unless adopting.
-    if (settings.email === undefined)
-      throw new BadRequestError(
-        `quay organizations.create: set spec.quay.email: Quay needs a contact e-mail to create organization ${settings.organization}`,
-        { provider: 'quay', operation: 'organizations.create', method: 'POST', path: '/organization/' },
-      );
     try {
-      await this.api.createOrganization({ name: settings.organization, email: settings.email });
+      await this.api.createOrganization({
+        name: settings.organization,
+        ...(settings.email !== undefined ? { email: settings.email } : {}),
+      });
     } catch (err) {
       if (isNameTaken(err) && err instanceof BadRequestError)
         throw new ConflictError(err.message, err.context, { cause: err });
+      if (err instanceof BadRequestError && /email address is required/i.test(err.message))
+        throw new BadRequestError(
+          `quay organizations.create: this Quay needs a contact e-mail to create organization ` +
+            `${settings.organization}: set spec.quay.email`,
+          err.context,
+          { cause: err },
+        );
       throw err;
     }
     this.ctx.logger?.debug({ organization: settings.organization }, 'created quay organization');

@@ -126,6 +126,35 @@ describe('error mapping', () => {
     expect((err as Error).message).toContain('Could not find robot');
   });
 
+  it('reads Quay’s text from every body shape v3.18.0 answers (issue 20)', async () => {
+    const fail = (p: Promise<unknown>) =>
+      p.then(
+        () => expect.unreachable(),
+        (e: unknown) => e as BadRequestError,
+      );
+    // A bare {message}: an invalid time machine option.
+    const bare = await fail(h.provider.api.updateOrganization('acme', { tag_expiration_s: 12_345 }));
+    expect(bare).toBeInstanceOf(BadRequestError);
+    expect(bare.message).toBe(
+      'quay organizations.update failed with HTTP 400: Invalid tag expiration option',
+    );
+    // ApiException bodies: a grant to a robot that does not exist, a permission already gone.
+    h.sim.addRepository('acme', 'api');
+    const robot = await fail(h.provider.api.setUserPermission('acme', 'api', 'acme+ghost', 'read'));
+    expect([robot.message, robot.context.code]).toEqual([
+      'quay permissions.set failed with HTTP 400: Invalid username: acme+ghost',
+      'invalid_request',
+    ]);
+    const gone = await fail(h.provider.api.deleteUserPermission('acme', 'api', 'acme+ghost'));
+    expect(gone.message).toMatch(/HTTP 400: User does not have permission for repo\.$/);
+    // GET /user/'s 401 with session_required.
+    const anonymous = await fail(h.connect({ token: 'wrong' }).verifyCredentials());
+    expect(anonymous).toBeInstanceOf(UnauthorizedError);
+    expect(anonymous.message).toBe('quay user.get failed with HTTP 401: Requires authentication');
+    // A robot created without metadata: unstructured_metadata null.
+    expect((await h.provider.api.createRobot('acme', 'bare', {})).unstructured_metadata).toBeNull();
+  });
+
   it('409 for an immutable tag', async () => {
     h.sim.pushTag('acme', 'api', 'v1', { immutable: true });
     const err = await h.provider.api.deleteTag('acme', 'api', 'v1').catch((e: unknown) => e);

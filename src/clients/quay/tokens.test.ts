@@ -42,6 +42,7 @@ describe('QuayTokens (robot accounts)', () => {
       id: 'acme+shop-pull',
       name: 'shop-pull',
       login: { server: 'registry.test:5000', username: 'acme+shop-pull', password: robot?.token },
+      scopes: { problems: [], reachesNothing: false },
     });
     expect(robot?.token).toMatch(/^[A-Z0-9]{64}$/);
     expect(robot?.metadata).toEqual({ 'managed-by': 'berth' });
@@ -70,8 +71,28 @@ describe('QuayTokens (robot accounts)', () => {
     ]);
     expect(h.sim.repository('acme', 'fresh')?.visibility).toBe('private');
     expect(h.sim.repository('acme', 'absent')).toBeUndefined();
+    expect(issued.scopes).toEqual({
+      problems: [
+        'absent: the repository does not exist yet (a pull scope does not create it); granted when it exists',
+      ],
+      reachesNothing: false,
+    });
     const access = h.sim.registryAccess.verify(issued.login.username, issued.login.password);
     expect(access?.('acme/fresh')).toEqual(['pull', 'push', 'delete']);
+  });
+
+  it('says when a robot reaches no repository at all, and grants it once the repository exists', async () => {
+    const pullApp: TokenScope[] = [{ repository: 'app', actions: ['pull'] }];
+    const issued = await h.provider.tokens.issue(request('early', pullApp));
+    expect(issued.scopes?.reachesNothing).toBe(true);
+    const access = () => h.sim.registryAccess.verify(issued.login.username, issued.login.password);
+    expect(access()?.('acme/app')).toEqual([]);
+    const before = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullApp);
+    expect(before.reachesNothing).toBe(true);
+    h.sim.addRepository('acme', 'app'); // pushed by another token
+    const after = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullApp);
+    expect(after).toEqual({ problems: [], reachesNothing: false });
+    expect(access()?.('acme/app')).toEqual(['pull']);
   });
 
   it('turns "Existing robot" into ConflictError and never sends an invalid name', async () => {
@@ -184,7 +205,7 @@ describe('issue #12 item 3: Quay wildcard grants freeze at issue time (updateSco
     h.sim.addRepository('acme', 'team/new');
     expect(role('team/new')).toBeUndefined();
     const update = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
-    expect(update).toEqual({ problems: [] });
+    expect(update).toEqual({ problems: [], reachesNothing: false });
     expect([role('team/api'), role('team/new')]).toEqual(['read', 'read']);
     const access = h.sim.registryAccess.verify(issued.login.username, issued.login.password);
     expect(access?.('acme/team/new')).toEqual(['pull']);
@@ -220,6 +241,7 @@ describe('issue #12 item 3: Quay wildcard grants freeze at issue time (updateSco
     const from = h.sim.server.log.length;
     expect(await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, scopes)).toEqual({
       problems: [],
+      reachesNothing: false,
     });
     expect(writesSince(from)).toEqual([]);
     expect(h.sim.server.log.slice(from).map((r) => r.route)).toEqual([
@@ -244,19 +266,20 @@ describe('issue #12 item 3: Quay wildcard grants freeze at issue time (updateSco
   it('reports a repository it cannot put in place and grants the rest; throws only when all fail', async () => {
     for (const repo of ['team/api', 'team/web']) h.sim.addRepository('acme', repo);
     const issued = await h.provider.tokens.issue(request('ci', []));
+    // A grant's 500 is tried once, the repository looked up (it exists), then tried 1 + 3 times.
     h.sim.server.faults.schedule(
       { kind: 'serverError', status: 500 },
-      { times: 4, match: { method: 'PUT', path: /team%2Fapi/ } },
+      { times: 5, match: { method: 'PUT', path: /team%2Fapi/ } },
     );
     const update = await h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam);
     expect(update.problems).toHaveLength(1);
     expect(update.problems[0]).toMatch(/^team\/api: /);
     expect([role('team/api'), role('team/web')]).toEqual([undefined, 'read']);
-    // Every PUT fails (each tried 1 + 3 times): nothing was put in place, so the error is thrown.
+    // Every PUT fails (each tried 1 + 1 + 3 times): nothing was put in place, so the error is thrown.
     h.sim.repository('acme', 'team/web')?.permissions.delete(issued.id);
     h.sim.server.faults.schedule(
       { kind: 'serverError', status: 500 },
-      { times: 8, match: { method: 'PUT' } },
+      { times: 10, match: { method: 'PUT' } },
     );
     await expect(
       h.provider.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam),
@@ -279,6 +302,7 @@ describe('issue #12 item 3: Quay wildcard grants freeze at issue time (updateSco
     for (let poll = 0; poll < 2; poll++)
       expect(await limited.tokens.updateScopes(h.registry('acme'), issued.id, pullTeam)).toEqual({
         problems: [],
+        reachesNothing: false,
       });
     expect([role('team/api'), role('team/web'), role('team/new')]).toEqual(['read', 'read', 'read']);
     expect(warnings.filter((w) => /user:admin/.test(w))).toHaveLength(1);

@@ -24,10 +24,14 @@ import type { QuayRobot, QuayRole } from './schemas.ts';
 interface ResolvedScopes {
   /** Repository to role: what the robot should have. */
   grants: Map<string, QuayRole>;
-  /** `repository: why` for each repository that could not be created (then left out of `grants`). */
+  /**
+   * `repository: why` for each repository that could not be created (then left out of `grants`),
+   * and each scope that reaches no repository yet.
+   */
   problems: string[];
-  /** Repository creations tried. */
+  /** Repository creations tried, and how many of them failed. */
   attempted: number;
+  failed: number;
   firstError?: unknown;
 }
 
@@ -76,7 +80,7 @@ export class QuayTokens implements Tokens {
         `quay robots.create: robot name ${short} ${invalid}`,
         context(organization, short),
       );
-    const { grants } = await this.resolve(request.registry, request.scopes, { collect: false });
+    const { grants, problems } = await this.resolve(request.registry, request.scopes, { collect: false });
     let robot: QuayRobot;
     try {
       robot = await this.api.createRobot(organization, short, {
@@ -103,7 +107,12 @@ export class QuayTokens implements Tokens {
       throw err;
     }
     this.ctx.logger?.debug({ organization, robot: id, repositories: grants.size }, 'created quay robot');
-    return { id, name: short, login: { server: this.ctx.server, username: id, password: token } };
+    return {
+      id,
+      name: short,
+      login: { server: this.ctx.server, username: id, password: token },
+      scopes: { problems, reachesNothing: grants.size === 0 },
+    };
   }
 
   /** `GET` the robot; undefined when it (or its organization) does not exist. The token is dropped. */
@@ -200,14 +209,15 @@ export class QuayTokens implements Tokens {
     const resolved = await this.resolve(registry, scopes, { collect: true });
     const changes = await this.grants.apply(organization, id, current, resolved.grants);
     const attempted = changes.attempted + resolved.attempted;
-    const failed = changes.failed + resolved.problems.length;
+    const failed = changes.failed + resolved.failed;
     if (attempted > 0 && failed === attempted) throw resolved.firstError ?? changes.firstError;
     if (attempted > 0)
       this.ctx.logger?.debug(
         { organization, robot: id, writes: attempted, failed },
         'updated quay robot grants',
       );
-    return { problems: [...resolved.problems, ...changes.problems] };
+    const reached = [...resolved.grants.keys()].filter((r) => !changes.notGranted.has(r) || current.has(r));
+    return { problems: [...resolved.problems, ...changes.problems], reachesNothing: reached.length === 0 };
   }
 
   /**
@@ -225,7 +235,7 @@ export class QuayTokens implements Tokens {
     const existing: string[] = [];
     for await (const repo of this.api.repositories(organization)) existing.push(repo.name);
     const plan = planScopes(scopes, existing);
-    const out: ResolvedScopes = { grants: plan.grants, problems: [], attempted: 0 };
+    const out: ResolvedScopes = { grants: plan.grants, problems: [...plan.waiting], attempted: 0, failed: 0 };
     for (const repository of plan.create) {
       out.attempted++;
       try {
@@ -239,6 +249,7 @@ export class QuayTokens implements Tokens {
         const clear = exceedsLicense(err, organization, repository) ?? err;
         if (!options.collect) throw clear;
         plan.grants.delete(repository);
+        out.failed++;
         out.firstError ??= clear;
         out.problems.push(`${repository}: ${clear instanceof Error ? clear.message : String(clear)}`);
       }

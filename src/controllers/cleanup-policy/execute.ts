@@ -2,6 +2,7 @@ import type { DockerLogin, Provider, TokenRegistry } from '../../clients/provide
 import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
+import { runItem } from './run-items.ts';
 
 /** One item of a run, as status shows it. */
 export type { RunItem } from '../../crds/cleanup-rules.ts';
@@ -61,14 +62,6 @@ export function singleTagRefusal(provider: Provider): string | undefined {
  */
 export const RUN_CREDENTIAL_LIFETIME_MS = 3_600_000 + 5 * 60_000;
 
-const itemOf = (d: Decision, action: RunItem['action'], reason = d.reason): RunItem => ({
-  repository: d.repository,
-  ...('tag' in d && d.tag ? { tag: d.tag } : {}),
-  digest: d.digest,
-  action,
-  reason,
-});
-
 /**
  * Carries out the deletions of a plan with what the provider offers: its delete endpoints
  * (Selectel cleanup, Quay tags), else the OCI API with a delete-scoped credential issued for this
@@ -109,17 +102,17 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
       for (const d of manifests)
         items.push(
           failedDigests.has(d.digest)
-            ? itemOf(d, 'Failed', 'the provider reported the deletion as failed')
-            : itemOf(d, 'Deleted'),
+            ? runItem(d, 'Failed', 'the provider reported the deletion as failed')
+            : runItem(d, 'Deleted'),
         );
       for (const d of tags) {
         const tag = d.action === 'delete-tag' ? d.tag : '';
-        if (!images.deleteTags) items.push(itemOf(d, 'Kept', 'the provider cannot delete a single tag'));
+        if (!images.deleteTags) items.push(runItem(d, 'Kept', 'the provider cannot delete a single tag'));
         else
           items.push(
             failedTags.has(tag)
-              ? itemOf(d, 'Failed', 'the provider reported the deletion as failed')
-              : itemOf(d, 'Deleted'),
+              ? runItem(d, 'Failed', 'the provider reported the deletion as failed')
+              : runItem(d, 'Deleted'),
           );
       }
     }
@@ -143,14 +136,14 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
     for (const [, decisions] of byRepo) {
       for (const d of decisions) {
         if (d.action !== 'delete-manifest') {
-          items.push(itemOf(d, 'Kept', 'the OCI API deletes manifests, not single tags'));
+          items.push(runItem(d, 'Kept', 'the OCI API deletes manifests, not single tags'));
           continue;
         }
         try {
           await oci.deleteManifest(d.repository, d.digest);
-          items.push(itemOf(d, 'Deleted'));
+          items.push(runItem(d, 'Deleted'));
         } catch (err) {
-          items.push(itemOf(d, 'Failed', (err as Error).message.slice(0, 200)));
+          items.push(runItem(d, 'Failed', (err as Error).message.slice(0, 200)));
         }
       }
     }

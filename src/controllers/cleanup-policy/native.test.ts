@@ -20,7 +20,18 @@ describe('translateToNative', () => {
     const t = translateToNative(spec({}));
     expect(t.rule).toEqual({ keepLast: 10 });
     expect(t.targets).toEqual([undefined]);
-    expect(t.unsupported).toEqual(['maxDeletionsPerRun (Quay prunes without a limit)']);
+    expect(t.unsupported).toEqual([]);
+  });
+
+  // Issue 20 item 4b: the Ready message named maxDeletionsPerRun "not carried over" when it was
+  // never set. Only settings the user made are listed; the default counts as unset.
+  it('names maxDeletionsPerRun as not carried over only when it was set', () => {
+    expect(translateToNative(spec({})).unsupported).not.toContainEqual(
+      expect.stringContaining('maxDeletionsPerRun'),
+    );
+    expect(translateToNative(spec({ maxDeletionsPerRun: 20 })).unsupported).toEqual([
+      'maxDeletionsPerRun (Quay prunes without a limit)',
+    ]);
   });
 
   it('writes olderThan in Quay units and puts policies on named repositories', () => {

@@ -1,5 +1,5 @@
 import type { NativeRetentionRule } from '../../clients/provider.ts';
-import type { CleanupPolicySpec } from '../../crds/cleanup-policy.ts';
+import { type CleanupPolicySpec, DEFAULT_MAX_DELETIONS_PER_RUN } from '../../crds/cleanup-policy.ts';
 import { durationMs } from '../../crds/duration.ts';
 import { globToRegExp } from './glob.ts';
 
@@ -9,7 +9,7 @@ export interface NativeTranslation {
   rule?: NativeRetentionRule;
   /** Repositories to put the policy on; `undefined` in the list means the whole registry. */
   targets: (string | undefined)[];
-  /** Spec fields Native mode ignores or cannot express, each with why (for the Ready message). */
+  /** Spec fields set that Native mode ignores or cannot express, each with why (for the Ready message). */
   unsupported: string[];
   /** Why nothing can be done natively, when `rule` is absent. */
   refusal?: string;
@@ -73,7 +73,9 @@ export function translateToNative(spec: CleanupPolicySpec): NativeTranslation {
   if (rules.untagged === 'Delete') unsupported.push('rules.untagged: Delete (Quay prunes tags only)');
   if (durationMs(rules.minAge) !== 3_600_000) unsupported.push('rules.minAge (Quay has no minimum age)');
   if (spec.dryRun) unsupported.push('dryRun (Quay prunes for real; nothing is applied in a dry run)');
-  unsupported.push('maxDeletionsPerRun (Quay prunes without a limit)');
+  // Only what the user set: the default is stored like a choice, so it counts as unset.
+  if (spec.maxDeletionsPerRun !== DEFAULT_MAX_DELETIONS_PER_RUN)
+    unsupported.push('maxDeletionsPerRun (Quay prunes without a limit)');
   const pattern = patterns[0];
   const rule: NativeRetentionRule = {
     ...(rules.keepLast !== undefined ? { keepLast: rules.keepLast } : {}),

@@ -1,6 +1,5 @@
 import type { Artifact } from '../../clients/provider.ts';
 import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
-import { MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
@@ -21,6 +20,7 @@ import { mostRunsInAnyHour } from './frequency.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
+import { logDeletions, runItem, statusItems } from './run-items.ts';
 import { dueRun, runRequested, validateSchedule } from './schedule.ts';
 
 /** Annotation that runs the policy once now; its value must be a timestamp later than the last run. */
@@ -141,13 +141,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
 
     const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
     const items: RunItem[] = spec.dryRun
-      ? planned.deletions.map((d) => ({
-          repository: d.repository,
-          ...('tag' in d && d.tag ? { tag: d.tag } : {}),
-          digest: d.digest,
-          action: 'WouldDelete' as const,
-          reason: d.reason,
-        }))
+      ? planned.deletions.map((d) => runItem(d, 'WouldDelete'))
       : await execute(
           {
             provider,
@@ -170,14 +164,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       if (started) status.lastGarbageCollectionAt = toMetaTime(req.now());
     }
 
-    const keeps: RunItem[] = planned.keeps.map((k) => ({
-      repository: k.repository,
-      ...('tag' in k && k.tag ? { tag: k.tag } : {}),
-      digest: k.digest,
-      action: 'Kept',
-      reason: k.reason,
-    }));
-    const order = { Failed: 0, Deleted: 1, WouldDelete: 1, Kept: 2 } as const;
+    logDeletions(req.logger, items);
+    const keeps = planned.keeps.map((k) => runItem(k, 'Kept'));
     status.lastRunAt = toMetaTime(now);
     // Any run, scheduled or asked for, answers the request standing at its start.
     if (requested) status.lastHandledRunRequestAt = requested;
@@ -193,9 +181,7 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       ...(spec.dryRun ? {} : { bytesFreed: planned.bytesFreed }),
       stoppedAtLimit: planned.stoppedAtLimit,
     };
-    status.lastRunItems = [...items, ...keeps]
-      .sort((a, b) => order[a.action] - order[b.action])
-      .slice(0, MAX_RUN_ITEMS) as Status['lastRunItems'];
+    status.lastRunItems = statusItems([...items, ...keeps]);
 
     const result = spec.dryRun
       ? 'dry_run'

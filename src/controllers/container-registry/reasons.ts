@@ -20,6 +20,8 @@ export const RegistryReason = {
   DriftCorrected: 'DriftCorrected',
   Deleted: 'Deleted',
   Retained: 'Retained',
+  /** Deleted, and nothing was at the provider: a create berth started made no registry. */
+  NotCreated: 'NotCreated',
   /** The registry vanished at the provider and is being created again. */
   Recreating: 'Recreating',
 } as const;

@@ -13,6 +13,7 @@ import { type ReconcileResult, TerminalError, WaitingError } from '../runtime/ou
 import type { CredentialsReader } from '../shared/credentials.ts';
 import { desiredOf, endpointOf } from '../shared/desired.ts';
 import { CREDENTIALS_RETRY_MS, providerCall } from '../shared/provider-errors.ts';
+import { finalizeRegistry } from './finalize.ts';
 import { RegistryReason } from './reasons.ts';
 
 /** What the reconciler needs from outside. */
@@ -44,7 +45,10 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
     const status = req.status as Status;
     const desired = desiredOf(obj);
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
-    if (req.deleting) return this.finalize(req, desired, key);
+    if (req.deleting) {
+      this.polls.delete(key);
+      return finalizeRegistry(req, desired, () => this.providerFor(obj, desired));
+    }
 
     const provider = await this.providerFor(obj, desired);
     // Before anything exists at the provider, so that a deletion can never skip the clean-up.
@@ -173,60 +177,6 @@ export class ContainerRegistryReconciler implements Reconciler<ContainerRegistry
       );
     }
     return providerCall(secret, async () => this.deps.providers(desired, data));
-  }
-
-  private async finalize(
-    req: ReconcileRequest<ContainerRegistry>,
-    desired: DesiredRegistry,
-    key: string,
-  ): Promise<ReconcileResult> {
-    const obj = req.object;
-    const status = req.status as Status;
-    this.polls.delete(key);
-    const knowsOne = status.externalId !== undefined || status.pendingCreateAt !== undefined;
-    if (obj.spec.deletionPolicy === 'Delete' && knowsOne) {
-      const provider = await this.providerFor(obj, desired);
-      const secret = obj.spec.credentialsRef.name;
-      const ref = { externalId: status.externalId, name: desired.name };
-      const observed = await providerCall(secret, () => provider.registries.observe(ref, desired));
-      // Without our id, a registry found by name is ours only if we recorded creating it.
-      const ours =
-        observed && (status.externalId === observed.externalId || status.pendingCreateAt !== undefined);
-      if (observed && ours) {
-        if (!observed.deleting) {
-          await providerCall(secret, () =>
-            provider.registries.delete({ externalId: observed.externalId, name: desired.name }, desired),
-          );
-          await req.recordEvent({
-            type: 'Normal',
-            reason: RegistryReason.Deleting,
-            note: `deleting ${desired.provider} registry ${desired.name} (${observed.externalId})`,
-            action: 'Delete',
-          });
-        }
-        status.providerState = observed.deleting ? observed.providerState : 'Deleting';
-        throw new WaitingError(
-          RegistryReason.Deleting,
-          `waiting for ${desired.provider} to confirm that registry ${desired.name} is gone`,
-          2_000,
-        );
-      }
-      await req.recordEvent({
-        type: 'Normal',
-        reason: RegistryReason.Deleted,
-        note: `${desired.provider} registry ${desired.name} is gone`,
-        action: 'Delete',
-      });
-    } else if (knowsOne) {
-      await req.recordEvent({
-        type: 'Normal',
-        reason: RegistryReason.Retained,
-        note: `left ${desired.provider} registry ${desired.name} in place (deletionPolicy: Retain)`,
-        action: 'Delete',
-      });
-    }
-    await req.removeFinalizer();
-    return {};
   }
 }
 

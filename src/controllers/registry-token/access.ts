@@ -23,6 +23,8 @@ const CREDENTIAL_FIELDS = [
   'scopesHash',
   'credentialCheckedAt',
   'scopeProblems',
+  'scopeProblemsSince',
+  'reachesNothing',
   'namespacesServed',
   'registry',
   'refusedAt',

@@ -168,6 +168,8 @@ export function tokenWorld(
     annotations?: Record<string, Record<string, string>>;
     /** The registry the tokens use (default {@link registryObject}). */
     registry?: ContainerRegistry;
+    /** Another provider's credentials instead of the IONOS-like {@link fakeTokens}. */
+    tokens?: Tokens;
   } = {},
 ) {
   const clock = new FakeClock(Date.UTC(2026, 10, 30, 5, 0, 0));
@@ -184,7 +186,7 @@ export function tokenWorld(
   const deps: RegistryTokenDeps = {
     secrets: apiSecrets(api.core),
     reads,
-    providers: () => ({ name: 'ionos', tokens: provider.tokens }) as unknown as Provider,
+    providers: () => ({ name: 'ionos', tokens: options.tokens ?? provider.tokens }) as unknown as Provider,
     readCredentials: async () => ({ token: 'api-token' }),
     getRegistry: async (namespace, name) => reads.registry(namespace, name),
     namespaceLabels: async () => ({}),

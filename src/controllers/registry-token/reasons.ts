@@ -13,6 +13,10 @@ export const TokenReason = {
   OrphanRevoked: 'OrphanRevoked',
   CredentialNameTaken: 'CredentialNameTaken',
   ScopesUpdated: 'ScopesUpdated',
+  /** The new credential does not reach some scopes yet (Quay: a repository that does not exist). */
+  ScopesNotGranted: 'ScopesNotGranted',
+  /** The credential reaches none of its scopes: the token is not Ready until one is granted. */
+  NoAccess: 'NoAccess',
   DistributionIncomplete: 'DistributionIncomplete',
   /** The registry stopped admitting the token: its credentials go after a grace period. */
   AccessRefused: 'AccessRefused',

@@ -46,6 +46,8 @@ import {
 } from './lifecycle.ts';
 import { ISSUING_ANNOTATION, ROTATE_REQUESTED_ANNOTATION, SecretAnnotation, TokenReason } from './reasons.ts';
 import { msUntil, renewalTime } from './renewal.ts';
+import { explainReason, rotatedNote } from './rotation-note.ts';
+import { recordScopes, scopePollDueAt } from './scope-problems.ts';
 import { assertOwnable, type SecretOwner, secretProblem, type TokenSecrets } from './secret.ts';
 import { requestOf } from './throttle.ts';
 
@@ -158,7 +160,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     // Only where grants follow repositories created later (Quay) does each token poll on its own;
     // elsewhere the census's one list per registry and interval looks at every credential.
     const polls = provider.tokens.expandsScopes === true;
-    const checkedAt = status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
+    const pollDue = (at: number) =>
+      scopePollDueAt({
+        checkedAt: status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined,
+        now: at,
+        observeMs,
+        problemsSince: status.scopeProblemsSince ? Date.parse(status.scopeProblemsSince) : undefined,
+      });
     let action = decide({
       now,
       hasCredential: status.credentialId !== undefined,
@@ -171,7 +179,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       scopesChanged: status.scopesHash !== hash,
       canUpdateScopes: provider.tokens.updateScopes !== undefined,
       suspect: finding?.suspect !== undefined && finding.suspect.credentialId === status.credentialId,
-      pollDueAt: polls ? (checkedAt ?? now - observeMs) + observeMs : undefined,
+      pollDueAt: polls ? pollDue(now) : undefined,
     });
     if (action.kind === 'observe' && status.credentialId) {
       const id = status.credentialId;
@@ -229,14 +237,23 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       });
       throw new WaitingError(TokenReason.Throttled, throttled.message, throttled.retryAfterMs);
     }
-    const lastCheck =
-      polls && status.credentialCheckedAt ? Date.parse(status.credentialCheckedAt) : undefined;
     if (finding) this.deps.census.resolveFinding(tokenKey, finding);
+    const nextPoll = polls && status.credentialCheckedAt ? pollDue(req.now()) : undefined;
     const next = nextWake([
       status.renewAt ? Date.parse(status.renewAt) : undefined,
       nextRevocation,
-      lastCheck === undefined ? undefined : lastCheck + observeMs,
+      nextPoll,
     ]);
+    if (status.reachesNothing) {
+      // Written and distributed, but it can pull nothing: not Ready until a look finds a grant.
+      const wait = Math.max(1_000, msUntil(nextPoll ?? req.now() + observeMs, req.now()));
+      throw new WaitingError(
+        TokenReason.NoAccess,
+        `credential ${status.credentialName} in Secret ${secretName} reaches none of its scopes: ` +
+          `${(status.scopeProblems ?? []).join('; ')}; looking again in ${Math.ceil(wait / 1000)}s`,
+        wait,
+      );
+    }
     const problems = [
       ...(served.problems.length > 0 ? [`not distributed: ${served.problems.join('; ')}`] : []),
       ...(status.scopeProblems?.length ? [`not granted: ${status.scopeProblems.join('; ')}`] : []),
@@ -286,6 +303,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     });
     this.deps.reads.wroteSecret(written);
     const previous = status.credentialId;
+    const previousName = status.credentialName;
     if (previous) {
       const grace = durationMs(token.spec.gracePeriod);
       status.pendingRevocations = [
@@ -303,7 +321,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     // answered, so a census list started later must show it (census-findings.ts).
     status.scopesHash = scopesHash(token.spec.scopes);
     status.credentialCheckedAt = toMetaTime(req.now());
-    delete status.scopeProblems;
+    if (recordScopes(status, issued.scopes, req.now()) && status.scopeProblems)
+      await req.recordEvent({
+        type: 'Warning',
+        reason: TokenReason.ScopesNotGranted,
+        note: `credential ${issued.name} does not reach: ${status.scopeProblems.join('; ')}`,
+        action: 'Issue',
+      });
     this.current(ctx, {
       id: issued.id,
       name: issued.name,
@@ -319,7 +343,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       type: 'Normal',
       reason: previous ? TokenReason.Rotated : TokenReason.Issued,
       note: previous
-        ? `rotated to credential ${issued.name} (${explainReason(reason, provider.name)}); the previous one is revoked after ${token.spec.gracePeriod}`
+        ? rotatedNote({
+            issued: issued.name,
+            previous: previousName ?? previous,
+            reason,
+            provider: provider.name,
+            gracePeriod: token.spec.gracePeriod,
+          })
         : `issued credential ${issued.name} into Secret ${secretName}`,
       action: 'Issue',
     });
@@ -383,10 +413,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     );
     status.scopesHash = hash;
     status.credentialCheckedAt = toMetaTime(req.now());
-    const before = JSON.stringify(status.scopeProblems ?? []);
-    if (result.problems.length > 0) status.scopeProblems = result.problems.slice(0, 32);
-    else delete status.scopeProblems;
-    if (changed || before !== JSON.stringify(status.scopeProblems ?? [])) {
+    if (recordScopes(status, result, req.now()) || changed) {
       await req.recordEvent({
         type: result.problems.length > 0 ? 'Warning' : 'Normal',
         reason: TokenReason.ScopesUpdated,
@@ -639,11 +666,4 @@ function ownerOf(token: RegistryToken): SecretOwner {
     name: token.metadata.name,
     uid: token.metadata.uid ?? '',
   };
-}
-
-/** A rotation's reason as status and events say it: where the provider forced it, which and why. */
-function explainReason(reason: IssueReason, provider: string): string {
-  return reason === 'ScopesChanged'
-    ? `ScopesChanged: ${provider} cannot change a credential's scopes in place`
-    : reason;
 }

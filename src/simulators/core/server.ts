@@ -19,6 +19,7 @@ export interface SimRequest {
 /** What a route handler returns. */
 export interface SimResponse {
   status: number;
+  /** Sent as JSON, unless it is a string and `headers` name another content type: then as is. */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -281,6 +282,13 @@ function send(res: ServerResponse, answer: SimResponse): void {
   if (answer.body === undefined) {
     res.writeHead(answer.status, headers);
     res.end();
+    return;
+  }
+  // A handler that names a non-JSON content type (a crash page in HTML, say) sends its text as is.
+  const type = Object.entries(headers).find(([key]) => key.toLowerCase() === 'content-type')?.[1];
+  if (typeof answer.body === 'string' && type !== undefined && !/json/i.test(type)) {
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
     return;
   }
   res.writeHead(answer.status, { 'content-type': 'application/json', ...headers });

@@ -14,9 +14,10 @@ export class QuayErrors {
     this.base = base;
   }
 
-  /** An ApiException body. */
-  body(status: number, title: string, detail: string): Record<string, unknown> {
+  /** An ApiException body; `payload` keys come first, as in ApiException.to_dict. */
+  body(status: number, title: string, detail: string, payload: object = {}): Record<string, unknown> {
     return {
+      ...payload,
       detail,
       error_message: detail,
       error_type: title,
@@ -41,16 +42,36 @@ export class QuayErrors {
     return new SimError(402, this.body(402, 'exceeds_license', 'Payment Required'));
   }
 
-  /** 400 `{message}`: a DataModelException (missing robot, missing permission, ...). */
+  /**
+   * 400 `{message}`: a DataModelException no handler wraps in request_error (a missing robot, a
+   * missing permission on GET, an invalid tag expiration); endpoints/decorated.py handle_dme.
+   */
   model(message: string): SimError {
     return new SimError(400, { message });
+  }
+
+  /**
+   * 403 `{error}`: a write (not GET or HEAD) without a valid OAuth token. Every /api/v1 resource is
+   * wrapped in csrf_protect (endpoints/api/__init__.py `api.decorators`), which runs after
+   * process_oauth: an invalid, expired or revoked Bearer token leaves the request anonymous, and an
+   * anonymous write without a session's CSRF token fails verify_csrf (endpoints/csrf.py) with
+   * util/http.py abort(403, message=...), whose body is `{"error": message}`. This happens before the
+   * handler's own 401, so no write ever answers 401 to a bad token.
+   */
+  csrf(): SimError {
+    return new SimError(403, { error: 'CSRF token was invalid or missing.' });
+  }
+
+  /** 401 invalid_token "Requires authentication", with the handler's payload (GET /user/ has one). */
+  invalidToken(payload: object = {}): SimError {
+    return new SimError(401, this.body(401, 'invalid_token', 'Requires authentication', payload));
   }
 
   /** Anonymous → 401 invalid_token; authenticated without rights (or scope, or org) → 403 insufficient_scope. */
   unauthorized(caller: SimToken | undefined): SimError {
     return caller
       ? new SimError(403, this.body(403, 'insufficient_scope', 'Unauthorized'))
-      : new SimError(401, this.body(401, 'invalid_token', 'Requires authentication'));
+      : this.invalidToken();
   }
 }
 

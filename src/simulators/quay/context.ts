@@ -15,6 +15,10 @@ export interface QuaySimSettings {
   freePlan: boolean;
   /** 400 (Quay's source) or 404 (the seed's guide) for a robot that does not exist. */
   missingRobotStatus: 400 | 404;
+  /** FEATURE_MAILING. */
+  mailing: boolean;
+  /** The release whose organization e-mail rules apply (options.ts says what differs). */
+  organizationEmailRules: '3.17' | '3.18';
 }
 
 /** What every route module gets. */

@@ -1,8 +1,11 @@
-import type { SimRequest } from '../core/server.ts';
+import { SimError, type SimRequest } from '../core/server.ts';
 import { avatar, jsonBody, type QuaySimContext, truthy, validRepositoryName } from './context.ts';
 import { formatDate, isActive, type Role, type SimOrganization, type SimRepository } from './state.ts';
 
 const ROLES: readonly Role[] = ['read', 'write', 'admin'];
+
+/** data/model/permission.py's DataModelException for a user without a permission on the repository. */
+const NO_PERMISSION = 'User does not have permission for repo.';
 
 function summary(org: SimOrganization, repo: SimRepository, req: SimRequest) {
   const view: Record<string, unknown> = {
@@ -130,20 +133,37 @@ function permissionView(org: SimOrganization, username: string, role: Role) {
   };
 }
 
-function setPermission(ctx: QuaySimContext, req: SimRequest) {
-  const { org, repo } = ctx.access.existingRepository(
-    req,
-    req.params.ns ?? '',
-    req.params.repo ?? '',
-    'admin',
+/**
+ * What Quay answers for an uncaught exception: Flask's InternalServerError page. Its handlers reach
+ * Flask's, not flask-restful's JSON one, because ApiExceptionHandlingApi routes errors of matched
+ * routes back to the app (endpoints/api/__init__.py).
+ */
+function crashPage(): SimError {
+  return new SimError(
+    500,
+    '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n' +
+      '<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to ' +
+      'complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+    { 'content-type': 'text/html; charset=utf-8' },
   );
+}
+
+function setPermission(ctx: QuaySimContext, req: SimRequest) {
+  // An organization administrator passes the permission check for a repository that does not exist.
+  const { org, repo } = ctx.access.repository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
   const username = req.params.username ?? '';
   const role = jsonBody(ctx, req.body).role;
   if (typeof role !== 'string' || !ROLES.includes(role as Role))
     throw ctx.errors.invalidRequest(`'${String(role)}' is not one of ['read', 'write', 'admin']`);
-  if (!ctx.state.userExists(username)) throw ctx.errors.model(`Invalid username: ${username}`);
+  // set_user_repo_permission's DataModelExceptions reach the client through request_error: full
+  // ApiException bodies (endpoints/api/permission.py put, `except SaveException`).
+  if (username === org.name) throw ctx.errors.invalidRequest('Namespace owner must always be admin.');
+  if (!ctx.state.userExists(username)) throw ctx.errors.invalidRequest(`Invalid username: ${username}`);
   if (username.includes('+') && !username.startsWith(`${org.name}+`))
-    throw ctx.errors.model(`Cannot add robot ${username} under namespace ${org.name}`);
+    throw ctx.errors.invalidRequest(`Cannot add robot ${username} under namespace ${org.name}`);
+  // data/model/permission.py __set_entity_repo_permission looks the repository up last, with an
+  // uncaught get_existing_repository: a missing one is Repository.DoesNotExist, a crash (v3.18.0).
+  if (!repo) throw crashPage();
   repo.permissions.set(username, role as Role);
   return { status: 200, body: permissionView(org, username, role as Role) };
 }
@@ -169,16 +189,19 @@ export function registerRepositoryRoutes(ctx: QuaySimContext): void {
     return { status: 200, body: { permissions } };
   });
   server.route('PUT', '/repository/:ns/:repo/permissions/user/:username', (req) => setPermission(ctx, req));
+  // Both look the permission up by repository name: a missing repository has none (no 404). GET
+  // lets the DataModelException through ({message}); DELETE wraps it in request_error (full body).
   server.route('GET', '/repository/:ns/:repo/permissions/user/:username', (req) => {
-    const { org, repo } = access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
-    const role = repo.permissions.get(req.params.username ?? '');
-    if (!role) throw ctx.errors.model('User does not have permission for repo.');
+    const { org, repo } = access.repository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
+    const role = repo?.permissions.get(req.params.username ?? '');
+    if (!role) throw ctx.errors.model(NO_PERMISSION);
     return { status: 200, body: permissionView(org, req.params.username ?? '', role) };
   });
   server.route('DELETE', '/repository/:ns/:repo/permissions/user/:username', (req) => {
-    const { repo } = access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
-    if (!repo.permissions.delete(req.params.username ?? ''))
-      throw ctx.errors.model('User does not have permission for repo.');
+    const { org, repo } = access.repository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
+    const username = req.params.username ?? '';
+    if (username === org.name) throw ctx.errors.invalidRequest('Namespace owner must always be admin.');
+    if (!repo?.permissions.delete(username)) throw ctx.errors.invalidRequest(NO_PERMISSION);
     return { status: 204 };
   });
 }

@@ -65,21 +65,27 @@ function createRobot(ctx: QuaySimContext, req: SimRequest) {
   const description = body.description ?? '';
   if (typeof description !== 'string' || description.length > 255)
     throw ctx.errors.invalidRequest("'description' must be a string of at most 255 characters");
-  const metadata = body.unstructured_metadata ?? {};
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
-    throw ctx.errors.invalidRequest("'unstructured_metadata' is not of type 'object'");
+  const metadata = body.unstructured_metadata;
+  if (
+    metadata !== undefined &&
+    (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+  )
+    throw ctx.errors.invalidRequest(`${JSON.stringify(metadata)} is not of type 'object'`);
   if (org.robots.has(shortname))
     throw ctx.errors.invalidRequest(`Existing robot with name: ${org.name}+${shortname}`);
   const robot: SimRobot = {
     shortname,
     description,
-    metadata: metadata as Record<string, unknown>,
+    // Stored as `unstructured_metadata or {}` (data/model/user.py create_robot): a GET shows {}.
+    metadata: (metadata ?? {}) as Record<string, unknown>,
     token: robotToken(),
     created: ctx.now(),
     lastAccessed: null,
   };
   org.robots.set(shortname, robot);
-  return { status: 201, body: robotView(org, robot, { token: true, metadata: true }) };
+  // The create answer echoes the request's metadata (create_org_robot), null when none was sent.
+  const view = robotView(org, robot, { token: true, metadata: true });
+  return { status: 201, body: { ...view, unstructured_metadata: metadata ?? null } };
 }
 
 function robotPermissions(ctx: QuaySimContext, req: SimRequest) {

@@ -4,7 +4,8 @@ import { LimitReq, type RequestRateLimit } from '../core/limit-req.ts';
 import type { RegistryAccessVerifier } from '../core/registry-access.ts';
 import { SimServer } from '../core/server.ts';
 import { QuayAccess, QuayErrors } from './access.ts';
-import type { QuaySimContext, QuaySimSettings } from './context.ts';
+import type { QuaySimContext } from './context.ts';
+import { type QuaySimulatorOptions, seconds, settingsOf } from './options.ts';
 import { registerAutoPruneRoutes, runAutoPrune } from './routes-autoprune.ts';
 import { registerOrganizationRoutes } from './routes-org.ts';
 import { registerRepositoryRoutes } from './routes-repos.ts';
@@ -22,7 +23,7 @@ import {
   type SimTag,
 } from './state.ts';
 
-const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+export type { QuaySimulatorOptions } from './options.ts';
 
 /**
  * quay.io's limit on /api/ (FEATURE_RATE_LIMITS, on for quay.io; research notes §9: "/api/: 5 r/s
@@ -30,60 +31,12 @@ const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604
  */
 export const QUAY_IO_API_RATE_LIMIT: RequestRateLimit = { perSecond: 5, burst: 25 };
 
-/** Options of {@link QuaySimulator}. */
-export interface QuaySimulatorOptions {
-  /** The docker registry host the simulated organizations are served from (default `127.0.0.1:5000`). */
-  registryHost?: string;
-  /** The default user's OAuth token (random when omitted; read it from `sim.token`). */
-  token?: string;
-  /** The default user (default `berth-admin`). */
-  username?: string;
-  /** Scopes of the default token (default: all but super:user). */
-  scopes?: QuayScope[];
-  /** FEATURE_AUTO_PRUNE (default true; when false the endpoints answer 404). */
-  autoPrune?: boolean;
-  /** TAG_EXPIRATION_OPTIONS (default 0s, 1d, 1w, 2w, 4w). */
-  tagExpirationOptions?: string[];
-  /** Repositories per `GET /repository` page (Quay: 100); small values test `next_page`. */
-  repositoryPageSize?: number;
-  /** FEATURE_EXTENDED_REPOSITORY_NAMES: `/` in repository names (default true). */
-  extendedRepositoryNames?: boolean;
-  /** The clock in milliseconds (default Date.now); tests move it to expire tags. */
-  now?: () => number;
-  /** Seed of the fault injector. */
-  seed?: number;
-  /**
-   * nginx's rate limit on /api/ per client address (FEATURE_RATE_LIMITS). Defaults to quay.io's
-   * ({@link QUAY_IO_API_RATE_LIMIT}); refusals are 429 with a plain-text body and no Retry-After.
-   * `false` is an installation without FEATURE_RATE_LIMITS (Quay's own default): for tests that
-   * must run faster than quay.io lets anyone.
-   */
-  rateLimits?: RequestRateLimit | false;
-  /**
-   * FEATURE_BILLING and the organizations' plan. `free`: quay.io's free plan, which has no private
-   * repositories, so creating one answers 402 exceeds_license (notes §6). Default: no billing, as on
-   * a self-hosted Quay or a paid plan.
-   */
-  plan?: 'free' | undefined;
-  /**
-   * The status of a missing robot (GET, DELETE, regenerate, permissions): 400 `{message}` as Quay's
-   * source answers (default, notes §2), or 404 as the seed's guide lists.
-   */
-  missingRobotStatus?: 400 | 404;
-}
-
-function seconds(option: string): number {
-  const match = /^([0-9]+)([smhdw])$/.exec(option);
-  if (!match?.[2]) throw new Error(`bad tag expiration option ${option}`);
-  return Number(match[1]) * (UNIT_S[match[2]] ?? 1);
-}
-
 /**
  * A stateful fake of the Quay API (/api/v1) for tests: organizations, robots (tokens visible to
  * org admins, regenerate kills the old one at once), repositories with per-user/robot roles, tags
  * with history, and auto-prune policies; Quay's status codes and error bodies (401 anonymous, 403
- * without rights or for a missing organization, 400 for a missing robot), and quay.io's nginx rate
- * limit on /api/ unless told otherwise. Faults: `server.faults`.
+ * for an anonymous write, without rights or for a missing organization, 400 for a missing robot),
+ * and quay.io's nginx rate limit on /api/ unless told otherwise. Faults: `server.faults`.
  */
 export class QuaySimulator {
   readonly server: SimServer;
@@ -102,8 +55,13 @@ export class QuaySimulator {
       prefix: '/api/v1',
       seed: options.seed ?? 1,
       rateLimit: rateLimits === false ? undefined : new LimitReq(rateLimits),
-      authenticate: (req) =>
-        this.ctx.access.caller(req) ? undefined : { status: 401, body: errors.unauthorized(undefined).body },
+      authenticate: (req) => {
+        if (this.ctx.access.caller(req)) return undefined;
+        // Writes fail the CSRF check before any handler can say 401 (QuayErrors.csrf).
+        const refusal =
+          req.method === 'GET' || req.method === 'HEAD' ? errors.unauthorized(undefined) : errors.csrf();
+        return { status: refusal.status, body: refusal.body };
+      },
       errorBody: (status, message) => {
         if (status === 429) return 'Too Many Requests'; // nginx's limit_req answers text, not JSON
         // Quay's read-only mode is its own 503; other 5xx come from the proxy or a crash.
@@ -113,15 +71,7 @@ export class QuaySimulator {
         return errors.body(status, status === 404 ? 'not_found' : 'invalid_request', message);
       },
     });
-    const settings: QuaySimSettings = {
-      registryHost: options.registryHost ?? '127.0.0.1:5000',
-      autoPrune: options.autoPrune ?? true,
-      tagExpirationOptions: (options.tagExpirationOptions ?? ['0s', '1d', '1w', '2w', '4w']).map(seconds),
-      repositoryPageSize: options.repositoryPageSize ?? 100,
-      extendedRepositoryNames: options.extendedRepositoryNames ?? true,
-      freePlan: options.plan === 'free',
-      missingRobotStatus: options.missingRobotStatus ?? 400,
-    };
+    const settings = settingsOf(options);
     this.ctx = {
       server: this.server,
       state: this.state,

@@ -103,6 +103,11 @@ export function formatDate(ms: number): string {
   return new Date(ms).toUTCString().replace('GMT', '-0000');
 }
 
+/** A user's e-mail address (users have one; GET /user/ shows it, organizations may not reuse it). */
+export function userEmail(username: string): string {
+  return `${username}@example.com`;
+}
+
 /** Whether a tag row is active at `now`. */
 export function isActive(tag: SimTag, now: number): boolean {
   return tag.end === undefined || tag.end > now;

@@ -1,0 +1,57 @@
+// Pushing and pulling with the credentials berth wrote into a Secret, as a kubelet or a CI job
+// would use them: the login comes out of the Secret's .dockerconfigjson, crane does the rest.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { crane } from '../../src/dev/registry.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** A docker login as a Secret of type kubernetes.io/dockerconfigjson holds it. */
+export interface SecretLogin {
+  server: string;
+  username: string;
+  password: string;
+}
+
+/** The one login in a berth Secret's `.dockerconfigjson`. */
+export async function secretLogin(core: CoreV1Api, namespace: string, name: string): Promise<SecretLogin> {
+  const secret = await core.readNamespacedSecret({ namespace, name });
+  const encoded = secret.data?.['.dockerconfigjson'];
+  if (!encoded) throw new Error(`Secret ${namespace}/${name} has no .dockerconfigjson`);
+  const config = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as {
+    auths: Record<string, { username: string; password: string }>;
+  };
+  const [server, auth] = Object.entries(config.auths)[0] ?? [];
+  if (!server || !auth) throw new Error(`Secret ${namespace}/${name} holds no login`);
+  return { server, username: auth.username, password: auth.password };
+}
+
+/** A DOCKER_CONFIG folder logged in with `login`. */
+async function dockerConfig(login: SecretLogin): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-example-docker-'));
+  await crane(['auth', 'login', login.server, '-u', login.username, '-p', login.password], dir);
+  return dir;
+}
+
+/** Pushes a one-layer image (its content made unique by `content`) and returns its digest. */
+export async function pushImage(login: SecretLogin, image: string, content = image): Promise<string> {
+  const dir = await dockerConfig(login);
+  const layer = await mkdtemp(join(tmpdir(), 'berth-example-layer-'));
+  await writeFile(join(layer, 'f.txt'), `${content}\n`);
+  await execFileAsync('tar', ['-cf', join(layer, 'l.tar'), '-C', layer, 'f.txt']);
+  await crane(['append', '-f', join(layer, 'l.tar'), '-t', image], dir);
+  return crane(['digest', image], dir);
+}
+
+/** Whether the login can pull the image's manifest (false on any refusal or a missing tag). */
+export async function canPull(login: SecretLogin, image: string): Promise<boolean> {
+  const dir = await dockerConfig(login);
+  return crane(['manifest', image], dir).then(
+    () => true,
+    () => false,
+  );
+}
