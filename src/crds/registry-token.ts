@@ -191,7 +191,8 @@ export const RegistryTokenStatusSchema = z
       .describe('A hash of the spec.scopes the current credential was given; a different spec is applied.'),
     credentialCheckedAt: timestamp(
       'When the current credential was last seen at the provider by its token (when issued, when the ' +
-        "registry's list suggested a change, and on Quay every observeInterval for its grants).",
+        "registry's list suggested a change, and on Quay every observeInterval for its grants, sooner " +
+        'while scopeProblems lasts).',
     ).optional(),
     lastRotationReason: z
       .string()

@@ -1,7 +1,7 @@
 // Pushing and pulling with the credentials berth wrote into a Secret, as a kubelet or a CI job
 // would use them: the login comes out of the Secret's .dockerconfigjson, crane does the rest.
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,28 +30,44 @@ export async function secretLogin(core: CoreV1Api, namespace: string, name: stri
   return { server, username: auth.username, password: auth.password };
 }
 
-/** A DOCKER_CONFIG folder logged in with `login`. */
-async function dockerConfig(login: SecretLogin): Promise<string> {
+/**
+ * Runs `use` with a DOCKER_CONFIG folder logged in with `login` (written as a config.json, so the
+ * password is on no command line), and removes the folder afterwards: it holds a live credential.
+ */
+async function withDockerConfig<T>(login: SecretLogin, use: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-example-docker-'));
-  await crane(['auth', 'login', login.server, '-u', login.username, '-p', login.password], dir);
-  return dir;
+  try {
+    const auth = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [login.server]: { auth } } }), {
+      mode: 0o600,
+    });
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Pushes a one-layer image (its content made unique by `content`) and returns its digest. */
 export async function pushImage(login: SecretLogin, image: string, content = image): Promise<string> {
-  const dir = await dockerConfig(login);
   const layer = await mkdtemp(join(tmpdir(), 'berth-example-layer-'));
-  await writeFile(join(layer, 'f.txt'), `${content}\n`);
-  await execFileAsync('tar', ['-cf', join(layer, 'l.tar'), '-C', layer, 'f.txt']);
-  await crane(['append', '-f', join(layer, 'l.tar'), '-t', image], dir);
-  return crane(['digest', image], dir);
+  try {
+    await writeFile(join(layer, 'f.txt'), `${content}\n`);
+    await execFileAsync('tar', ['-cf', join(layer, 'l.tar'), '-C', layer, 'f.txt']);
+    return await withDockerConfig(login, async (dir) => {
+      await crane(['append', '-f', join(layer, 'l.tar'), '-t', image], dir);
+      return crane(['digest', image], dir);
+    });
+  } finally {
+    await rm(layer, { recursive: true, force: true });
+  }
 }
 
 /** Whether the login can pull the image's manifest (false on any refusal or a missing tag). */
-export async function canPull(login: SecretLogin, image: string): Promise<boolean> {
-  const dir = await dockerConfig(login);
-  return crane(['manifest', image], dir).then(
-    () => true,
-    () => false,
+export function canPull(login: SecretLogin, image: string): Promise<boolean> {
+  return withDockerConfig(login, (dir) =>
+    crane(['manifest', image], dir).then(
+      () => true,
+      () => false,
+    ),
   );
 }

@@ -204,6 +204,15 @@ describe('examples/, applied on the simulators', () => {
     // Applied together: the pull token comes first and finds no repository yet (not Ready,
     // NoAccess), then the push token creates them and the pull token is granted on its next look.
     await apply('registry-token-quay-rotate.yaml');
+    await eventually(
+      async () => {
+        const ready = (await read('RegistryToken', 'acme-deploy')).status?.conditions?.find(
+          (c) => c.type === 'Ready',
+        );
+        return ready?.status === 'False' && (ready as { reason?: string }).reason === 'NoAccess';
+      },
+      { what: 'acme-deploy not Ready, NoAccess, while neither repository exists' },
+    );
     const push = await pusher('acme-quay', [
       { repository: 'backend', actions: ['pull', 'push'] },
       { repository: 'frontend', actions: ['pull', 'push'] },

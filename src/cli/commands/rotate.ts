@@ -31,6 +31,8 @@ type Status = {
   secretName?: string;
   lastHandledReconcileAt?: string;
   pendingRevocations?: { credentialId: string; credentialName?: string; revokeAfter: string }[];
+  reachesNothing?: boolean;
+  scopeProblems?: string[];
 };
 
 const statusOf = (obj: BerthObject) => (obj.status ?? {}) as Status;
@@ -62,7 +64,10 @@ export async function pollRotation(kube: Kube, req: Requested, nowMs: number): P
     };
   }
   const changed = st.credentialId !== undefined && st.credentialId !== req.before;
-  if (handled && changed && healthOf(cur) === 'Ready') {
+  // A credential that reaches none of its scopes yet (Quay: repositories that do not exist) keeps
+  // the token from Ready, yet the rotation itself is done: waiting would only end in a timeout.
+  const noAccess = conditionOf(cur, 'Ready')?.reason === 'NoAccess';
+  if (handled && changed && (healthOf(cur) === 'Ready' || noAccess)) {
     const secret = await readSecretMetadata(kube, namespace, st.secretName ?? name);
     if (
       secret.found === 'forbidden' ||
@@ -96,6 +101,10 @@ export function rotationReport(req: Requested, done: BerthObject, tookMs: number
       `  the replaced credential ${old} keeps working until ${pending.revokeAfter} (${relativeTime(pending.revokeAfter, nowMs)}), then berth revokes it`,
     );
   else lines.push(`  the replaced credential ${old} is revoked already`);
+  if (st.reachesNothing)
+    lines.push(
+      `  it reaches none of its scopes yet (${(st.scopeProblems ?? []).join('; ')}); berth grants them when they exist`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

@@ -22,8 +22,9 @@ export function csrfRefusal(err: unknown): UnauthorizedError | undefined {
   const { provider, operation } = err.context;
   return new UnauthorizedError(
     `${provider} ${operation}: Quay refused the API token (the token key of the credentials Secret): ` +
-      'it is invalid, expired or revoked. Quay answers a write with such a token HTTP 403 "CSRF token ' +
-      'was invalid or missing", as it would a browser without a session',
+      'it is invalid, expired or revoked, or not an OAuth access token at all (a robot token or an ' +
+      'app-specific password). Quay answers a write with such a token HTTP 403 "CSRF token was ' +
+      'invalid or missing", as it would a browser without a session',
     err.context,
     { cause: err },
   );

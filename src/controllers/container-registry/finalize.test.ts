@@ -84,7 +84,7 @@ describe('deleting a ContainerRegistry says what was at the provider', () => {
     const deleted = await reconcileOnce(obj, status, true);
     expect(deleted).toMatchObject({ released: true, thrown: undefined });
     expect(deleted.events).toEqual([
-      'NotCreated: no ionos registry never-made exists: the create berth started made none; nothing to leave in place',
+      'NotCreated: no ionos registry never-made was found: the create berth started made none (or none yet); nothing to leave in place',
     ]);
   });
 
@@ -93,7 +93,7 @@ describe('deleting a ContainerRegistry says what was at the provider', () => {
     const deleted = await reconcileOnce(obj, status, true);
     expect(deleted.released).toBe(true);
     expect(deleted.events).toEqual([
-      'NotCreated: no ionos registry never-made-del exists: the create berth started made none; nothing to delete',
+      'NotCreated: no ionos registry never-made-del was found: the create berth started made none (or none yet); nothing to delete',
     ]);
   });
 

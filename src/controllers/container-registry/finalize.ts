@@ -113,5 +113,5 @@ async function observeOurs(
 
 /** The note for a registry whose create berth started but which does not exist. */
 function nothingThere(desired: DesiredRegistry): string {
-  return `no ${desired.provider} registry ${desired.name} exists: the create berth started made none`;
+  return `no ${desired.provider} registry ${desired.name} was found: the create berth started made none (or none yet)`;
 }

@@ -246,11 +246,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
     ]);
     if (status.reachesNothing) {
       // Written and distributed, but it can pull nothing: not Ready until a look finds a grant.
-      const wait = Math.max(1_000, msUntil(nextPoll ?? req.now() + observeMs, req.now()));
+      // The next look, or sooner a revocation or renewal that is due: this wait is the only requeue.
+      const wait = Math.max(1_000, msUntil(next ?? req.now() + observeMs, req.now()));
+      // No countdown in the message: a text that changes at every look would be a status write each time.
       throw new WaitingError(
         TokenReason.NoAccess,
         `credential ${status.credentialName} in Secret ${secretName} reaches none of its scopes: ` +
-          `${(status.scopeProblems ?? []).join('; ')}; looking again in ${Math.ceil(wait / 1000)}s`,
+          `${(status.scopeProblems ?? []).join('; ')}; berth grants them when they exist`,
         wait,
       );
     }
@@ -475,7 +477,13 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
         },
       ];
     }
-    status.credentialCheckedAt = toMetaTime(req.now());
+    if (provider.tokens.expandsScopes) {
+      // What the adopted robot reaches is not known (its issue's answer never came back): the
+      // poll that follows in this reconcile grants and records it, instead of the replaced
+      // credential's scope findings standing for it.
+      delete status.credentialCheckedAt;
+      recordScopes(status, undefined, req.now());
+    } else status.credentialCheckedAt = toMetaTime(req.now());
     if (!login) delete status.username;
     this.current(ctx, {
       id,

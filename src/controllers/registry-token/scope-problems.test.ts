@@ -3,7 +3,7 @@ import type { ScopeUpdate, TokenScope, Tokens } from '../../clients/provider.ts'
 import { WaitingError } from '../runtime/outcome.ts';
 import { tokenObject, tokenWorld } from './fake-world.ts';
 import type { TokenStatus } from './lifecycle.ts';
-import { TokenReason } from './reasons.ts';
+import { ROTATE_REQUESTED_ANNOTATION, TokenReason } from './reasons.ts';
 import { recordScopes, SCOPE_RECHECK_MIN_MS, scopePollDueAt } from './scope-problems.ts';
 
 const MINUTE = 60_000;
@@ -45,6 +45,14 @@ describe('recordScopes', () => {
     expect(status.scopeProblems).toBeUndefined();
     expect(status.scopeProblemsSince).toBeUndefined();
     expect(status.reachesNothing).toBeUndefined();
+  });
+
+  it('starts the quick looks again when a new problem appears, and keeps lines within the CRD limit', () => {
+    const status: TokenStatus = {};
+    recordScopes(status, { problems: ['team/*: no match'] }, T0);
+    recordScopes(status, { problems: ['team/*: no match', `app: ${'x'.repeat(600)}`] }, T0 + 60 * MINUTE);
+    expect(status.scopeProblemsSince).toBe(new Date(T0 + 60 * MINUTE).toISOString().replace('.000Z', 'Z'));
+    expect(status.scopeProblems?.[1]).toHaveLength(512);
   });
 });
 
@@ -109,9 +117,26 @@ describe('a token whose credential reaches none of its scopes (issue 20)', () =>
     await world.clock.advance(SCOPE_RECHECK_MIN_MS);
     const second = await world.reconcile(pullApp(), status);
     expect(provider.calls).toContain('updateScopes');
-    expect(second.message).toContain('credential');
+    expect(second.message).toBe(`credential ${String(status.credentialName)} in Secret shop-pull`);
     expect(status.reachesNothing).toBeUndefined();
     expect(status.scopeProblems).toBeUndefined();
+  });
+
+  it('still revokes a replaced credential after its grace period while it reaches nothing', async () => {
+    const provider = grantingTokens(new Set());
+    const world = tokenWorld({ tokens: provider.tokens });
+    const status: Record<string, unknown> = {};
+    const token = (annotations: Record<string, string> = {}) =>
+      tokenObject({ scopes: [{ repository: 'app', actions: ['pull'] }], gracePeriod: '5s' }, { annotations });
+    await world.reconcile(token(), status).catch(() => undefined);
+    await world.clock.advance(3 * 60 * MINUTE); // the problem is old: its next look is an interval away
+    const rotated = await world
+      .reconcile(token({ [ROTATE_REQUESTED_ANNOTATION]: 'r1' }), status)
+      .catch((err: unknown) => err);
+    expect((rotated as WaitingError).reason).toBe(TokenReason.NoAccess);
+    expect(status.pendingRevocations).toHaveLength(1);
+    // The wait is the only requeue: it must come back for the revocation, not at the next look.
+    expect((rotated as WaitingError).afterMs).toBeLessThanOrEqual(5_000 + 1_000);
   });
 
   it('is Ready when some scopes are granted, names the missing ones, and looks again soon', async () => {

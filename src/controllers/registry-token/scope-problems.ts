@@ -9,20 +9,26 @@ import type { TokenStatus } from './lifecycle.ts';
 /** The first looks after a scope problem appears are this far apart (a repository pushed a moment later). */
 export const SCOPE_RECHECK_MIN_MS = 5_000;
 
-/** At most this many problem lines are kept (the CRD's limit). */
+/** At most this many problem lines are kept, each at most this long (the CRD's limits). */
 const MAX_PROBLEMS = 32;
+const MAX_PROBLEM_LENGTH = 512;
 
 /**
- * Records what the provider said of the credential's scopes: the problems, since when there have
- * been any (kept while they last, so the recheck backs off), and whether the credential reaches
- * nothing at all. Returns true when the problems changed (worth an Event).
+ * Records what the provider said of the credential's scopes: the problems, since when (reset when
+ * a problem appears that was not there, so a new one is looked at again within seconds; kept while
+ * the same ones last, so the recheck backs off), and whether the credential reaches nothing at all.
+ * Returns true when the problems changed (worth an Event).
  */
 export function recordScopes(status: TokenStatus, update: ScopeUpdate | undefined, now: number): boolean {
-  const before = JSON.stringify(status.scopeProblems ?? []);
-  const problems = [...new Set(update?.problems ?? [])].slice(0, MAX_PROBLEMS);
+  const previous = status.scopeProblems ?? [];
+  const before = JSON.stringify(previous);
+  const problems = [...new Set(update?.problems ?? [])]
+    .slice(0, MAX_PROBLEMS)
+    .map((line) => (line.length > MAX_PROBLEM_LENGTH ? `${line.slice(0, MAX_PROBLEM_LENGTH - 1)}…` : line));
   if (problems.length > 0) {
+    const appeared = problems.some((line) => !previous.includes(line));
     status.scopeProblems = problems;
-    status.scopeProblemsSince ??= toMetaTime(now);
+    if (appeared || status.scopeProblemsSince === undefined) status.scopeProblemsSince = toMetaTime(now);
   } else {
     delete status.scopeProblems;
     delete status.scopeProblemsSince;
