@@ -191,13 +191,20 @@ export interface Images {
   /** Every manifest of a repository with its tags and push time (pagination hidden). */
   listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact>;
   /** Deletes tags (keeping manifests other tags still use). Idempotent. Undefined where the API cannot. */
-  deleteTags?(registry: TokenRegistry, repository: string, tags: string[]): Promise<{ failed: string[] }>;
+  deleteTags?(registry: TokenRegistry, repository: string, tags: string[]): Promise<DeleteResult>;
   /** Deletes manifests by digest. Idempotent. Undefined where the API cannot (IONOS: use OCI). */
-  deleteDigests?(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }>;
+  deleteDigests?(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult>;
+}
+
+/**
+ * What a batch deletion did with the names (tags or digests) it was given: those refused
+ * (`failed`), those the provider said were not there (`gone`, its 404: no error, but not a
+ * deletion either, and a run of nothing but those may be deleting at the wrong place), and the
+ * rest deleted.
+ */
+export interface DeleteResult {
+  failed: string[];
+  gone?: string[] | undefined;
 }
 
 /** Garbage collection capability (Selectel: on demand; 409 while one runs). */

@@ -70,10 +70,12 @@ describe('QuayImages', () => {
       'pinned',
       'never-there',
     ]);
-    expect(result).toEqual({ failed: ['pinned'] });
+    // A tag that was not there is no failure, and no deletion either (issue 22 item 3).
+    expect(result).toEqual({ failed: ['pinned'], gone: ['never-there'] });
     expect(h.sim.activeTags('acme', 'api').sort()).toEqual(['keep', 'pinned']);
     await expect(h.provider.images.deleteTags(h.registry('acme'), 'api', ['old'])).resolves.toEqual({
       failed: [],
+      gone: ['old'],
     });
   });
 
@@ -83,8 +85,12 @@ describe('QuayImages', () => {
     h.sim.pushTag('acme', 'api', 'c', { digest: digest(2) });
     h.sim.pushTag('acme', 'api', 'd', { digest: digest(3), immutable: true });
     const result = await h.provider.images.deleteDigests(h.registry('acme'), 'api', [digest(1), digest(3)]);
-    expect(result).toEqual({ failed: [digest(3)] });
+    expect(result).toEqual({ failed: [digest(3)], gone: [] });
     expect(h.sim.activeTags('acme', 'api').sort()).toEqual(['c', 'd']);
+    // Deleted before: no active tag left, so gone, not deleted again.
+    await expect(
+      h.provider.images.deleteDigests(h.registry('acme'), 'api', [digest(1), digest(2)]),
+    ).resolves.toEqual({ failed: [], gone: [digest(1)] });
   });
 
   it('sets, clears and enforces tag expiration; expired tags leave the listing', async () => {

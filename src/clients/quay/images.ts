@@ -1,5 +1,5 @@
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts';
-import type { Artifact, Images, TokenRegistry } from '../provider.ts';
+import type { Artifact, DeleteResult, Images, TokenRegistry } from '../provider.ts';
 import type { QuayApi } from './api.ts';
 import type { QuayContext } from './context.ts';
 import type { QuayTag } from './schemas.ts';
@@ -51,21 +51,21 @@ export class QuayImages implements Images {
   }
 
   /**
-   * Deletes tags one by one. Idempotent: a tag that is not active (404) counts as deleted.
-   * Immutable tags (409) and rejected names (400) are reported in `failed`; authentication and
-   * transient errors are thrown, so the caller backs off and tries again.
+   * Deletes tags one by one. Idempotent: a tag that is not active (404) is no failure, but it is
+   * reported `gone`, not deleted. Immutable tags (409) and rejected names (400) are reported in
+   * `failed`; authentication and transient errors are thrown, so the caller backs off and tries again.
    */
-  async deleteTags(
-    registry: TokenRegistry,
-    repository: string,
-    tags: string[],
-  ): Promise<{ failed: string[] }> {
+  async deleteTags(registry: TokenRegistry, repository: string, tags: string[]): Promise<DeleteResult> {
     const failed: string[] = [];
+    const gone: string[] = [];
     for (const tag of tags) {
       try {
         await this.api.deleteTag(registry.externalId, repository, tag);
       } catch (err) {
-        if (err instanceof NotFoundError) continue;
+        if (err instanceof NotFoundError) {
+          gone.push(tag);
+          continue;
+        }
         if (err instanceof ConflictError || err instanceof BadRequestError) {
           this.ctx.logger?.warn({ repository, tag, status: err.status }, 'quay refused to delete a tag');
           failed.push(tag);
@@ -74,15 +74,14 @@ export class QuayImages implements Images {
         throw err;
       }
     }
-    return { failed };
+    return { failed, gone };
   }
 
-  /** Deletes every active tag of each digest; a digest whose tags cannot all go is reported in `failed`. */
-  async deleteDigests(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }> {
+  /**
+   * Deletes every active tag of each digest; a digest whose tags cannot all go is reported in
+   * `failed`, one with no active tag left (or whose every tag answered 404) in `gone`.
+   */
+  async deleteDigests(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult> {
     const wanted = new Set(digests);
     const tagsOf = new Map<string, string[]>();
     for await (const tag of this.activeTags(registry, repository)) {
@@ -90,11 +89,13 @@ export class QuayImages implements Images {
       tagsOf.set(tag.manifest_digest, [...(tagsOf.get(tag.manifest_digest) ?? []), tag.name]);
     }
     const failed: string[] = [];
+    const gone = digests.filter((d) => !tagsOf.has(d));
     for (const [digest, tags] of tagsOf) {
       const result = await this.deleteTags(registry, repository, tags);
       if (result.failed.length > 0) failed.push(digest);
+      else if (result.gone?.length === tags.length) gone.push(digest);
     }
-    return { failed };
+    return { failed, gone };
   }
 
   /**

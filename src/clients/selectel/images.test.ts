@@ -99,15 +99,18 @@ describe('SelectelImages', () => {
       lockedBy: 'Image is referenced by another manifest',
     });
     const result = await provider.images.deleteDigests?.(registry, 'api', [plain.digest, locked.digest]);
-    expect(result).toEqual({ failed: [locked.digest] });
+    expect(result).toEqual({ failed: [locked.digest], gone: [] });
     expect(
       bed.sim
         .registry(simRegistry.id)
         ?.repositories.get('api')
         ?.images.map((i) => i.digest),
     ).toEqual([locked.digest]);
-    // Idempotent: deleting the same digest again is no failure.
-    expect(await provider.images.deleteDigests?.(registry, 'api', [plain.digest])).toEqual({ failed: [] });
+    // Idempotent: deleting the same digest again is no failure, but it is gone, not deleted.
+    expect(await provider.images.deleteDigests?.(registry, 'api', [plain.digest])).toEqual({
+      failed: [],
+      gone: [plain.digest],
+    });
     expect(cleanups()).toHaveLength(2);
   });
 
@@ -116,7 +119,7 @@ describe('SelectelImages', () => {
       { length: 120 },
       (_, i) => bed.sim.addImage(simRegistry.id, 'api', { tags: [`t${i}`] }).digest,
     );
-    expect(await provider.images.deleteDigests?.(registry, 'api', digests)).toEqual({ failed: [] });
+    expect(await provider.images.deleteDigests?.(registry, 'api', digests)).toEqual({ failed: [], gone: [] });
     expect(cleanups()).toHaveLength(3);
   });
 

@@ -1,5 +1,5 @@
 import { ConflictError } from '../http/errors.ts';
-import type { Artifact, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
+import type { Artifact, DeleteResult, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
 import { paginate } from './api.ts';
 import { assertTokenRegistry, type SelectelContext } from './context.ts';
 import { latestPushTimes } from './push-time.ts';
@@ -67,19 +67,22 @@ export class SelectelImages implements Images {
     }
   }
 
-  /** Removes manifests by digest; the `failed` ones (other than already gone) are returned. */
-  async deleteDigests(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }> {
+  /**
+   * Removes manifests by digest. Of its `failed` list, those already gone are no failure but are
+   * returned as `gone` (not deleted by this call); the others are returned as `failed`.
+   */
+  async deleteDigests(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult> {
     assertTokenRegistry(this.ctx, registry);
     const failed: string[] = [];
+    const gone: string[] = [];
     for (const batch of chunks(digests)) {
       const result = await this.cleanup(registry, repository, batch);
-      for (const item of stillThere(result)) if (batch.includes(item.digest)) failed.push(item.digest);
+      for (const item of result.failed) {
+        if (!batch.includes(item.digest)) continue;
+        (ALREADY_GONE.test(item.error ?? '') ? gone : failed).push(item.digest);
+      }
     }
-    return { failed };
+    return { failed, gone };
   }
 
   /** One cleanup call by digest only (see the class comment for why never by tag). */
@@ -118,10 +121,6 @@ export class SelectelGarbageCollection implements GarbageCollection {
     assertTokenRegistry(this.ctx, registry);
     return (await this.ctx.api.getGarbageCollectionSize(registry.externalId)).sizeSummary;
   }
-}
-
-function stillThere(result: CleanupResult) {
-  return result.failed.filter((item) => !ALREADY_GONE.test(item.error ?? ''));
 }
 
 function chunks<T>(items: T[]): T[][] {
