@@ -34,6 +34,27 @@ describe('a cleanup run, as printed', () => {
     );
   });
 
+  // Issue 22 item 3: a 404 to a delete is no deletion, and deletions that did not happen say so.
+  it('counts what was already gone apart from what was deleted, and names deletions that did not take effect', () => {
+    const run = {
+      dryRun: false,
+      evaluated: 4,
+      deleted: 1,
+      alreadyGone: 2,
+      kept: 1,
+      failed: 0,
+      stoppedAtLimit: false,
+    };
+    expect(runHeadline(run)).toBe('deleted 1, already gone 2, kept 1, failed 0 of 4 evaluated');
+    expect(
+      runHeadline({ ...run, alreadyGone: 0, failed: 2, notEffective: 'deletions did not take effect in a' }),
+    ).toBe('deleted 1, kept 1, failed 2 of 4 evaluated; NOT EFFECTIVE: deletions did not take effect in a');
+    const item = { repository: 'a', digest: `sha256:${'cd'.repeat(32)}`, tags: ['v1'], reason: 'r' };
+    expect(runItemsTable([{ ...item, action: 'AlreadyGone' }], painter(false), undefined)).toContain(
+      'AlreadyGone   a            v1     sha256:cdcdcdcdcdcd   r',
+    );
+  });
+
   it('lists items with short digests', () => {
     const table = runItemsTable(
       [

@@ -99,8 +99,11 @@ export const RunItemSchema = z
       .describe('How many more tags the manifest carries than tags lists.'),
     digest: z.string().max(128).optional().describe('The manifest digest.'),
     action: z
-      .enum(['Deleted', 'WouldDelete', 'Failed', 'Kept'])
-      .describe('What happened: Deleted, WouldDelete (dry run), Failed or Kept.'),
+      .enum(['Deleted', 'AlreadyGone', 'WouldDelete', 'Failed', 'Kept'])
+      .describe(
+        'What happened: Deleted, AlreadyGone (the registry answered that it was not there: 404), ' +
+          'WouldDelete (dry run), Failed or Kept.',
+      ),
     reason: z.string().max(256).describe('Which rule decided it, or the error.'),
   })
   .describe('One item of the last run.');
@@ -114,6 +117,12 @@ export const RunSummarySchema = z
     repositories: z.number().int().min(0).optional().describe('Repositories evaluated.'),
     evaluated: z.number().int().min(0).describe('Tags and manifests evaluated.'),
     deleted: z.number().int().min(0).describe('Deleted (or, in a dry run, would be deleted).'),
+    alreadyGone: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Deletions the registry answered with "not found": gone before the run deleted them.'),
     kept: z.number().int().min(0).describe('Kept by a rule.'),
     failed: z.number().int().min(0).describe('Deletions that failed.'),
     bytesFreed: z
@@ -126,6 +135,14 @@ export const RunSummarySchema = z
     stoppedAtLimit: z
       .boolean()
       .describe('True when the run stopped at maxDeletionsPerRun with more to delete.'),
+    notEffective: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        'Set when the run reported deletions that did not take effect (read back still there): what ' +
+          'to check. The policy stays Ready=False, DeletionsNotEffective, until the next run.',
+      ),
   })
   .describe('What the last run did.');
 

@@ -20,7 +20,7 @@ export function runItem(d: Decision, action: RunItem['action'], reason = d.reaso
   return { repository: d.repository, ...which, digest: d.digest, action, reason };
 }
 
-const ORDER = { Failed: 0, Deleted: 1, WouldDelete: 1, Kept: 2 } as const;
+const ORDER = { Failed: 0, Deleted: 1, AlreadyGone: 1, WouldDelete: 1, Kept: 2 } as const;
 
 /**
  * What status keeps of a run: failures and deletions first, at most MAX_RUN_ITEMS items with at
