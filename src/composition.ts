@@ -38,7 +38,10 @@ export function controllersWith(testOptions: TestProviderOptions = {}): Controll
         metrics: deps.metrics,
         logger: deps.logger,
       });
-      return { deleteManifest: (repository, digest) => client.deleteManifest(repository, digest) };
+      return {
+        deleteManifest: (repository, digest) => client.deleteManifest(repository, digest),
+        exists: async (repository, digest) => (await client.headManifest(repository, digest)) !== undefined,
+      };
     };
     return [
       containerRegistryController(deps, providers),

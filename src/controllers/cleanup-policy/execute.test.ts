@@ -41,12 +41,18 @@ describe('IONOS minimum expiry (issue #12 item 5): the cleanup run credential', 
       stoppedAtLimit: false,
       bytesFreed: 0,
     };
-    const items = await execute(
+    const { items } = await execute(
       {
         provider,
         registry,
         credentialsSecret: 'api',
-        oci: () => ({ deleteManifest: async (_repo, d) => void deleted.push(d) }),
+        oci: () => ({
+          deleteManifest: async (_repo, d) => {
+            deleted.push(d);
+            return 'deleted';
+          },
+          exists: async () => false,
+        }),
         cleanupCredentialName: 'berth-cleanup-p-1',
         cleanupCredentialPrefix: 'berth-cleanup-p-',
         // The run started ten minutes ago: listing a large registry takes a while.

@@ -1,7 +1,9 @@
-import type { DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { DeleteOutcome } from '../../clients/oci/client.ts';
+import type { DeleteResult, DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
 import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
+import { type NotEffective, type Presence, verifyDeletions } from './read-back.ts';
 import { runItem } from './run-items.ts';
 
 /** One item of a run, as status shows it. */
@@ -9,7 +11,16 @@ export type { RunItem } from '../../crds/cleanup-rules.ts';
 
 /** Deletes manifests by digest through the registry's OCI distribution API (IONOS has no other way). */
 export interface ManifestDeleter {
-  deleteManifest(repository: string, digest: string): Promise<void>;
+  /** `deleted` on 2xx, `gone` on 404: the report tells them apart (AlreadyGone). */
+  deleteManifest(repository: string, digest: string): Promise<DeleteOutcome>;
+  /** Whether the manifest is there (HEAD by digest), to read back what the run deleted. */
+  exists(repository: string, digest: string): Promise<boolean>;
+}
+
+/** The items of a run, and the repositories where its deletions did not take effect. */
+export interface ExecutionResult {
+  items: RunItem[];
+  notEffective: NotEffective[];
 }
 
 /** Builds a {@link ManifestDeleter} for a provider's registry host and a login. */
@@ -66,9 +77,11 @@ export const RUN_CREDENTIAL_LIFETIME_MS = 3_600_000 + 5 * 60_000;
  * Carries out the deletions of a plan with what the provider offers: its delete endpoints
  * (Selectel cleanup, Quay tags), else the OCI API with a delete-scoped credential issued for this
  * run and revoked afterwards (IONOS). Deletions are idempotent, so a run that failed half way is
- * simply planned and run again. Failures are reported per item, never thrown for one item.
+ * simply planned and run again. Failures are reported per item, never thrown for one item. A
+ * sample of the deletions is read back through the same channel before the run ends
+ * ({@link verifyDeletions}): a registry may answer success or 404 to deletes that do nothing.
  */
-export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunItem[]> {
+export async function execute(ctx: ExecutionContext, plan: Plan): Promise<ExecutionResult> {
   const images = ctx.provider.images;
   const byRepo = new Map<string, Decision[]>();
   for (const d of plan.deletions) byRepo.set(d.repository, [...(byRepo.get(d.repository) ?? []), d]);
@@ -79,44 +92,30 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
     for (const [repository, decisions] of byRepo) {
       const manifests = decisions.filter((d) => d.action === 'delete-manifest');
       const tags = decisions.filter((d) => d.action === 'delete-tag');
-      const failedDigests = new Set<string>();
-      const failedTags = new Set<string>();
+      const none: DeleteResult = { failed: [] };
+      let byDigest = none;
       if (manifests.length > 0 && images.deleteDigests) {
-        const res = await call(
-          () =>
-            images.deleteDigests?.(
-              ctx.registry,
-              repository,
-              manifests.map((d) => d.digest),
-            ) ?? Promise.resolve({ failed: [] }),
+        const digests = manifests.map((d) => d.digest);
+        byDigest = await call(
+          () => images.deleteDigests?.(ctx.registry, repository, digests) ?? Promise.resolve(none),
         );
-        for (const f of res.failed) failedDigests.add(f);
       }
+      let byTag = none;
       if (tags.length > 0 && images.deleteTags) {
         const names = tags.map((d) => (d.action === 'delete-tag' ? d.tag : ''));
-        const res = await call(
-          () => images.deleteTags?.(ctx.registry, repository, names) ?? Promise.resolve({ failed: [] }),
+        byTag = await call(
+          () => images.deleteTags?.(ctx.registry, repository, names) ?? Promise.resolve(none),
         );
-        for (const f of res.failed) failedTags.add(f);
       }
-      for (const d of manifests)
-        items.push(
-          failedDigests.has(d.digest)
-            ? runItem(d, 'Failed', 'the provider reported the deletion as failed')
-            : runItem(d, 'Deleted'),
-        );
+      for (const d of manifests) items.push(reported(d, d.digest, byDigest));
       for (const d of tags) {
         const tag = d.action === 'delete-tag' ? d.tag : '';
         if (!images.deleteTags) items.push(runItem(d, 'Kept', 'the provider cannot delete a single tag'));
-        else
-          items.push(
-            failedTags.has(tag)
-              ? runItem(d, 'Failed', 'the provider reported the deletion as failed')
-              : runItem(d, 'Deleted'),
-          );
+        else items.push(reported(d, tag, byTag));
       }
     }
-    return items;
+    // The provider's own listing is both the channel that deleted and the one the plan read.
+    return verifyDeletions(items, { sample: listed(ctx), listing: listed(ctx) });
   }
 
   // The OCI path: a credential scoped to delete, for this run only.
@@ -140,15 +139,49 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<RunIte
           continue;
         }
         try {
-          await oci.deleteManifest(d.repository, d.digest);
-          items.push(runItem(d, 'Deleted'));
+          const outcome = await oci.deleteManifest(d.repository, d.digest);
+          items.push(outcome === 'gone' ? runItem(d, 'AlreadyGone') : runItem(d, 'Deleted'));
         } catch (err) {
           items.push(runItem(d, 'Failed', (err as Error).message.slice(0, 200)));
         }
       }
     }
+    // Read back while the run's credential (pull and delete) is still valid.
+    const headed: Presence = async (repository, wanted) => {
+      const present: RunItem[] = [];
+      for (const item of wanted) if (await oci.exists(repository, item.digest ?? '')) present.push(item);
+      return present;
+    };
+    return await verifyDeletions(items, { sample: headed, listing: listed(ctx) });
   } finally {
     await call(() => provider.tokens.revoke(registry, issued.id));
   }
-  return items;
+}
+
+/** The item of one deletion the provider answered for in a batch (by digest or by tag name). */
+function reported(d: Decision, name: string, result: DeleteResult): RunItem {
+  if (result.failed.includes(name))
+    return runItem(d, 'Failed', 'the provider reported the deletion as failed');
+  if (result.gone?.includes(name)) return runItem(d, 'AlreadyGone');
+  return runItem(d, 'Deleted');
+}
+
+/**
+ * Which items the provider still lists: a manifest by its digest, a tag by its name on that
+ * digest. Quay lists active tags only, so a manifest whose tags all went is not listed.
+ */
+function listed(ctx: ExecutionContext): Presence {
+  return async (repository, wanted) => {
+    const images = ctx.provider.images;
+    if (!images) return [];
+    const tagsOf = new Map<string, Set<string>>();
+    await providerCall(ctx.credentialsSecret, async () => {
+      for await (const a of images.listArtifacts(ctx.registry, repository))
+        tagsOf.set(a.digest, new Set(a.tags));
+    });
+    return wanted.filter((item) => {
+      const tags = tagsOf.get(item.digest ?? '');
+      return tags !== undefined && (item.tag === undefined || tags.has(item.tag));
+    });
+  };
 }

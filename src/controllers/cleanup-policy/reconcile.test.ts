@@ -73,7 +73,7 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
       }),
       getRegistry: async () => registry,
       namespaceLabels: async () => ({}),
-      oci: () => ({ deleteManifest: async () => undefined }),
+      oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
       ...extra,
     });
   const policy = CleanupPolicySchema.parse({

@@ -15,11 +15,12 @@ import {
   referencedKey,
   requireReady,
 } from '../shared/reference.ts';
-import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
+import { execute, type ManifestDeleterFactory, singleTagRefusal } from './execute.ts';
 import { mostRunsInAnyHour } from './frequency.ts';
 import { matchesAny } from './glob.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
+import { DELETIONS_NOT_EFFECTIVE, notEffectiveError, notEffectiveMessage } from './read-back.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 import { dueRun, runRequested, validateSchedule } from './schedule.ts';
 
@@ -116,6 +117,9 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       const idle = spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}`;
       // The last run's result stays in view between runs (kubectl get, berth status).
       const last = status.lastRun ? `; last run: ${runSummary(status.lastRun, spec.maxDeletionsPerRun)}` : '';
+      // Deletions that did not take effect stay Ready=False until a run shows otherwise.
+      const ineffective = status.lastRun?.notEffective;
+      if (ineffective) throw notEffectiveError(`${ineffective}${last}`, requeueAfterMs);
       return { requeueAfterMs, message: `${idle}${last}` };
     }
 
@@ -140,8 +144,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     });
 
     const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
-    const items: RunItem[] = spec.dryRun
-      ? planned.deletions.map((d) => runItem(d, 'WouldDelete'))
+    const { items, notEffective } = spec.dryRun
+      ? { items: planned.deletions.map((d) => runItem(d, 'WouldDelete')), notEffective: [] }
       : await execute(
           {
             provider,
@@ -155,8 +159,11 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
           },
           planned,
         );
+    // Only real deletions count: a 404 (AlreadyGone) removed nothing, and read-back survivors are Failed.
     const deleted = items.filter((i) => i.action === 'Deleted' || i.action === 'WouldDelete').length;
+    const alreadyGone = items.filter((i) => i.action === 'AlreadyGone').length;
     const failed = items.filter((i) => i.action === 'Failed').length;
+    const ineffective = notEffective.length > 0 ? notEffectiveMessage(notEffective) : undefined;
 
     if (!spec.dryRun && deleted > 0 && spec.garbageCollection?.enabled && provider.garbageCollection) {
       const gc = provider.garbageCollection;
@@ -176,10 +183,12 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       repositories: new Set(artifacts.map((a) => a.repository)).size,
       evaluated: planned.evaluated,
       deleted,
+      ...(spec.dryRun ? {} : { alreadyGone }),
       kept: planned.keeps.length + items.filter((i) => i.action === 'Kept').length,
       failed,
       ...(spec.dryRun ? {} : { bytesFreed: planned.bytesFreed }),
       stoppedAtLimit: planned.stoppedAtLimit,
+      ...(ineffective ? { notEffective: ineffective } : {}),
     };
     status.lastRunItems = statusItems([...items, ...keeps]);
 
@@ -193,6 +202,16 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     this.deps.observe?.run(provider.name, result);
     if (!spec.dryRun) this.deps.observe?.deleted(provider.name, deleted);
     const summary = runSummary(status.lastRun, spec.maxDeletionsPerRun);
+    if (ineffective) {
+      const message = `${ineffective}; last run: ${summary}`;
+      await req.recordEvent({
+        type: 'Warning',
+        reason: DELETIONS_NOT_EFFECTIVE,
+        note: message,
+        action: 'Cleanup',
+      });
+      throw notEffectiveError(message, requeueAfterMs);
+    }
     await req.recordEvent({
       type: failed > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
       reason: spec.dryRun ? 'DryRun' : failed > 0 ? 'RunFailedPartly' : 'RunCompleted',
@@ -339,7 +358,9 @@ function nativeIds(status: Status, organization: string): { repository: string |
 /** One line about a run, for the Ready message and the run's event. */
 export function runSummary(run: NonNullable<Status['lastRun']>, maxDeletionsPerRun: number): string {
   return (
-    `${run.dryRun ? 'dry run: would delete' : 'deleted'} ${run.deleted}, kept ${run.kept}, failed ${run.failed} ` +
+    `${run.dryRun ? 'dry run: would delete' : 'deleted'} ${run.deleted}, ` +
+    (run.alreadyGone ? `already gone ${run.alreadyGone}, ` : '') +
+    `kept ${run.kept}, failed ${run.failed} ` +
     `of ${run.evaluated} evaluated` +
     (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '')
   );

@@ -90,7 +90,7 @@ describe('a dry run, as status reports it', () => {
     readCredentials: async () => ({ token: 't' }),
     getRegistry: async () => registryObject(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => undefined }),
+    oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
   });
   const policy = CleanupPolicySchema.parse({
     apiVersion: 'berth.dev/v1alpha1',

@@ -99,7 +99,7 @@ async function runOnce(object: CleanupPolicy, status: Record<string, unknown> = 
     }),
     getRegistry: async () => containerRegistry(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => undefined }),
+    oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
   });
   const request: ReconcileRequest<CleanupPolicy> = {
     object,
