@@ -108,6 +108,17 @@ export const RunItemSchema = z
   })
   .describe('One item of the last run.');
 
+/** How many skipped repositories status.lastRun names; repositoriesSkipped counts them all. */
+export const MAX_SKIPPED_REPOSITORIES = 20;
+
+/** A repository a run skipped because its images could not be listed. */
+export const SkippedRepositorySchema = z
+  .object({
+    repository: z.string().max(255).describe('The repository.'),
+    reason: z.string().max(256).describe('Why its images could not be listed (the provider error).'),
+  })
+  .describe('A repository the run skipped.');
+
 /** Counters of the last run. */
 export const RunSummarySchema = z
   .object({
@@ -115,6 +126,17 @@ export const RunSummarySchema = z
     finishedAt: z.iso.datetime({ offset: true }).optional().describe('When the run finished.'),
     dryRun: z.boolean().describe('Whether the run only reported what it would delete.'),
     repositories: z.number().int().min(0).optional().describe('Repositories evaluated.'),
+    repositoriesSkipped: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Repositories skipped because their images could not be listed (unset: none).'),
+    skippedRepositories: z
+      .array(SkippedRepositorySchema)
+      .max(MAX_SKIPPED_REPOSITORIES)
+      .optional()
+      .describe(`Up to ${MAX_SKIPPED_REPOSITORIES} of the skipped repositories, each with the reason.`),
     evaluated: z.number().int().min(0).describe('Tags and manifests evaluated.'),
     deleted: z.number().int().min(0).describe('Deleted (or, in a dry run, would be deleted).'),
     alreadyGone: z
@@ -150,3 +172,5 @@ export const RunSummarySchema = z
 export type RunItem = z.infer<typeof RunItemSchema>;
 /** status.lastRun of a CleanupPolicy. */
 export type RunSummary = z.infer<typeof RunSummarySchema>;
+/** status.lastRun.skippedRepositories[] of a CleanupPolicy. */
+export type SkippedRepository = z.infer<typeof SkippedRepositorySchema>;

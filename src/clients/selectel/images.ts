@@ -1,9 +1,10 @@
+import { encodePath } from '../http/client.ts';
 import { ConflictError } from '../http/errors.ts';
 import type { Artifact, DeleteResult, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
-import { paginate } from './api.ts';
+import { listingGuard, paginate } from './api.ts';
 import { assertTokenRegistry, type SelectelContext } from './context.ts';
 import { latestPushTimes } from './push-time.ts';
-import type { CleanupResult, Image } from './schemas.ts';
+import type { CleanupResult, Image, Repository } from './schemas.ts';
 
 /** Items per cleanup request, so one call stays small. */
 const CLEANUP_BATCH = 50;
@@ -31,10 +32,18 @@ export class SelectelImages implements Images {
   /** Every repository name (v2 listing, paged). */
   async *listRepositories(registry: TokenRegistry): AsyncIterable<string> {
     assertTokenRegistry(this.ctx, registry);
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
-      const page = await this.ctx.api.listRepositories(registry.externalId, { limit, offset });
-      return { items: page.repositories, total: page.totalCount };
-    });
+    const pages = paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.listRepositories(registry.externalId, { limit, offset });
+        return { items: page.repositories, total: page.totalCount };
+      },
+      listingGuard(
+        'repositories.list',
+        encodePath`/v2/registries/${registry.externalId}/repositories`,
+        (r: Repository) => r.name,
+      ),
+    );
     for await (const repository of pages) yield repository.name;
   }
 
@@ -45,10 +54,18 @@ export class SelectelImages implements Images {
    */
   async *listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact> {
     assertTokenRegistry(this.ctx, registry);
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
-      const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
-      return { items: page.images, total: page.totalCount };
-    });
+    const pages = paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
+        return { items: page.images, total: page.totalCount };
+      },
+      listingGuard(
+        'images.list',
+        encodePath`/v2/registries/${registry.externalId}/repositories/${repository}/images`,
+        (i: Image) => i.digest,
+      ),
+    );
     const images: Image[] = [];
     for await (const image of pages) images.push(image);
     const { updatedAt } = await this.ctx.api.getRepository(registry.externalId, repository);

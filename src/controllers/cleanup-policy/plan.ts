@@ -10,10 +10,11 @@
  *   the plan does not depend on the order the registry listed things in.
  * - **Tags.** Rules are checked in this order and the first that keeps a tag names the reason:
  *   not matched by `tags.include` (an empty include matches nothing); matched by `tags.exclude`;
- *   matched by `keepTags`; among the `keepLast` newest; unknown push time; not older than
+ *   matched by `keepTags`; unknown push time; among the `keepLast` newest; not older than
  *   `olderThan`; not older than `minAge`. A tag is deletable only when none keeps it, i.e. every rule
  *   that is set agrees. `keepLast` counts only the tags the rules apply to (tags kept by
- *   `tags.include`/`tags.exclude`/`keepTags` do not use up its places), and counts tags, not
+ *   `tags.include`/`tags.exclude`/`keepTags`, or for an unknown push time, do not use up its
+ *   places: a tag of unknown age is not one of the newest), and counts tags, not
  *   manifests, like Quay's `number_of_tags`. Ages are compared strictly (`now - pushedAt > d`), so a
  *   tag exactly at a limit is kept. With neither `keepLast` nor `olderThan` (which the CRD rejects)
  *   no tag is deleted.
@@ -91,6 +92,9 @@ export interface Plan {
 /** The reason given to deletions cut by maxDeletionsPerRun. */
 export const LIMIT_REASON = 'maxDeletionsPerRun reached';
 
+/** The reason a tag or manifest whose push time the provider does not report is kept. */
+export const UNKNOWN_TIME_REASON = 'unknown push time';
+
 interface Manifest {
   repository: string;
   digest: string;
@@ -119,7 +123,7 @@ interface Verdict {
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Unknown push times sort as newest, so they use up keepLast places rather than free them. */
+/** Unknown push times sort as newest (in the output; they take no keepLast place, see decideTag). */
 const sortTime = (t: number): number => (Number.isNaN(t) ? Number.POSITIVE_INFINITY : t);
 
 const nameOf = (d: Decision): string => (d.action === 'delete-manifest' ? (d.tags[0] ?? '') : (d.tag ?? ''));
@@ -172,7 +176,7 @@ interface Compiled {
 
 /** The age checks shared by tags and untagged manifests; undefined when old enough to delete. */
 function ageKeeps(c: Compiled, pushedAt: number): string | undefined {
-  if (Number.isNaN(pushedAt)) return 'unknown push time';
+  if (Number.isNaN(pushedAt)) return UNKNOWN_TIME_REASON;
   const age = c.now - pushedAt;
   if (c.olderThanMs !== undefined && !(age > c.olderThanMs)) {
     return `younger than olderThan ${c.rules.olderThan}`;
@@ -191,6 +195,9 @@ function decideTag(c: Compiled, tag: string, pushedAt: number, nextRank: () => n
   if (excluded !== undefined) return { delete: false, reason: `tags.exclude ${excluded}` };
   const protectedBy = firstMatch(rules.keepTags, tag);
   if (protectedBy !== undefined) return { delete: false, reason: `keepTags ${protectedBy}` };
+  // Checked before keepLast takes a place: a tag whose age nobody knows cannot be called one of
+  // the newest, and counting it would push out a tag that really is.
+  if (Number.isNaN(pushedAt)) return { delete: false, reason: UNKNOWN_TIME_REASON };
   const rank = nextRank();
   if (rules.keepLast !== undefined && rank < rules.keepLast) {
     return { delete: false, reason: `keepLast ${rules.keepLast}` };

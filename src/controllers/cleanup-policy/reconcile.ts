@@ -1,5 +1,5 @@
-import type { Artifact } from '../../clients/provider.ts';
 import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
+import { MAX_SKIPPED_REPOSITORIES } from '../../crds/cleanup-rules.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
@@ -17,7 +17,7 @@ import {
 } from '../shared/reference.ts';
 import { execute, type ManifestDeleterFactory, singleTagRefusal } from './execute.ts';
 import { mostRunsInAnyHour } from './frequency.ts';
-import { matchesAny } from './glob.ts';
+import { listCovered, skippedPhrase } from './listing.ts';
 import { translateToNative } from './native.ts';
 import { plan } from './plan.ts';
 import { DELETIONS_NOT_EFFECTIVE, notEffectiveError, notEffectiveMessage } from './read-back.ts';
@@ -124,15 +124,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     }
 
     const call = <T>(fn: () => Promise<T>) => providerCall(credentialsSecret, fn);
-    const artifacts: Artifact[] = await call(async () => {
-      const out: Artifact[] = [];
-      for await (const repository of images.listRepositories(target)) {
-        const { include, exclude } = spec.repositories;
-        if (!matchesAny(include, repository) || matchesAny(exclude ?? [], repository)) continue;
-        for await (const artifact of images.listArtifacts(target, repository)) out.push(artifact);
-      }
-      return out;
-    });
+    // A repository whose images cannot be listed is skipped, not the whole run (listing.ts).
+    const { artifacts, skipped } = await call(() => listCovered(images, target, spec.repositories));
     const planned = plan({
       artifacts,
       repositories: spec.repositories,
@@ -189,12 +182,18 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       ...(spec.dryRun ? {} : { bytesFreed: planned.bytesFreed }),
       stoppedAtLimit: planned.stoppedAtLimit,
       ...(ineffective ? { notEffective: ineffective } : {}),
+      ...(skipped.length > 0
+        ? {
+            repositoriesSkipped: skipped.length,
+            skippedRepositories: skipped.slice(0, MAX_SKIPPED_REPOSITORIES),
+          }
+        : {}),
     };
     status.lastRunItems = statusItems([...items, ...keeps]);
 
     const result = spec.dryRun
       ? 'dry_run'
-      : failed > 0
+      : failed > 0 || skipped.length > 0
         ? 'partial'
         : planned.stoppedAtLimit
           ? 'stopped_at_limit'
@@ -213,8 +212,8 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       throw notEffectiveError(message, requeueAfterMs);
     }
     await req.recordEvent({
-      type: failed > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
-      reason: spec.dryRun ? 'DryRun' : failed > 0 ? 'RunFailedPartly' : 'RunCompleted',
+      type: failed > 0 || skipped.length > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
+      reason: spec.dryRun ? 'DryRun' : failed > 0 || skipped.length > 0 ? 'RunFailedPartly' : 'RunCompleted',
       note: summary,
       action: 'Cleanup',
     });
@@ -362,6 +361,7 @@ export function runSummary(run: NonNullable<Status['lastRun']>, maxDeletionsPerR
     (run.alreadyGone ? `already gone ${run.alreadyGone}, ` : '') +
     `kept ${run.kept}, failed ${run.failed} ` +
     `of ${run.evaluated} evaluated` +
-    (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '')
+    (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '') +
+    skippedPhrase(run)
   );
 }
