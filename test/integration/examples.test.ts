@@ -96,6 +96,23 @@ describe('examples/, applied on the simulators', () => {
         });
     }
   };
+  /** Asks a policy for a run now (as `berth cleanup run` does) and waits for the run that answered. */
+  const runNow = async (name: string) => {
+    const stamp = new Date().toISOString();
+    await custom.patchNamespacedCustomObject({
+      ...CLEANUP_POLICY,
+      namespace,
+      name,
+      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
+    });
+    return eventually(
+      async () => {
+        const p = await read('CleanupPolicy', name);
+        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
+      },
+      { timeoutMs: 60_000, what: `a run of ${name}` },
+    );
+  };
   /** A token of the test's own (not an example) that pushes an image the examples then pull. */
   const pusher = async (registry: string, scopes: { repository: string; actions: string[] }[]) => {
     const name = uniqueName('pusher');
@@ -257,20 +274,7 @@ describe('examples/, applied on the simulators', () => {
     image('shop/base', ['old'], 5000); // excluded repository
     await apply('cleanup-policy-dry-run.yaml');
     await ready('CleanupPolicy', 'shop-retention-preview');
-    const stamp = new Date().toISOString();
-    await custom.patchNamespacedCustomObject({
-      ...CLEANUP_POLICY,
-      namespace,
-      name: 'shop-retention-preview',
-      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
-    });
-    const policy = await eventually(
-      async () => {
-        const p = await read('CleanupPolicy', 'shop-retention-preview');
-        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the dry run' },
-    );
+    const policy = await runNow('shop-retention-preview');
     const items = (policy.status?.lastRunItems ?? []) as {
       repository: string;
       tag?: string;
@@ -309,20 +313,7 @@ describe('examples/, applied on the simulators', () => {
       });
     await apply('cleanup-policy-ionos-gc.yaml');
     await ready('CleanupPolicy', 'shop-feature-branches');
-    const stamp = new Date().toISOString();
-    await custom.patchNamespacedCustomObject({
-      ...CLEANUP_POLICY,
-      namespace,
-      name: 'shop-feature-branches',
-      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
-    });
-    const policy = await eventually(
-      async () => {
-        const p = await read('CleanupPolicy', 'shop-feature-branches');
-        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the run' },
-    );
+    const policy = await runNow('shop-feature-branches');
     // (Whatever the hour: had the schedule's own run come first, the requested one finds less.)
     expect(policy.status?.lastRun).toMatchObject({ dryRun: false, failed: 0 });
     expect(await canPull(login, `${server}/shop/web:feature-old`)).toBe(false);
