@@ -254,7 +254,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       throw new WaitingError(
         TokenReason.NoAccess,
         `credential ${status.credentialName} in Secret ${secretName} reaches none of its scopes: ` +
-          `${(status.scopeProblems ?? []).join('; ')}; berth grants them when they exist`,
+          `${(status.scopeProblems ?? []).join('; ')}`,
         wait,
       );
     }
