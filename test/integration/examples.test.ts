@@ -98,7 +98,8 @@ describe('examples/, applied on the simulators', () => {
   };
   /** Asks a policy for a run now (as `berth cleanup run` does) and waits for the run that answered. */
   const runNow = async (name: string) => {
-    const stamp = new Date().toISOString();
+    // Any new value asks for a run (schedule.ts runRequested): no clock needed.
+    const stamp = uniqueName('run');
     await custom.patchNamespacedCustomObject({
       ...CLEANUP_POLICY,
       namespace,
@@ -259,6 +260,9 @@ describe('examples/, applied on the simulators', () => {
     timeout: 120_000,
   }, async () => {
     const registryId = (await read('ContainerRegistry', 'shop-eu')).status?.externalId as string;
+    // Ages relative to the operator's clock: it runs in this process (stack.ts), so Date.now() is
+    // the clock its rules read, shifted or not. The example's own schedule (03:00 Berlin) only ever
+    // makes another dry run, which reports the same items.
     const now = Date.now();
     const image = (repository: string, tags: string[], ageHours: number) =>
       sims.selectel.addImage(registryId, repository, {
@@ -304,6 +308,7 @@ describe('examples/, applied on the simulators', () => {
     for (const tag of ['feature-old', 'feature-new', 'main-old']) {
       pushed[tag] = await pushImage(login, `${server}/shop/web:${tag}`, tag);
     }
+    // Hours before the operator's clock (in this process, as above); far from the rule's 336 h.
     const ages: Record<string, number> = { 'feature-old': 400, 'feature-new': 48, 'main-old': 400 };
     for (const [tag, digest] of Object.entries(pushed))
       sims.ionos.pushArtifact(registryId, 'shop/web', {
