@@ -900,6 +900,9 @@ describe('the berth chart', () => {
           'berth.dev/finalizer',
         );
 
+        // Quay grants a pull robot only repositories that exist (a token that reaches none is not
+        // Ready): the repository is there, as it would be once something was pushed.
+        stack.sims.quay.addRepository('acme', quay.scope);
         await eventually(
           () => core.readNamespacedServiceAccount({ namespace: distribution, name: 'default' }),
           {

@@ -96,6 +96,24 @@ describe('examples/, applied on the simulators', () => {
         });
     }
   };
+  /** Asks a policy for a run now (as `berth cleanup run` does) and waits for the run that answered. */
+  const runNow = async (name: string) => {
+    // Any new value asks for a run (schedule.ts runRequested): no clock needed.
+    const stamp = uniqueName('run');
+    await custom.patchNamespacedCustomObject({
+      ...CLEANUP_POLICY,
+      namespace,
+      name,
+      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
+    });
+    return eventually(
+      async () => {
+        const p = await read('CleanupPolicy', name);
+        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
+      },
+      { timeoutMs: 60_000, what: `a run of ${name}` },
+    );
+  };
   /** A token of the test's own (not an example) that pushes an image the examples then pull. */
   const pusher = async (registry: string, scopes: { repository: string; actions: string[] }[]) => {
     const name = uniqueName('pusher');
@@ -242,6 +260,9 @@ describe('examples/, applied on the simulators', () => {
     timeout: 120_000,
   }, async () => {
     const registryId = (await read('ContainerRegistry', 'shop-eu')).status?.externalId as string;
+    // Ages relative to the operator's clock: it runs in this process (stack.ts), so Date.now() is
+    // the clock its rules read, shifted or not. The example's own schedule (03:00 Berlin) only ever
+    // makes another dry run, which reports the same items.
     const now = Date.now();
     const image = (repository: string, tags: string[], ageHours: number) =>
       sims.selectel.addImage(registryId, repository, {
@@ -257,20 +278,7 @@ describe('examples/, applied on the simulators', () => {
     image('shop/base', ['old'], 5000); // excluded repository
     await apply('cleanup-policy-dry-run.yaml');
     await ready('CleanupPolicy', 'shop-retention-preview');
-    const stamp = new Date().toISOString();
-    await custom.patchNamespacedCustomObject({
-      ...CLEANUP_POLICY,
-      namespace,
-      name: 'shop-retention-preview',
-      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
-    });
-    const policy = await eventually(
-      async () => {
-        const p = await read('CleanupPolicy', 'shop-retention-preview');
-        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the dry run' },
-    );
+    const policy = await runNow('shop-retention-preview');
     const items = (policy.status?.lastRunItems ?? []) as {
       repository: string;
       tag?: string;
@@ -300,6 +308,7 @@ describe('examples/, applied on the simulators', () => {
     for (const tag of ['feature-old', 'feature-new', 'main-old']) {
       pushed[tag] = await pushImage(login, `${server}/shop/web:${tag}`, tag);
     }
+    // Hours before the operator's clock (in this process, as above); far from the rule's 336 h.
     const ages: Record<string, number> = { 'feature-old': 400, 'feature-new': 48, 'main-old': 400 };
     for (const [tag, digest] of Object.entries(pushed))
       sims.ionos.pushArtifact(registryId, 'shop/web', {
@@ -309,20 +318,7 @@ describe('examples/, applied on the simulators', () => {
       });
     await apply('cleanup-policy-ionos-gc.yaml');
     await ready('CleanupPolicy', 'shop-feature-branches');
-    const stamp = new Date().toISOString();
-    await custom.patchNamespacedCustomObject({
-      ...CLEANUP_POLICY,
-      namespace,
-      name: 'shop-feature-branches',
-      body: [{ op: 'add', path: '/metadata/annotations', value: { 'berth.dev/run-requested-at': stamp } }],
-    });
-    const policy = await eventually(
-      async () => {
-        const p = await read('CleanupPolicy', 'shop-feature-branches');
-        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 60_000, what: 'the run' },
-    );
+    const policy = await runNow('shop-feature-branches');
     // (Whatever the hour: had the schedule's own run come first, the requested one finds less.)
     expect(policy.status?.lastRun).toMatchObject({ dryRun: false, failed: 0 });
     expect(await canPull(login, `${server}/shop/web:feature-old`)).toBe(false);

@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type SelectelTestBed,
@@ -9,7 +8,7 @@ import {
 import { createProviderFactory } from '../../clients/factory.ts';
 import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
-import type { ReconcileRequest } from '../runtime/controller.ts';
+import { policyRequest } from './fake-request.ts';
 import { type CleanupDeps, CleanupPolicyReconciler } from './reconcile.ts';
 
 // The reconciler with an injected clock, against the Selectel simulator: runs happen at the
@@ -95,20 +94,7 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
       rules: { keepLast: 5 },
     },
   });
-  const request = (now: number, status: Record<string, unknown>): ReconcileRequest<typeof policy> => ({
-    object: policy,
-    status,
-    logger: pino({ level: 'silent' }),
-    recordEvent: async () => undefined,
-    signal: new AbortController().signal,
-    now: () => now,
-    deleting: false,
-    ensureFinalizer: async () => false,
-    removeFinalizer: async () => false,
-    persistStatus: async () => undefined,
-    recordIntent: async () => undefined,
-    waitShared: (work) => work,
-  });
+  const request = (now: number, status: Record<string, unknown>) => policyRequest(policy, status, () => now);
 
   it('runs at 03:00 Berlin time (01:00Z in summer), not before, and requeues for the next slot', async () => {
     const status: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import type { Artifact, Provider } from '../../clients/provider.ts';
 import { CleanupPolicySchema, MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts';
 import { MAX_TAGS_PER_ITEM, type RunItem } from '../../crds/cleanup-rules.ts';
 import { registryObject } from '../registry-token/fake-world.ts';
-import type { ReconcileRequest } from '../runtime/controller.ts';
+import { policyRequest } from './fake-request.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 
@@ -108,23 +108,11 @@ describe('a dry run, as status reports it', () => {
   it('shows both tags of a manifest that would go, and an untagged one as untagged', async () => {
     const status: Record<string, unknown> = {};
     const now = Date.UTC(2026, 5, 10);
-    const request: ReconcileRequest<typeof policy> = {
-      object: {
-        ...policy,
-        metadata: { ...policy.metadata, annotations: { 'berth.dev/run-requested-at': 'now' } },
-      },
-      status,
-      logger: pino({ level: 'silent' }),
-      recordEvent: async () => undefined,
-      signal: new AbortController().signal,
-      now: () => now,
-      deleting: false,
-      ensureFinalizer: async () => false,
-      removeFinalizer: async () => false,
-      persistStatus: async () => undefined,
-      recordIntent: async () => undefined,
-      waitShared: (work) => work,
+    const requested = {
+      ...policy,
+      metadata: { ...policy.metadata, annotations: { 'berth.dev/run-requested-at': 'now' } },
     };
+    const request = policyRequest(requested, status, () => now);
     await reconciler.reconcile(request);
     expect(status.lastRunItems).toEqual([
       { repository: 'web', digest: 'sha256:1', tags: [], action: 'WouldDelete', reason: 'untagged' },

@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type SelectelTestBed,
@@ -10,7 +9,7 @@ import { createProviderFactory } from '../../clients/factory.ts';
 import { type CleanupPolicy, CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { SimRegistry } from '../../simulators/selectel/state.ts';
-import type { ReconcileRequest } from '../runtime/controller.ts';
+import { policyRequest } from './fake-request.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 
 // Issue #12 against the Selectel simulator, which follows seed 003: an image's `createdAt` is its
@@ -101,20 +100,7 @@ async function runOnce(object: CleanupPolicy, status: Record<string, unknown> = 
     namespaceLabels: async () => ({}),
     oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
   });
-  const request: ReconcileRequest<CleanupPolicy> = {
-    object,
-    status,
-    logger: pino({ level: 'silent' }),
-    recordEvent: async () => undefined,
-    signal: new AbortController().signal,
-    now: () => bed.sim.state.now(),
-    deleting: false,
-    ensureFinalizer: async () => false,
-    removeFinalizer: async () => false,
-    persistStatus: async () => undefined,
-    recordIntent: async () => undefined,
-    waitShared: (work) => work,
-  };
+  const request = policyRequest<CleanupPolicy>(object, status, () => bed.sim.state.now());
   await reconciler.reconcile(request);
   return status as {
     lastRun?: { deleted: number; kept: number; failed: number };

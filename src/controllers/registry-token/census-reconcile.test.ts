@@ -40,6 +40,19 @@ describe('RegistryToken with the registry census (issue 19)', () => {
     expect(world.provider.live.size).toBe(0);
   });
 
+  it('after a restart, tokens whose issues a crash cut short share one list of the registry', async () => {
+    const world = tokenWorld(); // a new process: its census starts now
+    await world.clock.advance(1_000);
+    const interrupted = (name: string, uid: string) =>
+      tokenObject({}, { name, uid, annotations: { [ISSUING_ANNOTATION]: credentialName(uid, 1) } });
+    const uids = ['6a0c1d9e-5b8a-4c3e-9f1a-0d6e4b2c8a71', '7b0c1d9e-5b8a-4c3e-9f1a-0d6e4b2c8a71'];
+    await world.reconcile(interrupted('a', uids[0] as string), {});
+    await world.clock.advance(1_000);
+    await world.reconcile(interrupted('b', uids[1] as string), {});
+    // One list settles both: each issue was cut short before this process started.
+    expect(world.provider.calls.filter((c) => c === 'listOwned')).toHaveLength(1);
+  });
+
   it('an issue whose answer was lost stays open until a sweep could look, then its credential goes', async () => {
     const world = tokenWorld();
     const tokens = world.provider.tokens;

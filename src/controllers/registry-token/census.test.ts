@@ -50,6 +50,40 @@ describe('CredentialCensus: one list of a registry serves every token waiting fo
     expect(await lateToo).toBe(await late);
   });
 
+  it('lets every token a restart found interrupted share the first list of the process', async () => {
+    const clock = new FakeClock(1_000); // the process starts
+    const census = new CredentialCensus(clock);
+    const { list, started } = manualLister();
+    await clock.advance(50);
+    const first = census.fresh('r', census.interruptedSince('ns/a'), list);
+    await clock.advance(50);
+    // A second token's reconcile comes later; its issue was cut short before the restart too.
+    const second = census.fresh('r', census.interruptedSince('ns/b'), list);
+    expect(started).toHaveLength(1);
+    started[0]?.resolve([]);
+    expect(await second).toBe(await first);
+    expect(census.listCount).toBe(1);
+  });
+
+  it('needs a list started after the last create this process sent for the token ended', async () => {
+    const clock = new FakeClock(1_000);
+    const census = new CredentialCensus(clock);
+    const { list, started } = manualLister();
+    const before = census.fresh('r', 1_000, list); // another token's list, under way
+    await clock.advance(10);
+    census.noteIssue('ns/a'); // the create ended at 1,010 (answered; the Secret write then failed)
+    expect(census.interruptedSince('ns/a')).toBe(1_010);
+    const after = census.fresh('r', census.interruptedSince('ns/a'), list);
+    started[0]?.resolve([]);
+    await before;
+    await Promise.resolve();
+    expect(started).toHaveLength(2); // the list under way started before the create ended
+    started[1]?.resolve([credential('a-2')]);
+    expect((await after).byId.has('a-2')).toBe(true);
+    census.issueSettled('ns/a');
+    expect(census.interruptedSince('ns/a')).toBe(1_000);
+  });
+
   it('a failed list fails its waiters, and the next question lists again', async () => {
     const census = new CredentialCensus(new FakeClock(1_000));
     const { list, started } = manualLister();

@@ -45,9 +45,38 @@ export class CredentialCensus {
   private readonly findings = new Map<string, CensusFinding>();
   /** Lists in the order they started: one started after a call to {@link fresh} is fresh for it. */
   private lists = 0;
+  /** When this process started: an issue interrupted before it (by a crash) is older than that. */
+  private readonly startedAt: number;
+  /** Per token, when a create of it last ran in this process (noted as it starts and as it ends). */
+  private readonly issues = new Map<string, number>();
 
   constructor(clock: Clock) {
     this.clock = clock;
+    this.startedAt = clock.now();
+  }
+
+  /**
+   * Notes that a create of the token runs now: called as it starts and again when it answered or
+   * failed, so the note is the end of the last create this process sent for the token.
+   */
+  noteIssue(tokenKey: string): void {
+    this.issues.set(tokenKey, this.clock.now());
+  }
+
+  /** The token's interrupted issue is settled (a sweep saw the registry after it). */
+  issueSettled(tokenKey: string): void {
+    this.issues.delete(tokenKey);
+  }
+
+  /**
+   * How fresh a list must be to settle the token's interrupted issue: started after the last create
+   * this process sent for it ended, or, for an issue a crash interrupted, after this process
+   * started. Every token a restart found interrupted can then share the first list of the process,
+   * instead of each waiting for a list started after its own first reconcile (with many of them a
+   * second list after the first; under a crash loop, none done before the next crash).
+   */
+  interruptedSince(tokenKey: string): number {
+    return this.issues.get(tokenKey) ?? this.startedAt;
   }
 
   /** How many lists were taken (all registries), for metrics and benchmarks. */
@@ -118,6 +147,7 @@ export class CredentialCensus {
   /** Forgets a token (deleted). */
   forgetToken(tokenKey: string): void {
     this.findings.delete(tokenKey);
+    this.issues.delete(tokenKey);
   }
 
   /** Forgets a registry (deleted, or no token of this replica uses it any more). */

@@ -69,6 +69,8 @@ export async function issueNext(
     ...(issuing ? { pendingIssue: { credentialName: issuing } } : {}),
   });
   await req.recordIntent({ [ISSUING_ANNOTATION]: name });
+  const tokenKey = `${token.metadata.namespace}/${token.metadata.name}`;
+  ctx.census.noteIssue(tokenKey);
   try {
     return await provider.tokens.issue({ registry, name, scopes: token.spec.scopes, expiresAt });
   } catch (err) {
@@ -79,6 +81,7 @@ export async function issueNext(
     try {
       await sweepOrphans(ctx, { issuing: name });
       status.issueResolved = name;
+      ctx.census.issueSettled(tokenKey);
       swept = true;
     } catch (sweepErr) {
       req.logger.info({ err: String(sweepErr) }, 'could not look for the credential of a failed issue yet');
@@ -95,6 +98,9 @@ export async function issueNext(
       );
     }
     throw outcomeOfProviderError(err, ctx.credentialsSecret);
+  } finally {
+    // When the create ended: a sweep after a later interruption needs a list started after this.
+    ctx.census.noteIssue(tokenKey);
   }
 }
 
@@ -106,6 +112,8 @@ export interface SweepOptions {
   snapshot?: CensusSnapshot | undefined;
   /** The name of the issue that just failed, when the token's annotation may not show it yet. */
   issuing?: string | undefined;
+  /** The list must have started after this moment (default: now). */
+  notBefore?: number | undefined;
 }
 
 /**
@@ -121,7 +129,7 @@ export async function sweepOrphans(
 ): Promise<string | undefined> {
   const { status } = ctx;
   const { adopt } = options;
-  const list = options.snapshot ?? (await freshList(ctx));
+  const list = options.snapshot ?? (await freshList(ctx, options.notBefore));
   const view = viewOf(ctx, options.issuing);
   const orphans = orphansOf(list, view, ctx.census.revokedSince(ctx.censusKey, list.startedAt), {
     adopt,
@@ -178,9 +186,9 @@ function viewOf(ctx: CredentialContext, issuing?: string) {
  * A list of the registry started after now: what a credential committed before now is in. The
  * list is shared with every token waiting for one meanwhile, so the wait holds no worker.
  */
-function freshList(ctx: CredentialContext): Promise<CensusSnapshot> {
+function freshList(ctx: CredentialContext, notBefore = ctx.req.now()): Promise<CensusSnapshot> {
   return call(ctx, () =>
-    ctx.req.waitShared(ctx.census.fresh(ctx.censusKey, ctx.req.now(), listCredentials(ctx))),
+    ctx.req.waitShared(ctx.census.fresh(ctx.censusKey, notBefore, listCredentials(ctx))),
   );
 }
 

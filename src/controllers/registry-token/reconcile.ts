@@ -139,9 +139,11 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       const inSecret = secret?.metadata?.annotations?.[SecretAnnotation.CredentialId];
       const adopted = await sweepOrphans(ctx, {
         adopt: inSecret !== status.credentialId ? inSecret : undefined,
+        notBefore: this.deps.census.interruptedSince(tokenKey),
       });
       if (adopted) await this.adopt(ctx, adopted, owner.namespace, secretName);
       status.issueResolved = interrupted;
+      this.deps.census.issueSettled(tokenKey);
     } else if (finding && finding.orphans > 0) {
       // The census saw credentials of this token that no status names (a create the provider
       // committed after an earlier sweep had looked): decided again here, on this token's own
@@ -252,7 +254,7 @@ export class RegistryTokenReconciler implements Reconciler<RegistryToken> {
       throw new WaitingError(
         TokenReason.NoAccess,
         `credential ${status.credentialName} in Secret ${secretName} reaches none of its scopes: ` +
-          `${(status.scopeProblems ?? []).join('; ')}; berth grants them when they exist`,
+          `${(status.scopeProblems ?? []).join('; ')}`,
         wait,
       );
     }

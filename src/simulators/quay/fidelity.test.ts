@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateAgainstSpec, validateRequestAgainstSpec } from '../../../test/support/openapi.ts';
 import { recorded } from '../../../test/support/providers/quay.ts';
 import { QuaySimulator } from './simulator.ts';
+import { callSim, type SimCall } from './test-call.ts';
 
 let sim: QuaySimulator;
 let base: string;
@@ -14,31 +15,8 @@ beforeEach(async () => {
 });
 afterEach(() => sim.stop());
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
-  const token = options.token === undefined ? sim.token : options.token;
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // plain text (nginx 429)
-  }
-  return { status: res.status, body, headers: res.headers } satisfies Answer;
-}
+const call = (method: string, path: string, options: SimCall = {}) =>
+  callSim(base, sim.token, method, path, options);
 
 /** Keys of `expected` missing in `actual`, or with another JSON type (null matches anything). */
 function shapeDiff(expected: unknown, actual: unknown, path = '$'): string[] {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QuaySimulator, type QuaySimulatorOptions } from './simulator.ts';
+import { callSim, type SimAnswer, type SimCall } from './test-call.ts';
 
 let sim: QuaySimulator;
 let base: string;
@@ -18,21 +19,8 @@ async function start(options: QuaySimulatorOptions = {}): Promise<void> {
 beforeEach(() => start());
 afterEach(() => sim.stop());
 
-/** One request; the body parsed as JSON when it is JSON, else the text. */
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}) {
-  const token = options.token === undefined ? sim.token : options.token;
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await res.text();
-  const json = (res.headers.get('content-type') ?? '').includes('json');
-  return { status: res.status, body: json && text !== '' ? JSON.parse(text) : text, type: res.headers };
-}
+const call = (method: string, path: string, options: SimCall = {}) =>
+  callSim(base, sim.token, method, path, options);
 
 describe('a write with an invalid token fails the CSRF check (403), a read is 401', () => {
   it('answers POST, PUT and DELETE with 403 {error}, anonymous or with an unknown token', async () => {
@@ -115,7 +103,7 @@ describe('PUT .../permissions/user/{robot} on a repository that does not exist',
       body: { role: 'read' },
     });
     expect(res.status).toBe(500);
-    expect(res.type.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(res.body).toMatch(/^<!doctype html>[\s\S]*<title>500 Internal Server Error<\/title>/);
     // A missing robot is found first: a 400, not the crash.
     const ghost = await call('PUT', '/repository/acme/gone/permissions/user/acme%2Bghost', {
@@ -146,7 +134,7 @@ describe('error and success bodies as v3.18.0 shapes them', () => {
       [del, 'User does not have permission for repo.'],
     ] as const) {
       expect(res.status).toBe(400);
-      expect(Object.keys(res.body).sort()).toEqual(API_ERROR);
+      expect(Object.keys(res.body as object).sort()).toEqual(API_ERROR);
       expect(res.body).toMatchObject({ detail, error_message: detail, title: 'invalid_request' });
     }
     // Reading a missing permission still lets the DataModelException through: {message}.
@@ -167,13 +155,15 @@ describe('error and success bodies as v3.18.0 shapes them', () => {
   });
 
   it('a robot created without metadata answers unstructured_metadata null, and reads back {}', async () => {
+    const metadata = (answer: SimAnswer) =>
+      (answer.body as { unstructured_metadata?: unknown }).unstructured_metadata;
     const created = await call('PUT', '/organization/acme/robots/ci');
-    expect([created.status, created.body.unstructured_metadata]).toEqual([201, null]);
-    expect((await call('GET', '/organization/acme/robots/ci')).body.unstructured_metadata).toEqual({});
+    expect([created.status, metadata(created)]).toEqual([201, null]);
+    expect(metadata(await call('GET', '/organization/acme/robots/ci'))).toEqual({});
     const marked = await call('PUT', '/organization/acme/robots/cd', {
       body: { unstructured_metadata: { a: 1 } },
     });
-    expect(marked.body.unstructured_metadata).toEqual({ a: 1 });
+    expect(metadata(marked)).toEqual({ a: 1 });
   });
 });
 
