@@ -182,6 +182,8 @@ export interface Artifact {
   /** When it was last pushed; an Invalid Date when the provider does not say (never "now"). */
   pushedAt: Date;
   sizeBytes?: number | undefined;
+  /** The manifest's media type where the listing says it (an index's platform manifests are separate entries). */
+  mediaType?: string | undefined;
 }
 
 /** Images capability: what cleanup needs to list and delete. */
