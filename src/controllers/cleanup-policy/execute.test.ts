@@ -5,8 +5,10 @@ import {
   startIonosHarness,
 } from '../../../test/support/providers/ionos.ts';
 import type { IssueRequest, Provider } from '../../clients/provider.ts';
-import { execute, RUN_CREDENTIAL_LIFETIME_MS } from './execute.ts';
+import { execute } from './execute.ts';
+import { plainImage } from './plan.fixtures.ts';
 import type { Plan } from './plan.ts';
+import { RUN_CREDENTIAL_LIFETIME_MS } from './run-access.ts';
 
 let h: IonosHarness | undefined;
 afterEach(() => h?.close());
@@ -52,6 +54,7 @@ describe('IONOS minimum expiry (issue #12 item 5): the cleanup run credential', 
             return 'deleted';
           },
           exists: async () => false,
+          facts: plainImage,
         }),
         cleanupCredentialName: 'berth-cleanup-p-1',
         cleanupCredentialPrefix: 'berth-cleanup-p-',

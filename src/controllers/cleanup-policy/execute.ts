@@ -1,34 +1,20 @@
-import type { DeleteOutcome } from '../../clients/oci/client.ts';
-import type { DeleteResult, DockerLogin, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { DeleteResult, Provider, TokenRegistry } from '../../clients/provider.ts';
 import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
 import { type NotEffective, type Presence, verifyDeletions } from './read-back.ts';
+import { type ManifestDeleterFactory, openRunAccess, type RunAccess } from './run-access.ts';
 import { runItem } from './run-items.ts';
 
 /** One item of a run, as status shows it. */
 export type { RunItem } from '../../crds/cleanup-rules.ts';
-
-/** Deletes manifests by digest through the registry's OCI distribution API (IONOS has no other way). */
-export interface ManifestDeleter {
-  /** `deleted` on 2xx, `gone` on 404: the report tells them apart (AlreadyGone). */
-  deleteManifest(repository: string, digest: string): Promise<DeleteOutcome>;
-  /** Whether the manifest is there (HEAD by digest), to read back what the run deleted. */
-  exists(repository: string, digest: string): Promise<boolean>;
-}
+export type { ManifestDeleter, ManifestDeleterFactory } from './run-access.ts';
 
 /** The items of a run, and the repositories where its deletions did not take effect. */
 export interface ExecutionResult {
   items: RunItem[];
   notEffective: NotEffective[];
 }
-
-/** Builds a {@link ManifestDeleter} for a provider's registry host and a login. */
-export type ManifestDeleterFactory = (
-  provider: Provider['name'],
-  server: string,
-  login: DockerLogin,
-) => ManifestDeleter;
 
 /** What executing a plan needs. */
 export interface ExecutionContext {
@@ -48,6 +34,8 @@ export interface ExecutionContext {
    * measures it on its own clock, long after `now` if listing the artifacts took a while.
    */
   clock: () => number;
+  /** The run's OCI access when reading manifests opened it with delete rights; else opened here. */
+  access?: RunAccess | undefined;
 }
 
 /** Why each provider, lacking `Images.deleteTags`, cannot delete one tag of a manifest that keeps others. */
@@ -65,13 +53,6 @@ const SINGLE_TAG_REFUSALS: Record<Provider['name'], string> = {
 export function singleTagRefusal(provider: Provider): string | undefined {
   return provider.images?.deleteTags ? undefined : SINGLE_TAG_REFUSALS[provider.name];
 }
-
-/**
- * Lifetime asked for the run's delete credential, counted from the moment it is issued: an hour
- * (IONOS refuses less: "expiry must be ≥1 h in the future") plus five minutes for the request and
- * clock skew. It is revoked after the run anyway; the expiry only bounds a crashed run's leftover.
- */
-export const RUN_CREDENTIAL_LIFETIME_MS = 3_600_000 + 5 * 60_000;
 
 /**
  * Carries out the deletions of a plan with what the provider offers: its delete endpoints
@@ -118,20 +99,11 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
     return verifyDeletions(items, { sample: listed(ctx), listing: listed(ctx) });
   }
 
-  // The OCI path: a credential scoped to delete, for this run only.
-  const { provider, registry } = ctx;
-  const leftovers = await call(() => provider.tokens.listOwned(registry, ctx.cleanupCredentialPrefix));
-  for (const old of leftovers) await call(() => provider.tokens.revoke(registry, old.id));
-  const issued = await call(() =>
-    provider.tokens.issue({
-      registry,
-      name: ctx.cleanupCredentialName,
-      scopes: [...byRepo.keys()].map((repository) => ({ repository, actions: ['pull', 'delete'] })),
-      expiresAt: new Date(ctx.clock() + RUN_CREDENTIAL_LIFETIME_MS),
-    }),
-  );
+  // The OCI path: a credential scoped to delete, for this run only (the one reading opened, or a new one).
+  const given = ctx.access?.deletes ? ctx.access : undefined;
+  const access = given ?? (await openRunAccess(ctx, [...byRepo.keys()], ['pull', 'delete']));
   try {
-    const oci = ctx.oci(provider.name, registry.server, issued.login);
+    const oci = access.registry;
     for (const [, decisions] of byRepo) {
       for (const d of decisions) {
         if (d.action !== 'delete-manifest') {
@@ -154,7 +126,8 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
     };
     return await verifyDeletions(items, { sample: headed, listing: listed(ctx) });
   } finally {
-    await call(() => provider.tokens.revoke(registry, issued.id));
+    // The caller closes what it opened.
+    if (given === undefined) await access.close();
   }
 }
 

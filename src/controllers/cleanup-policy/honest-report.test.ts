@@ -7,6 +7,7 @@ import { registryObject } from '../registry-token/fake-world.ts';
 import type { EventInput } from '../runtime/events.ts';
 import { TerminalError } from '../runtime/outcome.ts';
 import type { ManifestDeleter } from './execute.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { DELETIONS_NOT_EFFECTIVE } from './read-back.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 
@@ -128,7 +129,11 @@ describe('a run whose deletes answer "not found"', () => {
     const reg = new FakeRegistry();
     for (let n = 0; n < 3; n++) reg.push('shop/app', n, `v${n}`);
     // A wrong path: DELETE and HEAD both 404, while the provider's listing has them all.
-    const wrongPath: ManifestDeleter = { deleteManifest: async () => 'gone', exists: async () => false };
+    const wrongPath: ManifestDeleter = {
+      deleteManifest: async () => 'gone',
+      exists: async () => false,
+      facts: plainImage,
+    };
     const observed: number[] = [];
     const r = run(ociProvider(reg), wrongPath, observed);
     const err = await r.outcome;
@@ -153,6 +158,7 @@ describe('a run whose deletes answer "not found"', () => {
     const refuses: ManifestDeleter = {
       deleteManifest: async () => 'gone',
       exists: async (repo, d) => reg.has(repo, d),
+      facts: plainImage,
     };
     const r = run(ociProvider(reg), refuses);
     expect(((await r.outcome) as TerminalError).reason).toBe(DELETIONS_NOT_EFFECTIVE);
@@ -165,6 +171,7 @@ describe('a run whose deletes answer "not found"', () => {
     const honest: ManifestDeleter = {
       deleteManifest: async (repo, d) => (reg.remove(repo, d) ? 'deleted' : 'gone'),
       exists: async (repo, d) => reg.has(repo, d),
+      facts: plainImage,
     };
     // Someone else deletes v2 after the plan listed it.
     const observed: number[] = [];
@@ -188,6 +195,7 @@ describe('a run whose deletes answer "not found"', () => {
     const honest: ManifestDeleter = {
       deleteManifest: async (repo, d) => (reg.remove(repo, d) ? 'deleted' : 'gone'),
       exists: async (repo, d) => reg.has(repo, d),
+      facts: plainImage,
     };
     const r = run(
       ociProvider(reg, () => {
@@ -213,6 +221,7 @@ describe('reading back what a run deleted', () => {
         return 'deleted';
       },
       exists: async (repo, d) => reg.has(repo, d),
+      facts: plainImage,
     };
     const r = run(ociProvider(reg), lies);
     const err = (await r.outcome) as TerminalError;
@@ -241,7 +250,11 @@ describe('reading back what a run deleted', () => {
     Object.assign(provider.images as object, {
       deleteDigests: async (): Promise<DeleteResult> => ({ failed: [], gone: [] }),
     });
-    const r = run(provider, { deleteManifest: async () => 'deleted', exists: async () => false });
+    const r = run(provider, {
+      deleteManifest: async () => 'deleted',
+      exists: async () => false,
+      facts: plainImage,
+    });
     expect(((await r.outcome) as TerminalError).reason).toBe(DELETIONS_NOT_EFFECTIVE);
     expect(actions(r.items())).toEqual(['Failed', 'Failed']);
   });

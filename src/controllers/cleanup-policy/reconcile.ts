@@ -15,12 +15,13 @@ import {
   referencedKey,
   requireReady,
 } from '../shared/reference.ts';
+import { ManifestFactsCache, planChecked } from './checked-plan.ts';
 import { execute, type ManifestDeleterFactory, singleTagRefusal } from './execute.ts';
 import { mostRunsInAnyHour } from './frequency.ts';
 import { listCovered, skippedPhrase } from './listing.ts';
 import { translateToNative } from './native.ts';
-import { plan } from './plan.ts';
 import { DELETIONS_NOT_EFFECTIVE, notEffectiveError, notEffectiveMessage } from './read-back.ts';
+import { openRunAccess } from './run-access.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 import { dueRun, runRequested, validateSchedule } from './schedule.ts';
 
@@ -48,6 +49,8 @@ type Status = CleanupPolicyStatus & Record<string, unknown>;
  */
 export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
   private readonly deps: CleanupDeps;
+  /** What runs read of manifests (immutable by digest), so the next run need not read it again. */
+  private readonly facts = new ManifestFactsCache();
 
   constructor(deps: CleanupDeps) {
     this.deps = deps;
@@ -126,32 +129,42 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     const call = <T>(fn: () => Promise<T>) => providerCall(credentialsSecret, fn);
     // A repository whose images cannot be listed is skipped, not the whole run (listing.ts).
     const { artifacts, skipped } = await call(() => listCovered(images, target, spec.repositories));
-    const planned = plan({
-      artifacts,
-      repositories: spec.repositories,
-      rules: spec.rules,
-      now,
-      maxDeletions: spec.maxDeletionsPerRun,
-      // Decided before the run, so a dry run already shows a tag kept that the real run could not delete.
-      singleTagRefusal: singleTagRefusal(provider),
-    });
-
     const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
-    const { items, notEffective } = spec.dryRun
-      ? { items: planned.deletions.map((d) => runItem(d, 'WouldDelete')), notEffective: [] }
-      : await execute(
-          {
-            provider,
-            registry: target,
-            credentialsSecret,
-            oci: this.deps.oci,
-            cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
-            cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
-            now,
-            clock: () => req.now(),
-          },
-          planned,
-        );
+    const runCredential = {
+      provider,
+      registry: target,
+      credentialsSecret,
+      oci: this.deps.oci,
+      cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
+      cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
+      clock: () => req.now(),
+    };
+    // Without delete endpoints (IONOS) the credential that reads the manifests also deletes them.
+    const ociDeletes = !spec.dryRun && !images.deleteDigests && !images.deleteTags;
+    const checked = await planChecked(
+      {
+        artifacts,
+        repositories: spec.repositories,
+        rules: spec.rules,
+        now,
+        maxDeletions: spec.maxDeletionsPerRun,
+        // Decided before the run, so a dry run already shows a tag kept that the real run could not delete.
+        singleTagRefusal: singleTagRefusal(provider),
+      },
+      (repositories) =>
+        openRunAccess(runCredential, repositories, ociDeletes ? ['pull', 'delete'] : ['pull']),
+      this.facts,
+    );
+    const planned = checked.plan;
+    let executed: Awaited<ReturnType<typeof execute>>;
+    try {
+      executed = spec.dryRun
+        ? { items: planned.deletions.map((d) => runItem(d, 'WouldDelete')), notEffective: [] }
+        : await execute({ ...runCredential, now, access: checked.access }, planned);
+    } finally {
+      await checked.access?.close();
+    }
+    const { items, notEffective } = executed;
     // Only real deletions count: a 404 (AlreadyGone) removed nothing, and read-back survivors are Failed.
     const deleted = items.filter((i) => i.action === 'Deleted' || i.action === 'WouldDelete').length;
     const alreadyGone = items.filter((i) => i.action === 'AlreadyGone').length;

@@ -5,6 +5,7 @@ import { CleanupPolicySchema, MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts
 import { MAX_TAGS_PER_ITEM, type RunItem } from '../../crds/cleanup-rules.ts';
 import { registryObject } from '../registry-token/fake-world.ts';
 import { policyRequest } from './fake-request.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 
@@ -76,6 +77,12 @@ describe('a dry run, as status reports it', () => {
   // Listing only: a dry run deletes nothing.
   const provider = {
     name: 'ionos',
+    // The dry run reads the manifests it would delete with a credential of its own.
+    tokens: {
+      listOwned: async () => [],
+      issue: async () => ({ id: 'run-1', name: 'run', login: { username: 'u', password: 'p' } }),
+      revoke: async () => undefined,
+    },
     images: {
       listRepositories: async function* () {
         yield 'web';
@@ -90,7 +97,11 @@ describe('a dry run, as status reports it', () => {
     readCredentials: async () => ({ token: 't' }),
     getRegistry: async () => registryObject(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
+    oci: () => ({
+      deleteManifest: async () => 'deleted' as const,
+      exists: async () => false,
+      facts: plainImage,
+    }),
   });
   const policy = CleanupPolicySchema.parse({
     apiVersion: 'berth.dev/v1alpha1',

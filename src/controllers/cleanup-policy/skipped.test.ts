@@ -12,6 +12,7 @@ import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import type { ReconcileRequest } from '../runtime/controller.ts';
 import type { EventInput } from '../runtime/events.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 
 // Issue 22: one repository whose images cannot be listed is skipped and named, the others are
@@ -111,7 +112,11 @@ async function run(dryRun = false) {
     }),
     getRegistry: async () => registry(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => 'deleted' as const, exists: async () => false }),
+    oci: () => ({
+      deleteManifest: async () => 'deleted' as const,
+      exists: async () => false,
+      facts: plainImage,
+    }),
     observe: { run: (_provider, result) => results.push(result), deleted: () => undefined },
   });
   const request: ReconcileRequest<CleanupPolicy> = {
