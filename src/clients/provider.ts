@@ -196,6 +196,26 @@ export interface Images {
   deleteTags?(registry: TokenRegistry, repository: string, tags: string[]): Promise<DeleteResult>;
   /** Deletes manifests by digest. Idempotent. Undefined where the API cannot (IONOS: use OCI). */
   deleteDigests?(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult>;
+  /**
+   * Where these digests and tags are now, read right before deleting them, as cheaply as the API
+   * allows (per digest where it can). Undefined: callers list the repository again instead.
+   */
+  currentTags?(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags>;
+}
+
+/** The digests and tags of one repository a run is about to delete. */
+export interface WantedNow {
+  digests: readonly string[];
+  tags: readonly string[];
+}
+
+/**
+ * What a repository holds now for a {@link WantedNow}: each wanted digest still there with every
+ * tag on it now, each wanted tag still there with the digest it points to. Absent means gone.
+ */
+export interface CurrentTags {
+  ofDigest: Map<string, string[]>;
+  ofTag: Map<string, string>;
 }
 
 /**

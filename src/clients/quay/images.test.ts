@@ -119,3 +119,47 @@ describe('QuayImages', () => {
     ).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe('QuayImages.currentTags (issue 22: re-check right before a batch)', () => {
+  const TAGS = 'GET /api/v1/repository/:ns/:repo/tag/';
+
+  it('for digests, lists the active tags once: a tag moved onto a digest shows on it, a digest without tags is gone', async () => {
+    h.sim.pushTag('acme', 'api', 'a', { digest: digest(1), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(2), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'old', { digest: digest(3), pushedAt: T0 });
+    // After the listing: prod rolled back onto digest 1, old deleted (into the time machine).
+    now = T0 + 60_000;
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(1) });
+    await h.provider.images.deleteTags(h.registry('acme'), 'api', ['old']);
+    const before = h.sim.server.counts()[TAGS] ?? 0;
+
+    const current = await h.provider.images.currentTags(h.registry('acme'), 'api', {
+      digests: [digest(1), digest(3)],
+      tags: ['prod'],
+    });
+
+    expect([...current.ofDigest.keys()]).toEqual([digest(1)]);
+    expect(current.ofDigest.get(digest(1))?.sort()).toEqual(['a', 'prod']);
+    expect(current.ofTag).toEqual(new Map([['prod', digest(1)]]));
+    expect((h.sim.server.counts()[TAGS] ?? 0) - before).toBe(1);
+  });
+
+  it('for tags alone, asks for each by name (specificTag), active only, not the whole repository', async () => {
+    for (let i = 0; i < 250; i++) h.sim.pushTag('acme', 'api', `t${i}`, { pushedAt: T0 + i });
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(1), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'gone', { digest: digest(2), pushedAt: T0 });
+    now = T0 + 60_000;
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(4) });
+    await h.provider.images.deleteTags(h.registry('acme'), 'api', ['gone']);
+    const before = h.sim.server.counts()[TAGS] ?? 0;
+
+    const current = await h.provider.images.currentTags(h.registry('acme'), 'api', {
+      digests: [],
+      tags: ['prod', 'gone'],
+    });
+
+    // The history still holds prod on digest 1 and gone: only the active rows count.
+    expect(current.ofTag).toEqual(new Map([['prod', digest(4)]]));
+    expect((h.sim.server.counts()[TAGS] ?? 0) - before).toBe(2);
+  });
+});

@@ -1,5 +1,6 @@
+import { currentTagsOf } from '../current-tags.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts';
-import type { Artifact, DeleteResult, Images, TokenRegistry } from '../provider.ts';
+import type { Artifact, CurrentTags, DeleteResult, Images, TokenRegistry, WantedNow } from '../provider.ts';
 import type { QuayApi } from './api.ts';
 import type { QuayContext } from './context.ts';
 import type { QuayTag } from './schemas.ts';
@@ -96,6 +97,31 @@ export class QuayImages implements Images {
       else if (result.gone?.length === tags.length) gone.push(digest);
     }
     return { failed, gone };
+  }
+
+  /**
+   * Quay has no lookup of a manifest's tags (its manifest endpoint names none), so wanted digests
+   * cost one listing of the active tags, right before the batch. Tags alone are read one by one
+   * with `specificTag` (active only), which is cheaper than listing a repository of many tags.
+   */
+  async currentTags(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags> {
+    if (wanted.digests.length > 0) {
+      const listing = (async function* (tags: AsyncGenerator<QuayTag>) {
+        for await (const tag of tags) yield { digest: tag.manifest_digest, tags: [tag.name] };
+      })(this.activeTags(registry, repository));
+      return currentTagsOf(listing, wanted);
+    }
+    const now: CurrentTags = { ofDigest: new Map(), ofTag: new Map() };
+    for (const name of wanted.tags) {
+      const page = await this.api.listTags(registry.externalId, repository, {
+        onlyActiveTags: true,
+        specificTag: name,
+      });
+      // specificTag filters by name; the exact match guards against a server that ignores it.
+      const tag = page.tags.find((t) => t.name === name);
+      if (tag) now.ofTag.set(name, tag.manifest_digest);
+    }
+    return now;
   }
 
   /**

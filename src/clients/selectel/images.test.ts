@@ -192,3 +192,29 @@ describe('CraasApi repository endpoints', () => {
     expect(page.registries.map((r) => r.name)).toEqual(['shop']);
   });
 });
+
+describe('SelectelImages.currentTags (issue 22: re-check right before a cleanup batch)', () => {
+  it('lists the images again: a tag moved onto a digest shows on it, a deleted image is gone', async () => {
+    const old = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v1'] });
+    const prod = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['prod'] });
+    const gone = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v0'] });
+    bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v2'] });
+    // After the listing: prod rolled back onto the old image, v0's image cleaned up by someone else.
+    prod.tags = [];
+    old.tags.push('prod');
+    await provider.images.deleteDigests(registry, 'team/api', [gone.digest]);
+    bed.sim.server.log.length = 0;
+
+    const now = await provider.images.currentTags(registry, 'team/api', {
+      digests: [old.digest, gone.digest],
+      tags: ['prod', 'v0'],
+    });
+
+    expect(now.ofDigest).toEqual(new Map([[old.digest, ['v1', 'prod']]]));
+    expect(now.ofTag).toEqual(new Map([['prod', old.digest]]));
+    // Paged like the listing (page size 2, three images left), and nothing else asked.
+    expect(bed.sim.server.log.map((e) => `${e.method} ${e.path.replace(/\?.*/, '')}`)).toEqual(
+      Array(2).fill(`GET /api/v2/registries/${simRegistry.id}/repositories/team%2Fapi/images`),
+    );
+  });
+});

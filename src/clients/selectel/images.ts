@@ -1,6 +1,15 @@
+import { currentTagsOf } from '../current-tags.ts';
 import { encodePath } from '../http/client.ts';
 import { ConflictError } from '../http/errors.ts';
-import type { Artifact, DeleteResult, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
+import type {
+  Artifact,
+  CurrentTags,
+  DeleteResult,
+  GarbageCollection,
+  Images,
+  TokenRegistry,
+  WantedNow,
+} from '../provider.ts';
 import { listingGuard, paginate } from './api.ts';
 import { assertTokenRegistry, type SelectelContext } from './context.ts';
 import { latestPushTimes } from './push-time.ts';
@@ -54,20 +63,8 @@ export class SelectelImages implements Images {
    */
   async *listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact> {
     assertTokenRegistry(this.ctx, registry);
-    const pages = paginate(
-      this.ctx.pageSize,
-      async (offset, limit) => {
-        const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
-        return { items: page.images, total: page.totalCount };
-      },
-      listingGuard(
-        'images.list',
-        encodePath`/v2/registries/${registry.externalId}/repositories/${repository}/images`,
-        (i: Image) => i.digest,
-      ),
-    );
     const images: Image[] = [];
-    for await (const image of pages) images.push(image);
+    for await (const image of this.images(registry, repository)) images.push(image);
     const { updatedAt } = await this.ctx.api.getRepository(registry.externalId, repository);
     const pushed = latestPushTimes(
       images.map((image) => image.createdAt),
@@ -82,6 +79,16 @@ export class SelectelImages implements Images {
         sizeBytes: image.size,
       };
     }
+  }
+
+  /**
+   * Lists the repository's images again, right before a cleanup batch: the per-reference GET
+   * ("List layers") answers an Image in the seed but a layer list in craas-go, so it cannot be
+   * trusted to carry the tags, and `search` is a free-text filter whose matching is not documented.
+   */
+  async currentTags(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags> {
+    assertTokenRegistry(this.ctx, registry);
+    return currentTagsOf(this.images(registry, repository), wanted);
   }
 
   /**
@@ -100,6 +107,22 @@ export class SelectelImages implements Images {
       }
     }
     return { failed, gone };
+  }
+
+  /** Every image of a repository (v2 listing, paged). */
+  private images(registry: TokenRegistry, repository: string): AsyncIterable<Image> {
+    return paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
+        return { items: page.images, total: page.totalCount };
+      },
+      listingGuard(
+        'images.list',
+        encodePath`/v2/registries/${registry.externalId}/repositories/${repository}/images`,
+        (i: Image) => i.digest,
+      ),
+    );
   }
 
   /** One cleanup call by digest only (see the class comment for why never by tag). */

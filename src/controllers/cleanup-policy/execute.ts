@@ -3,6 +3,7 @@ import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
 import { type NotEffective, type Presence, verifyDeletions } from './read-back.ts';
+import { recheck } from './recheck.ts';
 import { type ManifestDeleterFactory, openRunAccess, type RunAccess } from './run-access.ts';
 import { runItem } from './run-items.ts';
 
@@ -70,7 +71,10 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
   const call = <T>(fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
 
   if (images?.deleteDigests || images?.deleteTags) {
-    for (const [repository, decisions] of byRepo) {
+    for (const [repository, planned] of byRepo) {
+      // Just before the batch: what moved since the listing is kept (recheck.ts).
+      const { proceed: decisions, settled } = await recheck(ctx, repository, planned);
+      items.push(...settled);
       const manifests = decisions.filter((d) => d.action === 'delete-manifest');
       const tags = decisions.filter((d) => d.action === 'delete-tag');
       const none: DeleteResult = { failed: [] };
@@ -110,11 +114,16 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
           items.push(runItem(d, 'Kept', 'the OCI API deletes manifests, not single tags'));
           continue;
         }
+        // Through the IONOS API, right before this one delete (recheck.ts).
+        const { proceed, settled } = await recheck(ctx, d.repository, [d]);
+        items.push(...settled);
+        const [now] = proceed;
+        if (!now) continue;
         try {
-          const outcome = await oci.deleteManifest(d.repository, d.digest);
-          items.push(outcome === 'gone' ? runItem(d, 'AlreadyGone') : runItem(d, 'Deleted'));
+          const outcome = await oci.deleteManifest(now.repository, now.digest);
+          items.push(outcome === 'gone' ? runItem(now, 'AlreadyGone') : runItem(now, 'Deleted'));
         } catch (err) {
-          items.push(runItem(d, 'Failed', (err as Error).message.slice(0, 200)));
+          items.push(runItem(now, 'Failed', (err as Error).message.slice(0, 200)));
         }
       }
     }
