@@ -10,6 +10,7 @@ import { type CleanupPolicy, CleanupPolicySchema } from '../../crds/cleanup-poli
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { ManifestDeleter } from './execute.ts';
 import { policyRequest } from './fake-request.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 
 // Issue 22 item 2: a tag moves between the plan's listing and the delete (a rollback re-tag of
@@ -98,7 +99,11 @@ async function runOnce(
   registry: ContainerRegistry,
   object: CleanupPolicy,
   now: number,
-  oci: () => ManifestDeleter = () => ({ deleteManifest: async () => 'deleted', exists: async () => false }),
+  oci: () => ManifestDeleter = () => ({
+    deleteManifest: async () => 'deleted',
+    exists: async () => false,
+    facts: plainImage,
+  }),
 ): Promise<RunStatus> {
   const reconciler = new CleanupPolicyReconciler({
     providers: () => provider,
@@ -130,6 +135,7 @@ describe('a tag moved between the listing and the delete (IONOS: re-checked per 
     const oci = (): ManifestDeleter => ({
       deleteManifest: async (_repo, digest) => (artifacts()?.delete(digest) ? 'deleted' : 'gone'),
       exists: async (_repo, digest) => artifacts()?.has(digest) ?? false,
+      facts: plainImage,
     });
     const rollback = () => {
       const map = artifacts();
