@@ -45,7 +45,13 @@ describe('IonosImages', () => {
     const artifacts = await collect(h.provider.images.listArtifacts(registry, 'team/api'));
     expect(artifacts.map((a) => a.digest).sort()).toEqual([...digests].sort());
     const first = artifacts.find((a) => a.digest === digests[0]);
-    expect(first).toEqual({ repository: 'team/api', digest: digests[0], tags: ['latest', 'v0'], pushedAt });
+    expect(first).toEqual({
+      repository: 'team/api',
+      digest: digests[0],
+      tags: ['latest', 'v0'],
+      pushedAt,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
   });
 
   it('has no delete and no garbage collection capability (OCI deletes, GC is a schedule)', async () => {

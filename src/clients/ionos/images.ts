@@ -34,6 +34,8 @@ export class IonosImages implements Images {
         // Without a push time, an Invalid Date: the planner keeps it as "unknown push time" (an age
         // rule never deletes on a guess), and the answer does not depend on when the listing ran.
         pushedAt: pushed ?? new Date(Number.NaN),
+        // The cleanup plan reads indexes for the platform manifests they list (listed untagged here).
+        mediaType: artifact.properties.mediaType ?? undefined,
       };
     }
   }

@@ -5,6 +5,10 @@ import type { QuayApi } from './api.ts';
 import type { QuayContext } from './context.ts';
 import type { QuayTag } from './schemas.ts';
 
+/** The media types Quay's `is_manifest_list` stands for (Docker's, which Quay stores either way). */
+const QUAY_LIST_TYPE = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const QUAY_IMAGE_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
+
 /**
  * The Images capability for Quay. Tags are listed with `onlyActiveTags=true` (the plain list is the
  * full history). Deleting a tag moves it into the time machine; Quay collects untagged manifests by
@@ -46,6 +50,8 @@ export class QuayImages implements Images {
         tags: [tag.name],
         pushedAt,
         sizeBytes: tag.size ?? undefined,
+        // Quay says only whether it is a manifest list, which is all the cleanup plan asks.
+        mediaType: tag.is_manifest_list ? QUAY_LIST_TYPE : QUAY_IMAGE_TYPE,
       });
     }
     yield* byDigest.values();

@@ -63,6 +63,7 @@ describe('SelectelImages', () => {
       tags: [],
       pushedAt: new Date(pushedAt.getTime() + 4 * 60_000 + 4),
       sizeBytes: 1004,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
     });
     expect(artifacts[0]?.tags).toEqual(['v0']);
     // keepLast still ranks by build: later config times read as later pushes.

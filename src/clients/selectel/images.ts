@@ -77,6 +77,7 @@ export class SelectelImages implements Images {
         tags: image.tags,
         pushedAt: pushed[i] ?? new Date(Number.NaN),
         sizeBytes: image.size,
+        mediaType: image.mediaType,
       };
     }
   }
