@@ -55,6 +55,27 @@ describe('a cleanup run, as printed', () => {
     );
   });
 
+  it('marks a signature listed under the image it signs', () => {
+    const image = `sha256:${'ab'.repeat(32)}`;
+    const table = runItemsTable(
+      [
+        { repository: 'a', digest: image, tags: ['v1'], action: 'Deleted', reason: 'beyond keepLast 1' },
+        {
+          repository: 'a',
+          digest: `sha256:${'cd'.repeat(32)}`,
+          tags: [`sha256-${'ab'.repeat(32)}.sig`],
+          of: image,
+          action: 'Deleted',
+          reason: 'signature of deleted sha256:abababababab',
+        },
+      ],
+      painter(false),
+      undefined,
+    );
+    expect(table.split('\n')[2]).toContain(`└ sha256-${'ab'.repeat(32)}.sig`);
+    expect(table.split('\n')[1]).not.toContain('└');
+  });
+
   it('lists items with short digests', () => {
     const table = runItemsTable(
       [

@@ -67,18 +67,23 @@ const ACTION_TONE = {
   Kept: 'green',
 } as const;
 
-/** The items table (failures and deletions first, as the operator stores them). */
+/**
+ * The items table (failures and deletions first, as the operator stores them). A signature,
+ * referrer or platform manifest listed right under its image is marked `└`.
+ */
 export function runItemsTable(
   items: readonly RunItem[],
   paint: Painter,
   maxWidth: number | undefined,
 ): string {
+  const listed = new Set(items.map((i) => `${i.repository}@${i.digest ?? ''}`));
+  const under = (i: RunItem) => i.of !== undefined && listed.has(`${i.repository}@${i.of}`);
   return renderTable(
     ['action', 'repository', 'tags', 'digest', 'reason'],
     items.map((i) => [
       cell(i.action, ACTION_TONE[i.action]),
       cell(i.repository),
-      cell(itemTags(i)),
+      cell(under(i) ? `└ ${itemTags(i)}` : itemTags(i)),
       cell(shortDigest(i.digest)),
       cell(i.reason),
     ]),

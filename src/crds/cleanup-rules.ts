@@ -98,6 +98,14 @@ export const RunItemSchema = z
       .optional()
       .describe('How many more tags the manifest carries than tags lists.'),
     digest: z.string().max(128).optional().describe('The manifest digest.'),
+    of: z
+      .string()
+      .max(128)
+      .optional()
+      .describe(
+        'The digest of the image this item belongs to: the subject of a signature, SBOM or other ' +
+          'referrer, or the index of a platform manifest. Listed right after that image.',
+      ),
     action: z
       .enum(['Deleted', 'AlreadyGone', 'WouldDelete', 'Failed', 'Kept'])
       .describe(

@@ -138,3 +138,33 @@ describe('a dry run, as status reports it', () => {
     ]);
   });
 });
+
+describe('groupWithImages', () => {
+  const item = (digest: string, action: RunItem['action'], of?: string): RunItem => ({
+    repository: 'app',
+    digest,
+    tags: [],
+    action,
+    reason: 'r',
+    ...(of === undefined ? {} : { of }),
+  });
+
+  it('lists a signature and the platform manifests right after their image, whatever their action', () => {
+    const items = [
+      item('sha256:old', 'Deleted'),
+      item('sha256:other', 'Deleted'),
+      item('sha256:sig', 'Deleted', 'sha256:old'),
+      item('sha256:index', 'Kept'),
+      item('sha256:amd64', 'Kept', 'sha256:index'),
+      item('sha256:orphan', 'Kept', 'sha256:unlisted'),
+    ];
+    expect(statusItems(items).map((i) => i.digest)).toEqual([
+      'sha256:old',
+      'sha256:sig',
+      'sha256:other',
+      'sha256:index',
+      'sha256:amd64',
+      'sha256:orphan',
+    ]);
+  });
+});

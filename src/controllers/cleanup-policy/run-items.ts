@@ -17,7 +17,41 @@ export function runItem(d: Decision, action: RunItem['action'], reason = d.reaso
         ? { tag: d.tag }
         : // A keep without a tag is an untagged manifest: say so rather than leave it blank.
           { tags: [] };
-  return { repository: d.repository, ...which, digest: d.digest, action, reason };
+  const item: RunItem = { repository: d.repository, ...which, digest: d.digest, action, reason };
+  return d.of === undefined ? item : { ...item, of: d.of };
+}
+
+/**
+ * Puts every item that belongs to another (`of`: a referrer's subject, a platform manifest's
+ * index) right after that one when it is listed, in their order; the rest keep theirs.
+ */
+export function groupWithImages(items: readonly RunItem[]): RunItem[] {
+  const key = (repository: string, digest: string | undefined) => `${repository}@${digest ?? ''}`;
+  const listed = new Set(items.map((i) => key(i.repository, i.digest)));
+  const belongs = (i: RunItem) =>
+    i.of !== undefined && i.of !== i.digest && listed.has(key(i.repository, i.of));
+  const children = new Map<string, number[]>();
+  items.forEach((i, n) => {
+    if (!belongs(i)) return;
+    const parent = key(i.repository, i.of);
+    children.set(parent, [...(children.get(parent) ?? []), n]);
+  });
+  const out: RunItem[] = [];
+  const placed = new Set<number>();
+  const place = (n: number, depth: number): void => {
+    const i = items[n];
+    if (i === undefined || placed.has(n)) return;
+    placed.add(n);
+    out.push(i);
+    // Items of one manifest (its tags) share the key: its children follow the first of them.
+    const kids = children.get(key(i.repository, i.digest));
+    if (kids && depth < 8) for (const k of kids) place(k, depth + 1);
+  };
+  items.forEach((i, n) => {
+    if (!belongs(i)) place(n, 0);
+  });
+  items.forEach((_, n) => place(n, 0));
+  return out;
 }
 
 const ORDER = { Failed: 0, Deleted: 1, AlreadyGone: 1, WouldDelete: 1, Kept: 2 } as const;
@@ -28,8 +62,7 @@ const ORDER = { Failed: 0, Deleted: 1, AlreadyGone: 1, WouldDelete: 1, Kept: 2 }
  * however many images and tags a run saw.
  */
 export function statusItems(items: readonly RunItem[]): RunItem[] {
-  return [...items]
-    .sort((a, b) => ORDER[a.action] - ORDER[b.action])
+  return groupWithImages([...items].sort((a, b) => ORDER[a.action] - ORDER[b.action]))
     .slice(0, MAX_RUN_ITEMS)
     .map((item) => {
       const tags = item.tags;
