@@ -8,7 +8,7 @@ import {
   type ReadRequest,
   readGraph,
 } from './graph.ts';
-import { LIMIT_REASON, type Plan, type PlanInput, plan } from './plan.ts';
+import { LIMIT_REASON, type Plan, type PlanInput, plan, UNCHECKED_REASON } from './plan.ts';
 import type { RunAccess } from './run-access.ts';
 
 /** Reads before the plan is trusted: at most this many rounds of plan, read what it needs, plan again. */
@@ -61,8 +61,14 @@ export function manifestsToRead(p: Plan, artifacts: readonly Artifact[]): ReadRe
     deleted.add(graphKey(d.repository, d.digest));
     want(d.repository, d.digest);
   }
-  // Cut deletions may come back once spared ones free places.
-  for (const k of p.keeps) if (k.reason === LIMIT_REASON) repos.add(k.repository);
+  // Cut deletions may come back once spared ones free places; unchecked ones are read next round.
+  for (const k of p.keeps) {
+    if (k.reason === LIMIT_REASON) repos.add(k.repository);
+    if (k.reason === UNCHECKED_REASON) {
+      repos.add(k.repository);
+      want(k.repository, k.digest);
+    }
+  }
   const listed = new Set(artifacts.map((a) => graphKey(a.repository, a.digest)));
   for (const k of p.keeps) {
     if (k.of !== undefined && !listed.has(graphKey(k.repository, k.of))) want(k.repository, k.of);

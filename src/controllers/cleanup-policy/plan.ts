@@ -110,6 +110,9 @@ export interface Plan {
 /** The reason given to deletions cut by maxDeletionsPerRun. */
 export const LIMIT_REASON = 'maxDeletionsPerRun reached';
 
+/** The reason a deletion the run's reads did not cover is kept (the next round or run reads it). */
+export const UNCHECKED_REASON = 'not yet checked for references; a later run decides';
+
 /** The reason a tag or manifest whose push time the provider does not report is kept. */
 export const UNKNOWN_TIME_REASON = 'unknown push time';
 
@@ -271,9 +274,7 @@ function uncheckedKept(c: Compiled, eligible: Ranked[], keeps: Ranked[]): Ranked
     const reading = graph.get(graphKey(r.decision.repository, r.decision.digest));
     if (reading !== undefined && reading !== 'unreadable') return true;
     const why =
-      reading === 'unreadable'
-        ? 'manifest could not be read to check what refers to it'
-        : 'not yet checked for references; a later run decides';
+      reading === 'unreadable' ? 'manifest could not be read to check what refers to it' : UNCHECKED_REASON;
     keeps.push(...asKeeps(r, why));
     return false;
   });
@@ -382,7 +383,7 @@ export function plan(input: PlanInput): Plan {
   );
   const keeps = [...out.keeps, ...byAge.slice(limit).flatMap(cut)];
   // The cut may keep an index or a subject whose children or referrers it chose: they stay too.
-  const chosen = [...related].flatMap(([repository, { relations, listed }]) =>
+  const spared = [...related].flatMap(([repository, { relations, listed }]) =>
     spareReferenced(
       byAge.slice(0, limit).filter((r) => r.decision.repository === repository),
       keeps,
@@ -390,6 +391,7 @@ export function plan(input: PlanInput): Plan {
       listed,
     ),
   );
+  const chosen = uncheckedKept(c, spared, keeps);
   let bytesFreed = 0;
   for (const { decision: d } of chosen) {
     if (d.action === 'delete-manifest' && (d.sizeBytes ?? 0) > 0) bytesFreed += d.sizeBytes ?? 0;
