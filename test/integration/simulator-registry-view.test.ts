@@ -157,6 +157,15 @@ describe('simulator listings view the real registry', () => {
     listed = await artifacts();
     expect(listed.has(a)).toBe(false);
     expect(listed.has(b)).toBe(true);
+
+    // Deleting the repository through the API deletes its manifests in the registry.
+    const gone = await fetch(
+      `${ionos.url}/registries/${registry.id}/repositories/${encodeURIComponent('team/app')}`,
+      { method: 'DELETE', headers: auth },
+    );
+    expect(gone.status).toBe(204);
+    expect(await pulls(run, `${repo}:other`)).toBe(false);
+    expect(await pulls(run, `${repo}:multi`)).toBe(false);
   });
 
   it('Quay lists the registry tags, and a tag DELETE removes just that tag from the registry', async () => {
@@ -219,6 +228,24 @@ describe('simulator listings view the real registry', () => {
     expect((await active()).get('moving')?.manifest_digest).toBe(a);
     const history = (await tags(false)).filter((t) => t.name === 'moving');
     expect(history.find((t) => t.manifest_digest === b)?.end_ts).toBeDefined();
+
+    // A tag that expires in Quay is gone from the registry once Quay's clock passes its expiration.
+    const soon = Math.floor(Date.now() / 1000) + 60;
+    const expire = await fetch(`${quay.url}/api/v1/repository/viewquay/app/tag/keep`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ expiration: soon }),
+    });
+    expect(expire.status).toBe(201);
+    expect((await active()).has('keep')).toBe(true);
+    quay.setClock(() => Date.now() + 120_000);
+    try {
+      expect((await active()).has('keep')).toBe(false);
+      expect(await pulls(run, `${repo}:keep`)).toBe(false);
+      expect(await pulls(run, `${repo}:moving`)).toBe(true);
+    } finally {
+      quay.setClock(Date.now);
+    }
   });
 
   it('Selectel lists images with their layers and platform, refuses an index child, and cleanup deletes in the registry', async () => {
@@ -288,6 +315,14 @@ describe('simulator listings view the real registry', () => {
     const after = await images();
     expect(after.has(a)).toBe(false);
     expect(after.has(b)).toBe(true);
+
+    // Selectel shows no push time per image, only the repository's last change, which follows a
+    // push time a test sets to age an image.
+    const aged = await pushImage(run, `${host}/viewsel/aged:v1`, 'selectel aged');
+    const monthAgo = new Date(Date.now() - 30 * 24 * HOUR);
+    await selectel.setPushedAt(registry.id, 'aged', aged, monthAgo);
+    const repository = await get(`${base}/aged`, auth);
+    expect(Date.parse(repository.updatedAt as string)).toBe(Math.floor(monthAgo.getTime() / 1000) * 1000);
   });
 });
 
