@@ -181,6 +181,8 @@ describe('simulator listings view the real registry', () => {
     const b = await pushImage(run, `${repo}:moving`, 'quay b');
     const multi = await pushIndex(run, `${host}/viewquay/scratch`, repo, 'multi');
     quay.pushTag('viewquay', 'app', 'seeded-only', { pushedAt: Date.now() - HOUR });
+    // A seeded row on a real tag's digest is bound to it and keeps its push time.
+    quay.pushTag('viewquay', 'app', 'keep', { digest: a, pushedAt: Date.now() - 3 * HOUR });
 
     const auth = { authorization: `Bearer ${quay.token}` };
     const tags = async (activeOnly = true) => {
@@ -202,6 +204,7 @@ describe('simulator listings view the real registry', () => {
     expect([...listed.keys()].sort()).toEqual(['drop', 'keep', 'moving', 'multi', 'seeded-only']);
     expect(listed.get('keep')).toMatchObject({ manifest_digest: a, is_manifest_list: false });
     expect(listed.get('keep')?.size).toBeGreaterThan(0);
+    expect(listed.get('keep')?.start_ts).toBeLessThan(Date.now() / 1000 - 2 * 3600);
     expect(listed.get('multi')).toMatchObject({
       manifest_digest: multi.index,
       is_manifest_list: true,

@@ -4,11 +4,12 @@
  * in the registry ends its row and starts a new one on the new digest, as Quay's history shows a
  * retarget, and a tag gone from the registry ends its row.
  *
- * Tag rows seeded with `pushTag` stay as seeded unless the registry has a tag of the same name,
- * which replaces them (a tag name is active once). Deleting a tag through the API deletes the tag
- * in the registry and leaves the manifest (Quay keeps it for the time machine); a tag that expired
- * or was pruned in Quay is deleted in the registry when next read. A row's start (Quay's push
- * time) is when the simulator first saw the tag on its digest, unless a test set it.
+ * Tag rows seeded with `pushTag` stay as seeded unless the registry has a tag of the same name:
+ * on the same digest the row is bound to it (and keeps its seeded start), on another digest the
+ * registry's tag replaces it (a tag name is active once). Deleting a tag through the API deletes
+ * the tag in the registry and leaves the manifest (Quay keeps it for the time machine); a tag that
+ * expired or was pruned in Quay is deleted in the registry when next read. A row's start (Quay's
+ * push time) is when the simulator first saw the tag on its digest, unless a test set it.
  */
 import type { ManifestRecord, RegistryView, RepositorySnapshot } from '../core/registry-view.ts';
 import { isIndex, layerBytes } from '../core/registry-view.ts';
@@ -90,14 +91,8 @@ export class QuayRegistryMirror {
     await this.syncRepository(org, repo);
     const now = this.now();
     for (const tag of repo.tags)
-      if (
-        tag.fromRegistry &&
-        isActive(tag, now) &&
-        (tag.name === tagOrDigest || tag.digest === tagOrDigest)
-      ) {
+      if (tag.fromRegistry && isActive(tag, now) && (tag.name === tagOrDigest || tag.digest === tagOrDigest))
         tag.start = at;
-        this.pushedAt.set(`${path}@${tag.digest}`, at);
-      }
   }
 
   /** Applies a snapshot to the rows; returns the registry tags Quay has expired or pruned. */
@@ -110,7 +105,8 @@ export class QuayRegistryMirror {
     for (const [name, record] of inRegistry) {
       const rows = repo.tags.filter((t) => t.name === name);
       const active = rows.find((t) => isActive(t, now));
-      if (active?.fromRegistry && active.digest === record.digest) {
+      // The same tag on the same manifest: a seeded row is bound to it and keeps its start.
+      if (active?.digest === record.digest) {
         Object.assign(active, shape(record));
         continue;
       }
