@@ -24,6 +24,8 @@ export class SelectelRegistryMirror {
   readonly times: PushTimes;
   private readonly state: SimState;
   private readonly queue = new KeyedQueue();
+  /** Images whose config says when they were built (`created`): their createdAt is that, not a push time. */
+  private readonly builtAt = new Set<string>();
 
   constructor(state: SimState, view: RegistryView) {
     this.state = state;
@@ -100,6 +102,8 @@ export class SelectelRegistryMirror {
       image.fromRegistry = true;
       image.tags = [...record.tags];
       image.pushedAt = this.times.seen(path, record.digest);
+      // A config without `created` leaves the push time in its place, also once a test moved it.
+      if (!this.builtAt.has(`${path}@${record.digest}`)) image.createdAt = image.pushedAt;
       image.lockedBy = referenced.has(record.digest) ? REFERENCED : undefined;
       repository.updatedAt = Math.max(repository.updatedAt, image.pushedAt);
     }
@@ -121,6 +125,7 @@ export class SelectelRegistryMirror {
     config: { architecture: string; os: string; created?: number | undefined } | undefined,
   ): SimImage {
     const pushedAt = this.times.seen(path, record.digest);
+    if (config?.created !== undefined) this.builtAt.add(`${path}@${record.digest}`);
     return {
       digest: record.digest,
       tags: [],
