@@ -1,15 +1,14 @@
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEANUP_POLICY } from '../../src/controllers/cleanup-policy/controller.ts';
-import { CONTAINER_REGISTRY } from '../../src/controllers/shared/resources.ts';
 import type { RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { type ImageGraph, pushImageGraph } from '../support/image-graph.ts';
 import { canPull } from '../support/pull-check.ts';
 import type { RegistryLogin } from '../support/registry-http.ts';
 import { installBerthCrds } from './berth-crds.ts';
-import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
-import { createContainerRegistry } from './provider-registries.ts';
+import { readyRegistryId, requestRun } from './cleanup-runs.ts';
+import { adminKubeConfig, createNamespace } from './helpers.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 // Issue 22's end-to-end proof: on the real registry behind each provider simulator (whose
@@ -21,7 +20,6 @@ import { type ProviderStack, startProviderStack } from './stack.ts';
 const kc = adminKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
 const core = kc.makeApiClient(CoreV1Api);
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const HOUR = 3_600_000;
 const PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
@@ -143,27 +141,7 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
     },
   };
 
-  const readPolicy = (name: string) =>
-    custom.getNamespacedCustomObject({ ...CLEANUP_POLICY, namespace, name }) as Promise<Policy>;
-  const runNow = async (name: string) => {
-    const stamp = `graph-${Math.random().toString(36).slice(2)}`;
-    await custom.patchNamespacedCustomObject(
-      {
-        ...CLEANUP_POLICY,
-        namespace,
-        name,
-        body: { metadata: { annotations: { 'berth.dev/run-requested-at': stamp } } },
-      },
-      mergePatch,
-    );
-    return eventually(
-      async () => {
-        const p = await readPolicy(name);
-        return p.status?.lastHandledRunRequestAt === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 90_000, what: `${name} ran` },
-    );
-  };
+  const runNow = (name: string) => requestRun<Policy>(custom, namespace, name, 90_000);
 
   beforeAll(async () => {
     namespace = await createNamespace(kc, 'cgraph');
@@ -183,19 +161,7 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
         body: { metadata: { name: `graph-${provider}` }, stringData: c.secret() },
       });
       const regName = `graph-${provider}`;
-      await createContainerRegistry(custom, namespace, regName, c.registrySpec());
-      const reg = await eventually(
-        async () => {
-          const r = (await custom.getNamespacedCustomObject({
-            ...CONTAINER_REGISTRY,
-            namespace,
-            name: regName,
-          })) as { status?: { externalId?: string; conditions?: { type: string; status: string }[] } };
-          return r.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? r : undefined;
-        },
-        { what: `${regName} Ready` },
-      );
-      const id = reg.status?.externalId as string;
+      const id = await readyRegistryId(custom, namespace, regName, c.registrySpec());
       const { login, path } = await c.pusher(id);
       const host = registry.host;
       const g = await pushImageGraph(host, login, path);

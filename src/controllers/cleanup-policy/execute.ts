@@ -1,10 +1,10 @@
-import type { DeleteResult, Provider, TokenRegistry } from '../../clients/provider.ts';
+import type { DeleteResult, Provider } from '../../clients/provider.ts';
 import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
 import type { Decision, Plan } from './plan.ts';
 import { type NotEffective, type Presence, verifyDeletions } from './read-back.ts';
 import { recheck } from './recheck.ts';
-import { type ManifestDeleterFactory, openRunAccess, type RunAccess } from './run-access.ts';
+import { openRunAccess, type RunAccess, type RunAccessContext } from './run-access.ts';
 import { runItem } from './run-items.ts';
 
 /** One item of a run, as status shows it. */
@@ -17,24 +17,10 @@ export interface ExecutionResult {
   notEffective: NotEffective[];
 }
 
-/** What executing a plan needs. */
-export interface ExecutionContext {
-  provider: Provider;
-  registry: TokenRegistry;
-  credentialsSecret: string;
-  /** For providers without delete endpoints: a temporary delete-scoped credential and the OCI API. */
-  oci: ManifestDeleterFactory;
-  /** Deterministic name of the temporary credential of this run (revoked afterwards, swept after a crash). */
-  cleanupCredentialName: string;
-  /** Prefix of every temporary cleanup credential of this policy, for the sweep. */
-  cleanupCredentialPrefix: string;
+/** What executing a plan needs: what opening the run's OCI access needs (IONOS deletes with it), and more. */
+export interface ExecutionContext extends RunAccessContext {
   /** When the run started (the plan's clock); not used for the credential's expiry. */
   now: number;
-  /**
-   * The reconciler's clock, read when the credential is issued to compute its expiry: the provider
-   * measures it on its own clock, long after `now` if listing the artifacts took a while.
-   */
-  clock: () => number;
   /** The run's OCI access when reading manifests opened it with delete rights; else opened here. */
   access?: RunAccess | undefined;
 }

@@ -40,7 +40,10 @@ export interface RunAccessContext {
   cleanupCredentialName: string;
   /** Prefix of every temporary cleanup credential of this policy, for the sweep. */
   cleanupCredentialPrefix: string;
-  /** The reconciler's clock, read when the credential is issued to compute its expiry. */
+  /**
+   * The reconciler's clock, read when the credential is issued to compute its expiry: the provider
+   * measures it on its own clock, long after the run started if listing the artifacts took a while.
+   */
   clock: () => number;
 }
 

@@ -31,11 +31,11 @@ export function groupWithImages(items: readonly RunItem[]): RunItem[] {
   const belongs = (i: RunItem) =>
     i.of !== undefined && i.of !== i.digest && listed.has(key(i.repository, i.of));
   const children = new Map<string, number[]>();
-  items.forEach((i, n) => {
-    if (!belongs(i)) return;
+  for (const [n, i] of items.entries()) {
+    if (!belongs(i)) continue;
     const parent = key(i.repository, i.of);
     children.set(parent, [...(children.get(parent) ?? []), n]);
-  });
+  }
   const out: RunItem[] = [];
   const placed = new Set<number>();
   const place = (n: number, depth: number): void => {
@@ -47,10 +47,8 @@ export function groupWithImages(items: readonly RunItem[]): RunItem[] {
     const kids = children.get(key(i.repository, i.digest));
     if (kids && depth < 8) for (const k of kids) place(k, depth + 1);
   };
-  items.forEach((i, n) => {
-    if (!belongs(i)) place(n, 0);
-  });
-  items.forEach((_, n) => place(n, 0));
+  for (const [n, i] of items.entries()) if (!belongs(i)) place(n, 0);
+  for (const n of items.keys()) place(n, 0);
   return out;
 }
 
