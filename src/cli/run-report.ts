@@ -76,14 +76,21 @@ export function runItemsTable(
   paint: Painter,
   maxWidth: number | undefined,
 ): string {
-  const listed = new Set(items.map((i) => `${i.repository}@${i.digest ?? ''}`));
-  const under = (i: RunItem) => i.of !== undefined && listed.has(`${i.repository}@${i.of}`);
+  // Under the image only while the rows above it are that image's group.
+  let group = new Set<string>();
+  const under = items.map((i) => {
+    const key = (digest: string | undefined) => `${i.repository}@${digest ?? ''}`;
+    const nested = i.of !== undefined && group.has(key(i.of));
+    if (!nested) group = new Set();
+    group.add(key(i.digest));
+    return nested;
+  });
   return renderTable(
     ['action', 'repository', 'tags', 'digest', 'reason'],
-    items.map((i) => [
+    items.map((i, n) => [
       cell(i.action, ACTION_TONE[i.action]),
       cell(i.repository),
-      cell(under(i) ? `└ ${itemTags(i)}` : itemTags(i)),
+      cell(under[n] ? `└ ${itemTags(i)}` : itemTags(i)),
       cell(shortDigest(i.digest)),
       cell(i.reason),
     ]),

@@ -1,6 +1,7 @@
 import type { DeleteResult, Provider } from '../../clients/provider.ts';
 import type { RunItem } from '../../crds/cleanup-rules.ts';
 import { providerCall } from '../shared/provider-errors.ts';
+import { byDepth, keepDependents, parentsFirst, stayingOf } from './dependents.ts';
 import type { Decision, Plan } from './plan.ts';
 import { type NotEffective, type Presence, verifyDeletions } from './read-back.ts';
 import { recheck } from './recheck.ts';
@@ -54,35 +55,17 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
   const byRepo = new Map<string, Decision[]>();
   for (const d of plan.deletions) byRepo.set(d.repository, [...(byRepo.get(d.repository) ?? []), d]);
   const items: RunItem[] = [];
-  const call = <T>(fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
 
   if (images?.deleteDigests || images?.deleteTags) {
     for (const [repository, planned] of byRepo) {
       // Just before the batch: what moved since the listing is kept (recheck.ts).
-      const { proceed: decisions, settled } = await recheck(ctx, repository, planned);
+      const { proceed, settled } = await recheck(ctx, repository, planned);
       items.push(...settled);
-      const manifests = decisions.filter((d) => d.action === 'delete-manifest');
-      const tags = decisions.filter((d) => d.action === 'delete-tag');
-      const none: DeleteResult = { failed: [] };
-      let byDigest = none;
-      if (manifests.length > 0 && images.deleteDigests) {
-        const digests = manifests.map((d) => d.digest);
-        byDigest = await call(
-          () => images.deleteDigests?.(ctx.registry, repository, digests) ?? Promise.resolve(none),
-        );
-      }
-      let byTag = none;
-      if (tags.length > 0 && images.deleteTags) {
-        const names = tags.map((d) => (d.action === 'delete-tag' ? d.tag : ''));
-        byTag = await call(
-          () => images.deleteTags?.(ctx.registry, repository, names) ?? Promise.resolve(none),
-        );
-      }
-      for (const d of manifests) items.push(reported(d, d.digest, byDigest));
-      for (const d of tags) {
-        const tag = d.action === 'delete-tag' ? d.tag : '';
-        if (!images.deleteTags) items.push(runItem(d, 'Kept', 'the provider cannot delete a single tag'));
-        else items.push(reported(d, tag, byTag));
+      // What belongs to a manifest that stays goes in a later batch than it, so a failed delete keeps it too.
+      for (const level of byDepth(proceed)) {
+        const { proceed: decisions, settled: kept } = keepDependents(level, stayingOf(items));
+        items.push(...kept);
+        await deleteBatch(ctx, repository, decisions, items);
       }
     }
     // The provider's own listing is both the channel that deleted and the one the plan read.
@@ -95,7 +78,12 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
   try {
     const oci = access.registry;
     for (const [, decisions] of byRepo) {
-      for (const d of decisions) {
+      for (const planned of parentsFirst(decisions)) {
+        // A signature or platform manifest of one that stayed (re-check, failure) stays too.
+        const dependent = keepDependents([planned], stayingOf(items));
+        items.push(...dependent.settled);
+        const [d] = dependent.proceed;
+        if (d === undefined) continue;
         if (d.action !== 'delete-manifest') {
           items.push(runItem(d, 'Kept', 'the OCI API deletes manifests, not single tags'));
           continue;
@@ -123,6 +111,39 @@ export async function execute(ctx: ExecutionContext, plan: Plan): Promise<Execut
   } finally {
     // The caller closes what it opened.
     if (given === undefined) await access.close();
+  }
+}
+
+/** One batch of one repository through the provider's delete endpoints; items appended. */
+async function deleteBatch(
+  ctx: ExecutionContext,
+  repository: string,
+  decisions: readonly Decision[],
+  items: RunItem[],
+): Promise<void> {
+  const images = ctx.provider.images;
+  if (!images) return;
+  const call = <T>(fn: () => Promise<T>) => providerCall(ctx.credentialsSecret, fn);
+  const manifests = decisions.filter((d) => d.action === 'delete-manifest');
+  const tags = decisions.filter((d) => d.action === 'delete-tag');
+  const none: DeleteResult = { failed: [] };
+  let byDigest = none;
+  if (manifests.length > 0 && images.deleteDigests) {
+    const digests = manifests.map((d) => d.digest);
+    byDigest = await call(
+      () => images.deleteDigests?.(ctx.registry, repository, digests) ?? Promise.resolve(none),
+    );
+  }
+  let byTag = none;
+  if (tags.length > 0 && images.deleteTags) {
+    const names = tags.map((d) => (d.action === 'delete-tag' ? d.tag : ''));
+    byTag = await call(() => images.deleteTags?.(ctx.registry, repository, names) ?? Promise.resolve(none));
+  }
+  for (const d of manifests) items.push(reported(d, d.digest, byDigest));
+  for (const d of tags) {
+    const tag = d.action === 'delete-tag' ? d.tag : '';
+    if (!images.deleteTags) items.push(runItem(d, 'Kept', 'the provider cannot delete a single tag'));
+    else items.push(reported(d, tag, byTag));
   }
 }
 

@@ -73,19 +73,43 @@ describe('plan: index children and referrers', () => {
     );
   });
 
-  it('an index that cannot be read keeps every untagged manifest of its repository', () => {
+  it('an index that cannot be read, or answers 404 though listed, keeps every manifest of its repository', () => {
+    for (const reading of ['unreadable', 'gone'] as const) {
+      const g = graph({
+        [D('i')]: reading,
+        [D('a')]: image(),
+        [D('b')]: image(),
+        [D('o')]: image(),
+        [D('u')]: image(),
+      });
+      const result = plan(input(multiArch(), { rules: multiRules, graph: g }));
+      // v1 too: a tagged platform manifest (`1.4-amd64`) would break the index as well.
+      expect(lines(result.deletions)).toEqual([]);
+      expect(keepMap(result)[`app@${D('u')}`]).toMatch(
+        /could not be read, so its platform manifests are unknown/,
+      );
+      expect(keepMap(result)['app:v1']).toMatch(/could not be read/);
+    }
+  });
+
+  it('names the deleted index on its deleted platform manifests', () => {
+    const list = multiArch().map((a) =>
+      a.digest === D('i') ? { ...a, pushedAt: new Date(a.pushedAt.getTime() - 9 * 86_400_000) } : a,
+    );
+    list.push(...arts(`app ${D('n')} new 1h`));
     const g = graph({
-      [D('i')]: 'unreadable',
+      [D('i')]: index(D('a'), D('b')),
       [D('a')]: image(),
       [D('b')]: image(),
       [D('o')]: image(),
       [D('u')]: image(),
+      [D('n')]: image(),
     });
-    const result = plan(input(multiArch(), { rules: multiRules, graph: g }));
-    expect(lines(result.deletions)).toEqual([`manifest app@${D('o')}[v1] (beyond keepLast 1)`]);
-    expect(keepMap(result)[`app@${D('u')}`]).toMatch(
-      /could not be read, so its platform manifests are unknown/,
+    const result = plan(
+      input(list, { rules: rules({ keepLast: 1, untagged: 'Delete', minAge: '30m' }), graph: g }),
     );
+    expect(result.deletions.find((d) => d.digest === D('a'))?.of).toBe(D('i'));
+    expect(result.deletions.find((d) => d.digest === D('u'))?.of).toBeUndefined();
   });
 
   it('a deletion the graph does not cover is kept for a later run', () => {
@@ -165,6 +189,16 @@ describe('plan: index children and referrers', () => {
     expect(lines(gone.deletions)).toEqual([
       `manifest app@${D('s')}[sha256-${hex('e')}.sig] (signature of ${short('e')}, which is gone)`,
     ]);
+  });
+
+  it('tags.include selects images, not their signatures: the signature of a deleted image goes', () => {
+    const list = signed().map((a) =>
+      a.digest === D('3') ? { ...a, pushedAt: new Date(a.pushedAt.getTime() - 10 * 86_400_000) } : a,
+    );
+    const result = plan(input(list, { rules: rules({ keepLast: 1, tags: { include: ['app-*', 'v*'] } }) }));
+    expect(result.deletions.find((d) => d.digest === D('s'))?.reason).toBe(
+      `signature of deleted ${short('3')}`,
+    );
   });
 
   it('a tag rule that names the signature itself still keeps it', () => {

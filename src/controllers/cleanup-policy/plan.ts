@@ -44,6 +44,7 @@ import { decideReferrers } from './referrers.ts';
 import {
   asKeeps,
   type Manifest,
+  markChildrenOfDeleted,
   type Ranked,
   type Relations,
   relationsOf,
@@ -196,6 +197,11 @@ function ageKeeps(c: Compiled, pushedAt: number): string | undefined {
 function explicitKeep(rules: RetentionRules, tag: string): string | undefined {
   const include = rules.tags?.include;
   if (include !== undefined && !matchesAny(include, tag)) return 'not in tags.include';
+  return namedKeep(rules, tag);
+}
+
+/** The rules that keep a tag by naming it: tags.exclude, keepTags. */
+function namedKeep(rules: RetentionRules, tag: string): string | undefined {
   const excluded = firstMatch(rules.tags?.exclude, tag);
   if (excluded !== undefined) return `tags.exclude ${excluded}`;
   const protectedBy = firstMatch(rules.keepTags, tag);
@@ -232,7 +238,8 @@ function planRepository(c: Compiled, repository: string, list: Manifest[], out: 
   planImages(c, repository, images, local);
   decideReferrers(
     {
-      explicitKeep: (tag) => explicitKeep(c.rules, tag),
+      // tags.include selects images to clean up; a signature is not one, so only rules that name it keep it.
+      explicitKeep: (tag) => namedKeep(c.rules, tag),
       ageKeeps: (pushedAt) => ageKeeps(c, pushedAt),
       untaggedKept: c.rules.untagged === 'Keep',
       graph: c.graph,
@@ -243,11 +250,8 @@ function planRepository(c: Compiled, repository: string, list: Manifest[], out: 
     local,
   );
   const listed = new Set(list.map((m) => m.digest));
-  local.eligible = uncheckedKept(
-    c,
-    spareReferenced(local.eligible, local.keeps, relations, listed),
-    local.keeps,
-  );
+  local.eligible = spareReferenced(local.eligible, local.keeps, relations, listed);
+  markChildrenOfDeleted(local.eligible, relations);
   out.keeps.push(...local.keeps);
   out.eligible.push(...local.eligible);
   return relations;

@@ -30,6 +30,8 @@ export interface Manifest {
 interface Parent {
   digest: string;
   reason: string;
+  /** `index`: a platform manifest of it; `subject`: a referrer of it. */
+  kind: 'index' | 'subject';
 }
 
 /** The references of one repository's manifests, as the plan applies them. */
@@ -38,8 +40,12 @@ export interface Relations {
   parents: Map<string, Parent[]>;
   /** Per referrer digest, its subject. */
   subjects: Map<string, string>;
-  /** Why untagged manifests of the repository cannot be deleted at all (an index could not be read). */
-  blocked?: string | undefined;
+  /**
+   * Listed manifests that are or may be indexes but could not be read (an error, or a 404 for a
+   * manifest the provider lists): while one stays, no manifest of the repository is deleted, since
+   * any may be one of its platform manifests.
+   */
+  blockers: Parent[];
 }
 
 /** Turns a deletion into the keeps it becomes: one per tag, or one for an untagged manifest. */
@@ -65,24 +71,27 @@ export function relationsOf(
   const parents = new Map<string, Parent[]>();
   const subjects = new Map<string, string>();
   const add = (child: string, parent: Parent) => parents.set(child, [...(parents.get(child) ?? []), parent]);
-  let blocked: string | undefined;
+  const blockers: Parent[] = [];
   for (const m of list) {
     const reading = graph?.get(graphKey(m.repository, m.digest));
     const subject = (typeof reading === 'object' ? reading.subject : undefined) ?? subjectOfTags(m.tags);
     if (subject !== undefined && subject !== m.digest) {
       subjects.set(m.digest, subject);
-      add(m.digest, { digest: subject, reason: `${referrerKind(m.tags)} of kept ${shortDigest(subject)}` });
+      const reason = `${referrerKind(m.tags)} of kept ${shortDigest(subject)}`;
+      add(m.digest, { digest: subject, reason, kind: 'subject' });
     }
     if (typeof reading === 'object') {
       for (const child of reading.children) {
-        add(child, { digest: m.digest, reason: `platform manifest of kept index ${shortDigest(m.digest)}` });
+        const reason = `platform manifest of kept index ${shortDigest(m.digest)}`;
+        add(child, { digest: m.digest, reason, kind: 'index' });
       }
-    } else if (graph !== undefined && mayBeIndex(m.mediaType) && reading !== 'gone') {
-      // An index whose children nobody knows: any untagged manifest may be one of them.
-      blocked ??= `index ${shortDigest(m.digest)} could not be read, so its platform manifests are unknown`;
+    } else if (graph !== undefined && mayBeIndex(m.mediaType) && reading !== undefined) {
+      // Listed, yet unreadable or 404 (a wrong path, a refused read): its children are unknown.
+      const reason = `index ${shortDigest(m.digest)} could not be read, so its platform manifests are unknown`;
+      blockers.push({ digest: m.digest, reason, kind: 'index' });
     }
   }
-  return { parents, subjects, blocked };
+  return { parents, subjects, blockers };
 }
 
 /**
@@ -111,11 +120,13 @@ export function spareReferenced(
               ?.find((p) => listed.has(p.digest) && !deleted.has(p.digest))
           : undefined;
       const blocked =
-        r.decision.action === 'delete-manifest' && r.decision.tags.length === 0
-          ? relations.blocked
+        r.decision.action === 'delete-manifest'
+          ? relations.blockers.find(
+              (b) => b.digest !== r.decision.digest && listed.has(b.digest) && !deleted.has(b.digest),
+            )
           : undefined;
       if (stay !== undefined) keeps.push(...asKeeps(r, stay.reason, stay.digest));
-      else if (blocked !== undefined) keeps.push(...asKeeps(r, blocked));
+      else if (blocked !== undefined) keeps.push(...asKeeps(r, blocked.reason));
       else next.push(r);
       if (stay !== undefined || blocked !== undefined) changed = true;
     }
@@ -144,4 +155,21 @@ export function referrerFate(
   if (listed.has(subject)) return { kind: 'with-subject', deleted: deleted.has(subject), subject };
   if (graph?.get(graphKey(repository, subject)) === 'gone') return { kind: 'subject-gone', subject };
   return { kind: 'subject-unknown', subject };
+}
+
+/**
+ * Names, on each deleted platform manifest of a deleted index, the index it belongs to (`of`), so
+ * the report groups them and the run keeps it should the index stay after all (re-check, failure).
+ */
+export function markChildrenOfDeleted(eligible: readonly Ranked[], relations: Relations): void {
+  const deleted = new Set(
+    eligible.filter((r) => r.decision.action === 'delete-manifest').map((r) => r.decision.digest),
+  );
+  for (const r of eligible) {
+    if (r.decision.action !== 'delete-manifest' || r.decision.of !== undefined) continue;
+    const index = relations.parents
+      .get(r.decision.digest)
+      ?.find((p) => p.kind === 'index' && deleted.has(p.digest));
+    if (index !== undefined) r.decision.of = index.digest;
+  }
 }

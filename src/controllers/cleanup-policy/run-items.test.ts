@@ -167,4 +167,17 @@ describe('groupWithImages', () => {
       'sha256:orphan',
     ]);
   });
+
+  it('ranks a group by its most urgent item: a failed signature of a kept image is not hidden among keeps', () => {
+    const keeps = Array.from({ length: MAX_RUN_ITEMS }, (_, n) => item(`sha256:k${n}`, 'Kept'));
+    const items = [...keeps, item('sha256:img', 'Kept'), item('sha256:sig', 'Failed', 'sha256:img')];
+    expect(
+      statusItems(items)
+        .slice(0, 2)
+        .map((i) => [i.digest, i.action]),
+    ).toEqual([
+      ['sha256:img', 'Kept'],
+      ['sha256:sig', 'Failed'],
+    ]);
+  });
 });
