@@ -9,6 +9,7 @@ import type { RegistryLogin } from '../support/registry-http.ts';
 import { installBerthCrds } from './berth-crds.ts';
 import { readyRegistryId, requestRun } from './cleanup-runs.ts';
 import { adminKubeConfig, createNamespace } from './helpers.ts';
+import { PROVIDERS, providerRegistries } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 // Issue 22's end-to-end proof: on the real registry behind each provider simulator (whose
@@ -40,10 +41,8 @@ type Policy = {
   };
 };
 
-/** How one provider is set up: the registry spec, a pusher login, where images live, push times. */
+/** How one provider is set up: a pusher login, where images live, how to age them. */
 interface GraphCase {
-  registrySpec(): Record<string, unknown>;
-  secret(): Record<string, string>;
   /** A login that may push, pull and delete in the repository, and its path on the registry. */
   pusher(externalId: string): Promise<{ login: RegistryLogin; path: string }>;
   /** Ages a manifest (by digest, or by tag where the provider keeps times per tag). */
@@ -68,12 +67,6 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
 
   const cases: Record<string, GraphCase> = {
     ionos: {
-      registrySpec: () => ({
-        provider: 'ionos',
-        credentialsRef: { name: 'graph-ionos' },
-        ionos: { location: 'de/fra', apiEndpoint: sims.endpoints.ionos.baseUrl },
-      }),
-      secret: () => ({ token: sims.endpoints.ionos.token }),
       async pusher(id) {
         const token = sims.ionos.addToken(id, {
           name: 'graph-pusher',
@@ -86,20 +79,6 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
       removesManifests: true,
     },
     selectel: {
-      registrySpec: () => ({
-        provider: 'selectel',
-        credentialsRef: { name: 'graph-selectel' },
-        selectel: {
-          projectId: sims.endpoints.selectel.projectId,
-          apiEndpoint: sims.endpoints.selectel.apiEndpoint,
-          identityEndpoint: sims.endpoints.selectel.identityEndpoint,
-        },
-      }),
-      secret: () => ({
-        username: sims.endpoints.selectel.username,
-        password: sims.endpoints.selectel.password,
-        accountId: sims.endpoints.selectel.accountId,
-      }),
       async pusher() {
         const projectId = sims.endpoints.selectel.projectId;
         const secret = `graph-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -120,12 +99,6 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
       removesManifests: true,
     },
     quay: {
-      registrySpec: () => ({
-        provider: 'quay',
-        credentialsRef: { name: 'graph-quay' },
-        quay: { url: sims.endpoints.quay.url, organization: 'graphquay', email: 'ops@example.com' },
-      }),
-      secret: () => ({ token: sims.endpoints.quay.token }),
       async pusher(org) {
         const robot = sims.quay.addRobot(org, 'pusher');
         sims.quay.addRepository(org, 'app').permissions.set(`${org}+pusher`, 'write');
@@ -151,17 +124,18 @@ describe('CleanupPolicy keeps multi-arch images, signatures and referrers whole 
   });
   afterAll(() => stack?.stop());
 
-  describe.each(['ionos', 'selectel', 'quay'])('%s', (provider) => {
+  describe.each(PROVIDERS)('%s', (provider) => {
     it('deletes old tags and unreferenced untagged manifests, and every kept image still pulls for every platform with its signature', {
       timeout: 240_000,
     }, async () => {
       const c = cases[provider] as GraphCase;
+      const at = providerRegistries(sims.endpoints)[provider];
       await core.createNamespacedSecret({
         namespace,
-        body: { metadata: { name: `graph-${provider}` }, stringData: c.secret() },
+        body: { metadata: { name: `api-${provider}` }, stringData: at.secret },
       });
       const regName = `graph-${provider}`;
-      const id = await readyRegistryId(custom, namespace, regName, c.registrySpec());
+      const id = await readyRegistryId(custom, namespace, regName, at.spec);
       const { login, path } = await c.pusher(id);
       const host = registry.host;
       const g = await pushImageGraph(host, login, path);
