@@ -3,6 +3,7 @@ import { createOciClient } from './clients/oci/client.ts';
 import { registryBaseUrl } from './clients/oci/origin.ts';
 import { cleanupPolicyController } from './controllers/cleanup-policy/controller.ts';
 import type { ManifestDeleterFactory } from './controllers/cleanup-policy/execute.ts';
+import { manifestFacts } from './controllers/cleanup-policy/oci-facts.ts';
 import { containerRegistryController } from './controllers/container-registry/controller.ts';
 import { registryTokenController } from './controllers/registry-token/controller.ts';
 import type { ControllerFactory } from './operator.ts';
@@ -38,7 +39,11 @@ export function controllersWith(testOptions: TestProviderOptions = {}): Controll
         metrics: deps.metrics,
         logger: deps.logger,
       });
-      return { deleteManifest: (repository, digest) => client.deleteManifest(repository, digest) };
+      return {
+        deleteManifest: (repository, digest) => client.deleteManifest(repository, digest),
+        exists: async (repository, digest) => (await client.headManifest(repository, digest)) !== undefined,
+        facts: (repository, digest) => manifestFacts(client, repository, digest),
+      };
     };
     return [
       containerRegistryController(deps, providers),

@@ -174,7 +174,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     }),
     cleanupDeletions: new Counter({
       name: 'berth_cleanup_deletions_total',
-      help: 'Tags and manifests deleted by CleanupPolicies, by provider',
+      help: 'Tags and manifests deleted by CleanupPolicies, by provider (not those already gone, nor those read back still there)',
       labelNames: ['provider'],
       registers,
     }),

@@ -34,6 +34,48 @@ describe('a cleanup run, as printed', () => {
     );
   });
 
+  // Issue 22 item 3: a 404 to a delete is no deletion, and deletions that did not happen say so.
+  it('counts what was already gone apart from what was deleted, and names deletions that did not take effect', () => {
+    const run = {
+      dryRun: false,
+      evaluated: 4,
+      deleted: 1,
+      alreadyGone: 2,
+      kept: 1,
+      failed: 0,
+      stoppedAtLimit: false,
+    };
+    expect(runHeadline(run)).toBe('deleted 1, already gone 2, kept 1, failed 0 of 4 evaluated');
+    expect(
+      runHeadline({ ...run, alreadyGone: 0, failed: 2, notEffective: 'deletions did not take effect in a' }),
+    ).toBe('deleted 1, kept 1, failed 2 of 4 evaluated; NOT EFFECTIVE: deletions did not take effect in a');
+    const item = { repository: 'a', digest: `sha256:${'cd'.repeat(32)}`, tags: ['v1'], reason: 'r' };
+    expect(runItemsTable([{ ...item, action: 'AlreadyGone' }], painter(false), undefined)).toContain(
+      'AlreadyGone   a            v1     sha256:cdcdcdcdcdcd   r',
+    );
+  });
+
+  it('marks a signature listed under the image it signs', () => {
+    const image = `sha256:${'ab'.repeat(32)}`;
+    const table = runItemsTable(
+      [
+        { repository: 'a', digest: image, tags: ['v1'], action: 'Deleted', reason: 'beyond keepLast 1' },
+        {
+          repository: 'a',
+          digest: `sha256:${'cd'.repeat(32)}`,
+          tags: [`sha256-${'ab'.repeat(32)}.sig`],
+          of: image,
+          action: 'Deleted',
+          reason: 'signature of deleted sha256:abababababab',
+        },
+      ],
+      painter(false),
+      undefined,
+    );
+    expect(table.split('\n')[2]).toContain(`└ sha256-${'ab'.repeat(32)}.sig`);
+    expect(table.split('\n')[1]).not.toContain('└');
+  });
+
   it('lists items with short digests', () => {
     const table = runItemsTable(
       [

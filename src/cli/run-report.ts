@@ -39,7 +39,10 @@ export function runHeadline(run: RunSummary): string {
   const freed =
     !run.dryRun && run.bytesFreed ? `, frees ${humanBytes(run.bytesFreed)} after garbage collection` : '';
   const limit = run.stoppedAtLimit ? '; stopped at maxDeletionsPerRun, more is due next run' : '';
-  return `${verb} ${run.deleted}, kept ${run.kept}, failed ${run.failed} of ${run.evaluated} evaluated${repos}${took}${freed}${limit}`;
+  const gone = run.alreadyGone ? `, already gone ${run.alreadyGone}` : '';
+  // Deletions that did not take effect are the headline's news, not a detail in status.
+  const lie = run.notEffective ? `; NOT EFFECTIVE: ${run.notEffective}` : '';
+  return `${verb} ${run.deleted}${gone}, kept ${run.kept}, failed ${run.failed} of ${run.evaluated} evaluated${repos}${took}${freed}${limit}${lie}`;
 }
 
 /**
@@ -55,20 +58,39 @@ export function itemTags(item: Pick<RunItem, 'tag' | 'tags' | 'moreTags'>): stri
   return `${item.tags.join(',')}${item.moreTags ? ` +${item.moreTags} more` : ''}`;
 }
 
-const ACTION_TONE = { Failed: 'red', Deleted: 'yellow', WouldDelete: 'yellow', Kept: 'green' } as const;
+// AlreadyGone is dim rather than yellow: nothing was deleted by this run.
+const ACTION_TONE = {
+  Failed: 'red',
+  Deleted: 'yellow',
+  AlreadyGone: 'dim',
+  WouldDelete: 'yellow',
+  Kept: 'green',
+} as const;
 
-/** The items table (failures and deletions first, as the operator stores them). */
+/**
+ * The items table (failures and deletions first, as the operator stores them). A signature,
+ * referrer or platform manifest listed right under its image is marked `└`.
+ */
 export function runItemsTable(
   items: readonly RunItem[],
   paint: Painter,
   maxWidth: number | undefined,
 ): string {
+  // Under the image only while the rows above it are that image's group.
+  let group = new Set<string>();
+  const under = items.map((i) => {
+    const key = (digest: string | undefined) => `${i.repository}@${digest ?? ''}`;
+    const nested = i.of !== undefined && group.has(key(i.of));
+    if (!nested) group = new Set();
+    group.add(key(i.digest));
+    return nested;
+  });
   return renderTable(
     ['action', 'repository', 'tags', 'digest', 'reason'],
-    items.map((i) => [
+    items.map((i, n) => [
       cell(i.action, ACTION_TONE[i.action]),
       cell(i.repository),
-      cell(itemTags(i)),
+      cell(under[n] ? `└ ${itemTags(i)}` : itemTags(i)),
       cell(shortDigest(i.digest)),
       cell(i.reason),
     ]),

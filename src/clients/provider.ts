@@ -182,6 +182,8 @@ export interface Artifact {
   /** When it was last pushed; an Invalid Date when the provider does not say (never "now"). */
   pushedAt: Date;
   sizeBytes?: number | undefined;
+  /** The manifest's media type where the listing says it (an index's platform manifests are separate entries). */
+  mediaType?: string | undefined;
 }
 
 /** Images capability: what cleanup needs to list and delete. */
@@ -191,13 +193,40 @@ export interface Images {
   /** Every manifest of a repository with its tags and push time (pagination hidden). */
   listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact>;
   /** Deletes tags (keeping manifests other tags still use). Idempotent. Undefined where the API cannot. */
-  deleteTags?(registry: TokenRegistry, repository: string, tags: string[]): Promise<{ failed: string[] }>;
+  deleteTags?(registry: TokenRegistry, repository: string, tags: string[]): Promise<DeleteResult>;
   /** Deletes manifests by digest. Idempotent. Undefined where the API cannot (IONOS: use OCI). */
-  deleteDigests?(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }>;
+  deleteDigests?(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult>;
+  /**
+   * Where these digests and tags are now, read right before deleting them, as cheaply as the API
+   * allows (per digest where it can). Undefined: callers list the repository again instead.
+   */
+  currentTags?(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags>;
+}
+
+/** The digests and tags of one repository a run is about to delete. */
+export interface WantedNow {
+  digests: readonly string[];
+  tags: readonly string[];
+}
+
+/**
+ * What a repository holds now for a {@link WantedNow}: each wanted digest still there with every
+ * tag on it now, each wanted tag still there with the digest it points to. Absent means gone.
+ */
+export interface CurrentTags {
+  ofDigest: Map<string, string[]>;
+  ofTag: Map<string, string>;
+}
+
+/**
+ * What a batch deletion did with the names (tags or digests) it was given: those refused
+ * (`failed`), those the provider said were not there (`gone`, its 404: no error, but not a
+ * deletion either, and a run of nothing but those may be deleting at the wrong place), and the
+ * rest deleted.
+ */
+export interface DeleteResult {
+  failed: string[];
+  gone?: string[] | undefined;
 }
 
 /** Garbage collection capability (Selectel: on demand; 409 while one runs). */

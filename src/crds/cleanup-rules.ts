@@ -98,12 +98,34 @@ export const RunItemSchema = z
       .optional()
       .describe('How many more tags the manifest carries than tags lists.'),
     digest: z.string().max(128).optional().describe('The manifest digest.'),
+    of: z
+      .string()
+      .max(128)
+      .optional()
+      .describe(
+        'The digest of the image this item belongs to: the subject of a signature, SBOM or other ' +
+          'referrer, or the index of a platform manifest. Listed right after that image.',
+      ),
     action: z
-      .enum(['Deleted', 'WouldDelete', 'Failed', 'Kept'])
-      .describe('What happened: Deleted, WouldDelete (dry run), Failed or Kept.'),
+      .enum(['Deleted', 'AlreadyGone', 'WouldDelete', 'Failed', 'Kept'])
+      .describe(
+        'What happened: Deleted, AlreadyGone (the registry answered that it was not there: 404), ' +
+          'WouldDelete (dry run), Failed or Kept.',
+      ),
     reason: z.string().max(256).describe('Which rule decided it, or the error.'),
   })
   .describe('One item of the last run.');
+
+/** How many skipped repositories status.lastRun names; repositoriesSkipped counts them all. */
+export const MAX_SKIPPED_REPOSITORIES = 20;
+
+/** A repository a run skipped because its images could not be listed. */
+export const SkippedRepositorySchema = z
+  .object({
+    repository: z.string().max(255).describe('The repository.'),
+    reason: z.string().max(256).describe('Why its images could not be listed (the provider error).'),
+  })
+  .describe('A repository the run skipped.');
 
 /** Counters of the last run. */
 export const RunSummarySchema = z
@@ -112,8 +134,25 @@ export const RunSummarySchema = z
     finishedAt: z.iso.datetime({ offset: true }).optional().describe('When the run finished.'),
     dryRun: z.boolean().describe('Whether the run only reported what it would delete.'),
     repositories: z.number().int().min(0).optional().describe('Repositories evaluated.'),
+    repositoriesSkipped: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Repositories skipped because their images could not be listed (unset: none).'),
+    skippedRepositories: z
+      .array(SkippedRepositorySchema)
+      .max(MAX_SKIPPED_REPOSITORIES)
+      .optional()
+      .describe(`Up to ${MAX_SKIPPED_REPOSITORIES} of the skipped repositories, each with the reason.`),
     evaluated: z.number().int().min(0).describe('Tags and manifests evaluated.'),
     deleted: z.number().int().min(0).describe('Deleted (or, in a dry run, would be deleted).'),
+    alreadyGone: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Deletions the registry answered with "not found": gone before the run deleted them.'),
     kept: z.number().int().min(0).describe('Kept by a rule.'),
     failed: z.number().int().min(0).describe('Deletions that failed.'),
     bytesFreed: z
@@ -126,6 +165,14 @@ export const RunSummarySchema = z
     stoppedAtLimit: z
       .boolean()
       .describe('True when the run stopped at maxDeletionsPerRun with more to delete.'),
+    notEffective: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        'Set when the run reported deletions that did not take effect (read back still there): what ' +
+          'to check. The policy stays Ready=False, DeletionsNotEffective, until the next run.',
+      ),
   })
   .describe('What the last run did.');
 
@@ -133,3 +180,5 @@ export const RunSummarySchema = z
 export type RunItem = z.infer<typeof RunItemSchema>;
 /** status.lastRun of a CleanupPolicy. */
 export type RunSummary = z.infer<typeof RunSummarySchema>;
+/** status.lastRun.skippedRepositories[] of a CleanupPolicy. */
+export type SkippedRepository = z.infer<typeof SkippedRepositorySchema>;

@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { type RunningSimulators, type StartSimulatorsOptions, startSimulators } from '../simulators/all.ts';
 import { freePort } from './ports.ts';
 import { PortInUseError, type RunningRegistry, startRegistryWithTokenAuth } from './registry.ts';
 
-/** The provider simulators and the real registry whose logins they check. */
+/** The provider simulators and the real registry whose logins they check and whose contents they list. */
 export interface SimulatorsWithRegistry {
   sims: RunningSimulators;
   registry: RunningRegistry;
@@ -28,6 +29,8 @@ export async function startSimulatorsWithRegistry(
     const sims = await startSimulators({ ...options, registryHost: `${address}:${port}` });
     try {
       const registry = await startRegistryWithTokenAuth(sims.endpoints.tokenService, port, address);
+      // startRegistry keeps its filesystem storage under `storage` in its directory.
+      sims.attachRegistry({ storageDir: join(registry.dir, 'storage') });
       return {
         sims,
         registry,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { registryViewFor } from './core/view-bookkeeping.ts';
 import { IonosSimulator } from './ionos/simulator.ts';
 import { QuaySimulator } from './quay/simulator.ts';
 import { SelectelSimulator } from './selectel/simulator.ts';
@@ -29,6 +30,13 @@ export interface RunningSimulators {
   quay: QuaySimulator;
   tokenService: RegistryTokenService;
   endpoints: SimulatorEndpoints;
+  /**
+   * Makes every simulator's repository and image listing a view of the real registry at
+   * `registryHost`, read through tokens the token service signs for the simulators themselves;
+   * `storageDir` (its filesystem storage, when on this machine) lets them list untagged manifests
+   * they never saw tagged. Until then, and for seeded entries the registry lacks, they list seeds.
+   */
+  attachRegistry(options?: { storageDir?: string }): void;
   stop(): Promise<void>;
 }
 
@@ -110,6 +118,16 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
         jwks: tokenService.jwks,
       },
       registryHost,
+    },
+    attachRegistry({ storageDir } = {}) {
+      const view = registryViewFor({
+        host: registryHost,
+        storageDir,
+        authorize: (access) => tokenService.issueInternal(access),
+      });
+      ionos.attachRegistry(view);
+      selectel.attachRegistry(view);
+      quay.attachRegistry(view);
     },
     async stop() {
       await Promise.all([ionos.stop(), selectel.stop(), quay.stop(), tokenService.stop()]);

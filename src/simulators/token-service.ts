@@ -34,8 +34,11 @@ export interface RegistryTokenServiceOptions {
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
+/** The `sub` of the simulators' own tokens; a docker login can never have it (no verifier knows it). */
+const INTERNAL_SUBJECT = 'berth-simulators-internal';
+
 /** One entry of a token's `access` claim. */
-interface Access {
+export interface Access {
   type: string;
   name: string;
   actions: string[];
@@ -136,18 +139,7 @@ export class RegistryTokenService {
       );
       if (ok.length > 0) granted.push({ type, name, actions: ok });
     }
-    const now = Math.floor((this.options.now ?? hostClock)() / 1000);
-    const ttl = this.options.tokenTtlSeconds ?? 60;
-    const token = await new SignJWT({ access: granted })
-      .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.service)
-      .setSubject(login.username)
-      .setIssuedAt(now)
-      .setNotBefore(now - 1)
-      .setExpirationTime(now + ttl)
-      .setJti(randomUUID())
-      .sign(this.privateKey as SigningKey);
+    const { token, now, ttl } = await this.sign(login.username, granted);
     this.log.push({ username: login.username, granted, status: 200 });
     reply(res, 200, {
       token,
@@ -155,6 +147,33 @@ export class RegistryTokenService {
       expires_in: ttl,
       issued_at: new Date(now * 1000).toISOString(),
     });
+  }
+
+  /**
+   * A token for the simulators' own registry client (the provider's backend, which may do
+   * anything in its registry): exactly the access asked for, no login, not in {@link log}.
+   */
+  async issueInternal(access: Access): Promise<string> {
+    return (await this.sign(INTERNAL_SUBJECT, [access])).token;
+  }
+
+  private async sign(
+    subject: string,
+    access: Access[],
+  ): Promise<{ token: string; now: number; ttl: number }> {
+    const now = Math.floor((this.options.now ?? hostClock)() / 1000);
+    const ttl = this.options.tokenTtlSeconds ?? 60;
+    const token = await new SignJWT({ access })
+      .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.service)
+      .setSubject(subject)
+      .setIssuedAt(now)
+      .setNotBefore(now - 1)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(this.privateKey as SigningKey);
+    return { token, now, ttl };
   }
 
   private verify(username: string, password: string): ((repository: string) => ScopeAction[]) | undefined {

@@ -11,8 +11,8 @@ import { crane, type RunningRegistry } from '../../src/dev/registry.ts';
 import type { RunningSimulators } from '../../src/simulators/all.ts';
 import { kstatusViolations } from '../support/kstatus.ts';
 import { installBerthCrds } from './berth-crds.ts';
+import { readyRegistryId, requestRun } from './cleanup-runs.ts';
 import { adminKubeConfig, createNamespace, eventually } from './helpers.ts';
-import { createContainerRegistry } from './provider-registries.ts';
 import { type ProviderStack, startProviderStack } from './stack.ts';
 
 const execFileAsync = promisify(execFile);
@@ -220,27 +220,7 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
   const readPolicy = (name: string) =>
     custom.getNamespacedCustomObject({ ...CLEANUP_POLICY, namespace, name }) as Promise<Policy>;
   /** Asks for a run now and waits for the run that answered this request. */
-  const runNow = async (name: string) => {
-    const stamp = new Date().toISOString();
-    await custom.patchNamespacedCustomObject(
-      {
-        ...CLEANUP_POLICY,
-        namespace,
-        name,
-        body: { metadata: { annotations: { 'berth.dev/run-requested-at': stamp } } },
-      },
-      mergePatch,
-    );
-    return eventually(
-      async () => {
-        const p = await readPolicy(name);
-        const answered = (p.status as { lastHandledRunRequestAt?: string } | undefined)
-          ?.lastHandledRunRequestAt;
-        return answered === stamp && p.status?.lastRun ? p : undefined;
-      },
-      { timeoutMs: 60_000, what: `${name} ran` },
-    );
-  };
+  const runNow = (name: string) => requestRun<Policy>(custom, namespace, name);
 
   let stack: ProviderStack;
   beforeAll(async () => {
@@ -262,21 +242,7 @@ describe('CleanupPolicy on the real control plane with the simulators', () => {
         body: { metadata: { name: `api-${provider}` }, stringData: c.secret() },
       });
       const regName = `cleanup-${provider}`;
-      await createContainerRegistry(custom, namespace, regName, c.registrySpec());
-      const reg = await eventually(
-        async () => {
-          const r = (await custom.getNamespacedCustomObject({
-            ...CONTAINER_REGISTRY,
-            namespace,
-            name: regName,
-          })) as {
-            status?: { externalId?: string; conditions?: { type: string; status: string }[] };
-          };
-          return r.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? r : undefined;
-        },
-        { what: `${regName} Ready` },
-      );
-      const id = reg.status?.externalId as string;
+      const id = await readyRegistryId(custom, namespace, regName, c.registrySpec());
       await c.seed(id, dataset());
       const before = await c.tags(id);
       expect(before.size).toBe(200);

@@ -6,6 +6,7 @@
  */
 import { encodePath, type HttpClient } from '../http/client.ts';
 import { isNotFound } from '../http/errors.ts';
+import { PageLoopGuard, pageLoopError } from '../http/pages.ts';
 import type {
   OffsetPage,
   RegistryPatchInput,
@@ -102,11 +103,14 @@ export class IonosApi {
 
   /** Every registry (matching `filter.name` when given), following the pagination token. */
   async *registries(name?: string, pageSize = DEFAULT_PAGE_SIZE, signal?: AbortSignal) {
+    const guard = new PageLoopGuard<IonosRegistry>((r) => r.id, loop('registries.list', '/registries'));
     let token: string | undefined;
     do {
       const page = await this.listRegistries({ name, limit: pageSize, token }, signal);
+      guard.page(page.items);
       yield* page.items;
       token = page.nextToken;
+      if (token) guard.follow(token);
     } while (token);
   }
 
@@ -196,10 +200,13 @@ export class IonosApi {
 
   /** Every token of a registry, page by page. */
   async *tokens(registryId: string, pageSize = DEFAULT_PAGE_SIZE, signal?: AbortSignal) {
+    const path = encodePath`/registries/${registryId}/tokens`;
+    const guard = new PageLoopGuard<IonosToken>((t) => t.id, loop('tokens.list', path));
     let offset = 0;
     for (;;) {
       const page = await this.listTokens(registryId, { offset, limit: pageSize }, signal);
       const items = page.items ?? [];
+      guard.page(items);
       yield* items;
       offset += items.length;
       const more = typeof page.total === 'number' ? offset < page.total : items.length >= pageSize;
@@ -342,7 +349,11 @@ export class IonosApi {
     pageSize = DEFAULT_PAGE_SIZE,
     signal?: AbortSignal,
   ): AsyncGenerator<IonosRepository> {
-    yield* offsetPages((offset) => this.listRepositories(registryId, { offset, limit: pageSize }, signal));
+    const path = encodePath`/registries/${registryId}/repositories`;
+    yield* offsetPages(
+      (offset) => this.listRepositories(registryId, { offset, limit: pageSize }, signal),
+      new PageLoopGuard((r) => r.id, loop('repositories.list', path)),
+    );
   }
 
   /** `GET /registries/{registryId}/repositories/{repositoryName}` (the name is URL-encoded, `/` too). */
@@ -387,8 +398,10 @@ export class IonosApi {
     pageSize = DEFAULT_PAGE_SIZE,
     signal?: AbortSignal,
   ): AsyncGenerator<IonosArtifact> {
-    yield* offsetPages((offset) =>
-      this.listArtifacts(registryId, repository, { offset, limit: pageSize }, signal),
+    const path = encodePath`/registries/${registryId}/repositories/${repository}/artifacts`;
+    yield* offsetPages(
+      (offset) => this.listArtifacts(registryId, repository, { offset, limit: pageSize }, signal),
+      new PageLoopGuard((a) => a.id, loop('artifacts.list', path)),
     );
   }
 
@@ -416,4 +429,9 @@ function str(n: number | undefined): string | undefined {
 
 function opt(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal ? { signal } : {};
+}
+
+/** The failure of a GET listing that keeps answering the same page. */
+function loop(operation: string, path: string) {
+  return (reason: string) => pageLoopError({ provider: 'ionos', operation, method: 'GET', path }, reason);
 }

@@ -45,7 +45,13 @@ describe('IonosImages', () => {
     const artifacts = await collect(h.provider.images.listArtifacts(registry, 'team/api'));
     expect(artifacts.map((a) => a.digest).sort()).toEqual([...digests].sort());
     const first = artifacts.find((a) => a.digest === digests[0]);
-    expect(first).toEqual({ repository: 'team/api', digest: digests[0], tags: ['latest', 'v0'], pushedAt });
+    expect(first).toEqual({
+      repository: 'team/api',
+      digest: digests[0],
+      tags: ['latest', 'v0'],
+      pushedAt,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
   });
 
   it('has no delete and no garbage collection capability (OCI deletes, GC is a schedule)', async () => {
@@ -94,4 +100,55 @@ describe('IonosImages without a push time', () => {
       ]);
     },
   );
+});
+
+describe('IonosImages.currentTags (issue 22: re-check right before a delete)', () => {
+  const ARTIFACT =
+    'GET /containerregistries/registries/:registryId/repositories/:repositoryName/artifacts/:digest';
+  const LISTING = 'GET /containerregistries/registries/:registryId/repositories/:repositoryName/artifacts';
+
+  it('reads each digest by itself: the tags on it now, a tag added since, and a digest gone', async () => {
+    h = await startIonosHarness();
+    const registry = seededTokenRegistry(h.sim, 'shop');
+    const old = h.sim.pushArtifact(registry.externalId, 'team/api', { tags: ['v1'] });
+    const gone = h.sim.pushArtifact(registry.externalId, 'team/api', { tags: ['v0'] });
+    h.sim.pushArtifact(registry.externalId, 'team/api', { tags: ['v2'] });
+    const repo = h.sim.registry(registry.externalId).repositories.get('team/api');
+    // A rollback re-tag of prod onto the old digest, and a manifest deleted, after the listing.
+    repo?.artifacts.get(old)?.tags.push('prod');
+    repo?.artifacts.delete(gone);
+
+    const now = await h.provider.images.currentTags(registry, 'team/api', { digests: [old, gone], tags: [] });
+
+    expect(now.ofDigest).toEqual(new Map([[old, ['v1', 'prod']]]));
+    expect(h.sim.server.counts()[ARTIFACT]).toBe(2);
+    // No listing of the repository: one request per digest is all a delete costs.
+    expect(h.sim.server.counts()[LISTING]).toBeUndefined();
+  });
+
+  it('finds where a tag points now by listing (the API has no lookup by tag)', async () => {
+    h = await startIonosHarness();
+    const registry = seededTokenRegistry(h.sim, 'shop');
+    h.sim.pushArtifact(registry.externalId, 'api', { tags: ['old'] });
+    const moved = h.sim.pushArtifact(registry.externalId, 'api', { tags: ['prod'] });
+
+    const now = await h.provider.images.currentTags(registry, 'api', { digests: [], tags: ['prod', 'nope'] });
+
+    expect(now.ofTag).toEqual(new Map([['prod', moved]]));
+    expect(h.sim.server.counts()[LISTING]).toBe(1);
+  });
+
+  it('throws when the provider fails, so the caller keeps what it could not check', async () => {
+    h = await startIonosHarness();
+    const registry = seededTokenRegistry(h.sim, 'shop');
+    const digest = h.sim.pushArtifact(registry.externalId, 'api', { tags: ['v1'] });
+    h.sim.server.faults.schedule(
+      { kind: 'serverError', status: 500 },
+      { times: 10, match: { path: /artifacts/ } },
+    );
+
+    await expect(
+      h.provider.images.currentTags(registry, 'api', { digests: [digest], tags: [] }),
+    ).rejects.toMatchObject({ status: 500 });
+  });
 });

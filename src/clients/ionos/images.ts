@@ -3,7 +3,9 @@
  * Deleting tags or manifests is not in this API (only whole repositories), so `deleteTags` and
  * `deleteDigests` are absent: cleanup deletes by digest through the OCI client on the registry host.
  */
-import type { Artifact, Images, TokenRegistry } from '../provider.ts';
+import { currentTagsOf } from '../current-tags.ts';
+import { NotFoundError } from '../http/errors.ts';
+import type { Artifact, CurrentTags, Images, TokenRegistry, WantedNow } from '../provider.ts';
 import type { IonosApi } from './api.ts';
 
 /** Repository and artifact listing at IONOS (pagination hidden). */
@@ -32,7 +34,29 @@ export class IonosImages implements Images {
         // Without a push time, an Invalid Date: the planner keeps it as "unknown push time" (an age
         // rule never deletes on a guess), and the answer does not depend on when the listing ran.
         pushedAt: pushed ?? new Date(Number.NaN),
+        // The cleanup plan reads indexes for the platform manifests they list (listed untagged here).
+        mediaType: artifact.properties.mediaType ?? undefined,
       };
     }
+  }
+
+  /**
+   * Per digest: `GET .../artifacts/{digest}` (404: gone), one request each, right before its
+   * delete. The API has no lookup by tag, so wanted tags cost one listing of the repository.
+   */
+  async currentTags(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags> {
+    const now: CurrentTags =
+      wanted.tags.length > 0
+        ? await currentTagsOf(this.listArtifacts(registry, repository), { digests: [], tags: wanted.tags })
+        : { ofDigest: new Map(), ofTag: new Map() };
+    for (const digest of wanted.digests) {
+      try {
+        const artifact = await this.api.getArtifact(registry.externalId, repository, digest);
+        now.ofDigest.set(digest, [...(artifact.properties.tags ?? [])]);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return now;
   }
 }

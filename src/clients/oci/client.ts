@@ -26,6 +26,9 @@ export interface OciClientOptions extends TransportOptions {
   pageSize?: number | undefined;
 }
 
+/** What a manifest DELETE answered: removed now (2xx), or not there to remove (404). */
+export type DeleteOutcome = 'deleted' | 'gone';
+
 /** Per-call options. */
 export interface OciCallOptions {
   /** Aborts the call (e.g. the reconcile deadline). */
@@ -52,10 +55,12 @@ export interface OciClient {
   /** The manifest a tag or digest names, parsed, with its digest verified. NotFoundError: none. */
   getManifest(repository: string, reference: string, options?: OciCallOptions): Promise<ManifestInfo>;
   /**
-   * Deletes a manifest by digest (every tag pointing at it goes with it). Idempotent: 404 is
-   * success. DeletesDisabledError: the registry refuses deletes (405).
+   * Deletes a manifest by digest (every tag pointing at it goes with it). Idempotent: a 404 is no
+   * error, but it is told apart (`gone`) from a deletion (`deleted`), because some registries answer
+   * 404 to a delete they did not carry out (a wrong path, a delete they do not authorise).
+   * DeletesDisabledError: the registry refuses deletes (405).
    */
-  deleteManifest(repository: string, digest: string, options?: OciCallOptions): Promise<void>;
+  deleteManifest(repository: string, digest: string, options?: OciCallOptions): Promise<DeleteOutcome>;
   /** The redactor that knows this client's credentials and tokens. */
   readonly secrets: Redactor;
   /** Closes the connection pool (when the client created it). */
@@ -174,7 +179,11 @@ class DistributionClient implements OciClient {
     };
   }
 
-  async deleteManifest(repository: string, digest: string, options: OciCallOptions = {}): Promise<void> {
+  async deleteManifest(
+    repository: string,
+    digest: string,
+    options: OciCallOptions = {},
+  ): Promise<DeleteOutcome> {
     checkReference(repository, digest, true);
     const req = this.request(
       'oci.manifests.delete',
@@ -188,7 +197,8 @@ class DistributionClient implements OciClient {
     // Distribution asks for `delete`; older ones and some token services still expect `*`, which
     // they then name in the challenge's scope, and the authenticator requests that too.
     const res = await this.send(req, repositoryScope(repository, 'delete'));
-    if (res.status === 202 || res.status === 200 || res.status === 204 || res.status === 404) return;
+    if (res.status === 202 || res.status === 200 || res.status === 204) return 'deleted';
+    if (res.status === 404) return 'gone';
     if (res.status === 405) {
       const failure = this.transport.failure(
         req,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { RESPONSE_LIMITS } from '../http/body.ts';
 import { encodePath, type HttpClient, type HttpResponse, type RequestOptions } from '../http/client.ts';
+import { PageLoopGuard, pageLoopError } from '../http/pages.ts';
 import {
   type AutoPrunePolicyBody,
   type AutoPruneTarget,
@@ -199,11 +200,17 @@ export class QuayApi {
 
   /** Every repository of an organization, following `next_page`. */
   async *repositories(namespace: string): AsyncGenerator<QuayRepositorySummary> {
+    const guard = new PageLoopGuard<QuayRepositorySummary>(
+      (r) => r.name,
+      loop('repositories.list', '/repository'),
+    );
     let next: string | undefined;
     do {
       const page = await this.listRepositories(namespace, next);
+      guard.page(page.repositories);
       yield* page.repositories;
       next = page.next_page ?? undefined;
+      if (next) guard.follow(next);
     } while (next);
   }
 
@@ -316,8 +323,14 @@ export class QuayApi {
     repository: string,
     options: Omit<TagListOptions, 'page'> = {},
   ): AsyncGenerator<QuayTag> {
+    // A tag's history has the same name several times; a name with its start is one entry.
+    const guard = new PageLoopGuard<QuayTag>(
+      (t) => `${t.name} ${t.start_ts} ${t.manifest_digest}`,
+      loop('tags.list', `${repoPath(organization, repository)}/tag/`),
+    );
     for (let page = 1; ; page++) {
       const res = await this.listTags(organization, repository, { limit: 100, ...options, page });
+      guard.page(res.tags);
       yield* res.tags;
       if (!res.has_additional || res.tags.length === 0) return;
     }
@@ -391,4 +404,9 @@ export class QuayApi {
       schema: AutoPruneUuidSchema,
     });
   }
+}
+
+/** The failure of a GET listing that keeps answering the same page. */
+function loop(operation: string, path: string) {
+  return (reason: string) => pageLoopError({ provider: 'quay', operation, method: 'GET', path }, reason);
 }

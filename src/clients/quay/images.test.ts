@@ -70,10 +70,12 @@ describe('QuayImages', () => {
       'pinned',
       'never-there',
     ]);
-    expect(result).toEqual({ failed: ['pinned'] });
+    // A tag that was not there is no failure, and no deletion either (issue 22 item 3).
+    expect(result).toEqual({ failed: ['pinned'], gone: ['never-there'] });
     expect(h.sim.activeTags('acme', 'api').sort()).toEqual(['keep', 'pinned']);
     await expect(h.provider.images.deleteTags(h.registry('acme'), 'api', ['old'])).resolves.toEqual({
       failed: [],
+      gone: ['old'],
     });
   });
 
@@ -83,8 +85,12 @@ describe('QuayImages', () => {
     h.sim.pushTag('acme', 'api', 'c', { digest: digest(2) });
     h.sim.pushTag('acme', 'api', 'd', { digest: digest(3), immutable: true });
     const result = await h.provider.images.deleteDigests(h.registry('acme'), 'api', [digest(1), digest(3)]);
-    expect(result).toEqual({ failed: [digest(3)] });
+    expect(result).toEqual({ failed: [digest(3)], gone: [] });
     expect(h.sim.activeTags('acme', 'api').sort()).toEqual(['c', 'd']);
+    // Deleted before: no active tag left, so gone, not deleted again.
+    await expect(
+      h.provider.images.deleteDigests(h.registry('acme'), 'api', [digest(1), digest(2)]),
+    ).resolves.toEqual({ failed: [], gone: [digest(1)] });
   });
 
   it('sets, clears and enforces tag expiration; expired tags leave the listing', async () => {
@@ -111,5 +117,49 @@ describe('QuayImages', () => {
     await expect(
       collect(h.provider.images.listArtifacts(h.registry('acme'), 'ghost')),
     ).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('QuayImages.currentTags (issue 22: re-check right before a batch)', () => {
+  const TAGS = 'GET /api/v1/repository/:ns/:repo/tag/';
+
+  it('for digests, lists the active tags once: a tag moved onto a digest shows on it, a digest without tags is gone', async () => {
+    h.sim.pushTag('acme', 'api', 'a', { digest: digest(1), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(2), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'old', { digest: digest(3), pushedAt: T0 });
+    // After the listing: prod rolled back onto digest 1, old deleted (into the time machine).
+    now = T0 + 60_000;
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(1) });
+    await h.provider.images.deleteTags(h.registry('acme'), 'api', ['old']);
+    const before = h.sim.server.counts()[TAGS] ?? 0;
+
+    const current = await h.provider.images.currentTags(h.registry('acme'), 'api', {
+      digests: [digest(1), digest(3)],
+      tags: ['prod'],
+    });
+
+    expect([...current.ofDigest.keys()]).toEqual([digest(1)]);
+    expect(current.ofDigest.get(digest(1))?.sort()).toEqual(['a', 'prod']);
+    expect(current.ofTag).toEqual(new Map([['prod', digest(1)]]));
+    expect((h.sim.server.counts()[TAGS] ?? 0) - before).toBe(1);
+  });
+
+  it('for tags alone, asks for each by name (specificTag), active only, not the whole repository', async () => {
+    for (let i = 0; i < 250; i++) h.sim.pushTag('acme', 'api', `t${i}`, { pushedAt: T0 + i });
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(1), pushedAt: T0 });
+    h.sim.pushTag('acme', 'api', 'gone', { digest: digest(2), pushedAt: T0 });
+    now = T0 + 60_000;
+    h.sim.pushTag('acme', 'api', 'prod', { digest: digest(4) });
+    await h.provider.images.deleteTags(h.registry('acme'), 'api', ['gone']);
+    const before = h.sim.server.counts()[TAGS] ?? 0;
+
+    const current = await h.provider.images.currentTags(h.registry('acme'), 'api', {
+      digests: [],
+      tags: ['prod', 'gone'],
+    });
+
+    // The history still holds prod on digest 1 and gone: only the active rows count.
+    expect(current.ofTag).toEqual(new Map([['prod', digest(4)]]));
+    expect((h.sim.server.counts()[TAGS] ?? 0) - before).toBe(2);
   });
 });

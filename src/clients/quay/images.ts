@@ -1,8 +1,13 @@
+import { currentTagsOf } from '../current-tags.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.ts';
-import type { Artifact, Images, TokenRegistry } from '../provider.ts';
+import type { Artifact, CurrentTags, DeleteResult, Images, TokenRegistry, WantedNow } from '../provider.ts';
 import type { QuayApi } from './api.ts';
 import type { QuayContext } from './context.ts';
 import type { QuayTag } from './schemas.ts';
+
+/** The media types Quay's `is_manifest_list` stands for (Docker's, which Quay stores either way). */
+const QUAY_LIST_TYPE = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const QUAY_IMAGE_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 
 /**
  * The Images capability for Quay. Tags are listed with `onlyActiveTags=true` (the plain list is the
@@ -45,27 +50,29 @@ export class QuayImages implements Images {
         tags: [tag.name],
         pushedAt,
         sizeBytes: tag.size ?? undefined,
+        // Quay says only whether it is a manifest list, which is all the cleanup plan asks.
+        mediaType: tag.is_manifest_list ? QUAY_LIST_TYPE : QUAY_IMAGE_TYPE,
       });
     }
     yield* byDigest.values();
   }
 
   /**
-   * Deletes tags one by one. Idempotent: a tag that is not active (404) counts as deleted.
-   * Immutable tags (409) and rejected names (400) are reported in `failed`; authentication and
-   * transient errors are thrown, so the caller backs off and tries again.
+   * Deletes tags one by one. Idempotent: a tag that is not active (404) is no failure, but it is
+   * reported `gone`, not deleted. Immutable tags (409) and rejected names (400) are reported in
+   * `failed`; authentication and transient errors are thrown, so the caller backs off and tries again.
    */
-  async deleteTags(
-    registry: TokenRegistry,
-    repository: string,
-    tags: string[],
-  ): Promise<{ failed: string[] }> {
+  async deleteTags(registry: TokenRegistry, repository: string, tags: string[]): Promise<DeleteResult> {
     const failed: string[] = [];
+    const gone: string[] = [];
     for (const tag of tags) {
       try {
         await this.api.deleteTag(registry.externalId, repository, tag);
       } catch (err) {
-        if (err instanceof NotFoundError) continue;
+        if (err instanceof NotFoundError) {
+          gone.push(tag);
+          continue;
+        }
         if (err instanceof ConflictError || err instanceof BadRequestError) {
           this.ctx.logger?.warn({ repository, tag, status: err.status }, 'quay refused to delete a tag');
           failed.push(tag);
@@ -74,15 +81,14 @@ export class QuayImages implements Images {
         throw err;
       }
     }
-    return { failed };
+    return { failed, gone };
   }
 
-  /** Deletes every active tag of each digest; a digest whose tags cannot all go is reported in `failed`. */
-  async deleteDigests(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }> {
+  /**
+   * Deletes every active tag of each digest; a digest whose tags cannot all go is reported in
+   * `failed`, one with no active tag left (or whose every tag answered 404) in `gone`.
+   */
+  async deleteDigests(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult> {
     const wanted = new Set(digests);
     const tagsOf = new Map<string, string[]>();
     for await (const tag of this.activeTags(registry, repository)) {
@@ -90,11 +96,38 @@ export class QuayImages implements Images {
       tagsOf.set(tag.manifest_digest, [...(tagsOf.get(tag.manifest_digest) ?? []), tag.name]);
     }
     const failed: string[] = [];
+    const gone = digests.filter((d) => !tagsOf.has(d));
     for (const [digest, tags] of tagsOf) {
       const result = await this.deleteTags(registry, repository, tags);
       if (result.failed.length > 0) failed.push(digest);
+      else if (result.gone?.length === tags.length) gone.push(digest);
     }
-    return { failed };
+    return { failed, gone };
+  }
+
+  /**
+   * Quay has no lookup of a manifest's tags (its manifest endpoint names none), so wanted digests
+   * cost one listing of the active tags, right before the batch. Tags alone are read one by one
+   * with `specificTag` (active only), which is cheaper than listing a repository of many tags.
+   */
+  async currentTags(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags> {
+    if (wanted.digests.length > 0) {
+      const listing = (async function* (tags: AsyncGenerator<QuayTag>) {
+        for await (const tag of tags) yield { digest: tag.manifest_digest, tags: [tag.name] };
+      })(this.activeTags(registry, repository));
+      return currentTagsOf(listing, wanted);
+    }
+    const now: CurrentTags = { ofDigest: new Map(), ofTag: new Map() };
+    for (const name of wanted.tags) {
+      const page = await this.api.listTags(registry.externalId, repository, {
+        onlyActiveTags: true,
+        specificTag: name,
+      });
+      // specificTag filters by name; the exact match guards against a server that ignores it.
+      const tag = page.tags.find((t) => t.name === name);
+      if (tag) now.ofTag.set(name, tag.manifest_digest);
+    }
+    return now;
   }
 
   /**

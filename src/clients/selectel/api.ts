@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { encodePath, type HttpClient, type HttpResponse, type RequestOptions } from '../http/client.ts';
 import { ProviderError, UnauthorizedError } from '../http/errors.ts';
+import { PageLoopGuard, pageLoopError } from '../http/pages.ts';
 import type { SelectelAuth } from './auth.ts';
 import {
   type CleanupResult,
@@ -88,17 +89,29 @@ export class CraasTransport {
   }
 }
 
-/** Every page of an offset/limit listing: until `totalCount` is reached, or a short or empty page. */
+/**
+ * Every page of an offset/limit listing: until `totalCount` is reached, or a short or empty page.
+ * A server that ignores `offset` and has no total answers full pages for ever; `guard` ends that.
+ */
 export async function* paginate<T>(
   pageSize: number,
   fetch: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined }>,
+  guard: PageLoopGuard<T>,
 ): AsyncGenerator<T> {
   for (let offset = 0; ; ) {
     const { items, total } = await fetch(offset, pageSize);
+    guard.page(items);
     yield* items;
     offset += items.length;
     if (items.length === 0 || (total !== undefined ? offset >= total : items.length < pageSize)) return;
   }
+}
+
+/** A guard for a CRaaS listing (`GET path`), keyed by `key`, failing with the operation's name. */
+export function listingGuard<T>(operation: string, path: string, key: (item: T) => string): PageLoopGuard<T> {
+  return new PageLoopGuard(key, (reason) =>
+    pageLoopError({ provider: 'selectel', operation, method: 'GET', path }, reason),
+  );
 }
 
 /** One method per CRaaS endpoint (registries, repositories, images, cleanup, GC; tokens in `tokens`). */

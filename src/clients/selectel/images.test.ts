@@ -63,6 +63,7 @@ describe('SelectelImages', () => {
       tags: [],
       pushedAt: new Date(pushedAt.getTime() + 4 * 60_000 + 4),
       sizeBytes: 1004,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
     });
     expect(artifacts[0]?.tags).toEqual(['v0']);
     // keepLast still ranks by build: later config times read as later pushes.
@@ -99,15 +100,18 @@ describe('SelectelImages', () => {
       lockedBy: 'Image is referenced by another manifest',
     });
     const result = await provider.images.deleteDigests?.(registry, 'api', [plain.digest, locked.digest]);
-    expect(result).toEqual({ failed: [locked.digest] });
+    expect(result).toEqual({ failed: [locked.digest], gone: [] });
     expect(
       bed.sim
         .registry(simRegistry.id)
         ?.repositories.get('api')
         ?.images.map((i) => i.digest),
     ).toEqual([locked.digest]);
-    // Idempotent: deleting the same digest again is no failure.
-    expect(await provider.images.deleteDigests?.(registry, 'api', [plain.digest])).toEqual({ failed: [] });
+    // Idempotent: deleting the same digest again is no failure, but it is gone, not deleted.
+    expect(await provider.images.deleteDigests?.(registry, 'api', [plain.digest])).toEqual({
+      failed: [],
+      gone: [plain.digest],
+    });
     expect(cleanups()).toHaveLength(2);
   });
 
@@ -116,7 +120,7 @@ describe('SelectelImages', () => {
       { length: 120 },
       (_, i) => bed.sim.addImage(simRegistry.id, 'api', { tags: [`t${i}`] }).digest,
     );
-    expect(await provider.images.deleteDigests?.(registry, 'api', digests)).toEqual({ failed: [] });
+    expect(await provider.images.deleteDigests?.(registry, 'api', digests)).toEqual({ failed: [], gone: [] });
     expect(cleanups()).toHaveLength(3);
   });
 
@@ -187,5 +191,31 @@ describe('CraasApi repository endpoints', () => {
     const page = await provider.api.listRegistriesV2({ limit: 1, offset: 1 });
     expect(page.totalCount).toBe(2);
     expect(page.registries.map((r) => r.name)).toEqual(['shop']);
+  });
+});
+
+describe('SelectelImages.currentTags (issue 22: re-check right before a cleanup batch)', () => {
+  it('lists the images again: a tag moved onto a digest shows on it, a deleted image is gone', async () => {
+    const old = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v1'] });
+    const prod = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['prod'] });
+    const gone = bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v0'] });
+    bed.sim.addImage(simRegistry.id, 'team/api', { tags: ['v2'] });
+    // After the listing: prod rolled back onto the old image, v0's image cleaned up by someone else.
+    prod.tags = [];
+    old.tags.push('prod');
+    await provider.images.deleteDigests(registry, 'team/api', [gone.digest]);
+    bed.sim.server.log.length = 0;
+
+    const now = await provider.images.currentTags(registry, 'team/api', {
+      digests: [old.digest, gone.digest],
+      tags: ['prod', 'v0'],
+    });
+
+    expect(now.ofDigest).toEqual(new Map([[old.digest, ['v1', 'prod']]]));
+    expect(now.ofTag).toEqual(new Map([['prod', old.digest]]));
+    // Paged like the listing (page size 2, three images left), and nothing else asked.
+    expect(bed.sim.server.log.map((e) => `${e.method} ${e.path.replace(/\?.*/, '')}`)).toEqual(
+      Array(2).fill(`GET /api/v2/registries/${simRegistry.id}/repositories/team%2Fapi/images`),
+    );
   });
 });

@@ -1,9 +1,19 @@
+import { currentTagsOf } from '../current-tags.ts';
+import { encodePath } from '../http/client.ts';
 import { ConflictError } from '../http/errors.ts';
-import type { Artifact, GarbageCollection, Images, TokenRegistry } from '../provider.ts';
-import { paginate } from './api.ts';
+import type {
+  Artifact,
+  CurrentTags,
+  DeleteResult,
+  GarbageCollection,
+  Images,
+  TokenRegistry,
+  WantedNow,
+} from '../provider.ts';
+import { listingGuard, paginate } from './api.ts';
 import { assertTokenRegistry, type SelectelContext } from './context.ts';
 import { latestPushTimes } from './push-time.ts';
-import type { CleanupResult, Image } from './schemas.ts';
+import type { CleanupResult, Image, Repository } from './schemas.ts';
 
 /** Items per cleanup request, so one call stays small. */
 const CLEANUP_BATCH = 50;
@@ -31,10 +41,18 @@ export class SelectelImages implements Images {
   /** Every repository name (v2 listing, paged). */
   async *listRepositories(registry: TokenRegistry): AsyncIterable<string> {
     assertTokenRegistry(this.ctx, registry);
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
-      const page = await this.ctx.api.listRepositories(registry.externalId, { limit, offset });
-      return { items: page.repositories, total: page.totalCount };
-    });
+    const pages = paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.listRepositories(registry.externalId, { limit, offset });
+        return { items: page.repositories, total: page.totalCount };
+      },
+      listingGuard(
+        'repositories.list',
+        encodePath`/v2/registries/${registry.externalId}/repositories`,
+        (r: Repository) => r.name,
+      ),
+    );
     for await (const repository of pages) yield repository.name;
   }
 
@@ -45,12 +63,8 @@ export class SelectelImages implements Images {
    */
   async *listArtifacts(registry: TokenRegistry, repository: string): AsyncIterable<Artifact> {
     assertTokenRegistry(this.ctx, registry);
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
-      const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
-      return { items: page.images, total: page.totalCount };
-    });
     const images: Image[] = [];
-    for await (const image of pages) images.push(image);
+    for await (const image of this.images(registry, repository)) images.push(image);
     const { updatedAt } = await this.ctx.api.getRepository(registry.externalId, repository);
     const pushed = latestPushTimes(
       images.map((image) => image.createdAt),
@@ -63,23 +77,53 @@ export class SelectelImages implements Images {
         tags: image.tags,
         pushedAt: pushed[i] ?? new Date(Number.NaN),
         sizeBytes: image.size,
+        mediaType: image.mediaType,
       };
     }
   }
 
-  /** Removes manifests by digest; the `failed` ones (other than already gone) are returned. */
-  async deleteDigests(
-    registry: TokenRegistry,
-    repository: string,
-    digests: string[],
-  ): Promise<{ failed: string[] }> {
+  /**
+   * Lists the repository's images again, right before a cleanup batch: the per-reference GET
+   * ("List layers") answers an Image in the seed but a layer list in craas-go, so it cannot be
+   * trusted to carry the tags, and `search` is a free-text filter whose matching is not documented.
+   */
+  async currentTags(registry: TokenRegistry, repository: string, wanted: WantedNow): Promise<CurrentTags> {
+    assertTokenRegistry(this.ctx, registry);
+    return currentTagsOf(this.images(registry, repository), wanted);
+  }
+
+  /**
+   * Removes manifests by digest. Of its `failed` list, those already gone are no failure but are
+   * returned as `gone` (not deleted by this call); the others are returned as `failed`.
+   */
+  async deleteDigests(registry: TokenRegistry, repository: string, digests: string[]): Promise<DeleteResult> {
     assertTokenRegistry(this.ctx, registry);
     const failed: string[] = [];
+    const gone: string[] = [];
     for (const batch of chunks(digests)) {
       const result = await this.cleanup(registry, repository, batch);
-      for (const item of stillThere(result)) if (batch.includes(item.digest)) failed.push(item.digest);
+      for (const item of result.failed) {
+        if (!batch.includes(item.digest)) continue;
+        (ALREADY_GONE.test(item.error ?? '') ? gone : failed).push(item.digest);
+      }
     }
-    return { failed };
+    return { failed, gone };
+  }
+
+  /** Every image of a repository (v2 listing, paged). */
+  private images(registry: TokenRegistry, repository: string): AsyncIterable<Image> {
+    return paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
+        return { items: page.images, total: page.totalCount };
+      },
+      listingGuard(
+        'images.list',
+        encodePath`/v2/registries/${registry.externalId}/repositories/${repository}/images`,
+        (i: Image) => i.digest,
+      ),
+    );
   }
 
   /** One cleanup call by digest only (see the class comment for why never by tag). */
@@ -118,10 +162,6 @@ export class SelectelGarbageCollection implements GarbageCollection {
     assertTokenRegistry(this.ctx, registry);
     return (await this.ctx.api.getGarbageCollectionSize(registry.externalId)).sizeSummary;
   }
-}
-
-function stillThere(result: CleanupResult) {
-  return result.failed.filter((item) => !ALREADY_GONE.test(item.error ?? ''));
 }
 
 function chunks<T>(items: T[]): T[][] {

@@ -1,6 +1,6 @@
 import { isNotFound } from '../http/errors.ts';
 import type { DesiredRegistry, ObservedRegistry, Registries, RegistryRef } from '../provider.ts';
-import { paginate } from './api.ts';
+import { listingGuard, paginate } from './api.ts';
 import { assertProject, type SelectelContext } from './context.ts';
 import type { Registry } from './schemas.ts';
 
@@ -36,9 +36,13 @@ export class SelectelRegistries implements Registries {
         throw err;
       }
     }
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => ({
-      items: await this.ctx.api.listRegistries({ limit, offset, search: ref.name }),
-    }));
+    const pages = paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => ({
+        items: await this.ctx.api.listRegistries({ limit, offset, search: ref.name }),
+      }),
+      listingGuard('registries.list', '/v1/registries', (r: Registry) => r.id),
+    );
     for await (const registry of pages) {
       if (registry.name === ref.name) return this.toObserved(registry, desired);
     }

@@ -8,7 +8,7 @@ import type {
   TokenScope,
   Tokens,
 } from '../provider.ts';
-import { paginate } from './api.ts';
+import { listingGuard, paginate } from './api.ts';
 import { assertTokenRegistry, invalidRequest, parseTime, rfc3339, type SelectelContext } from './context.ts';
 import type { TokenV2 } from './schemas.ts';
 import type { TokenExpiration } from './tokens-api.ts';
@@ -80,10 +80,14 @@ export class SelectelTokens implements Tokens {
   async listOwned(registry: TokenRegistry, namePrefix: string): Promise<ObservedCredential[]> {
     assertTokenRegistry(this.ctx, registry);
     const out: ObservedCredential[] = [];
-    const pages = paginate(this.ctx.pageSize, async (offset, limit) => {
-      const page = await this.ctx.api.tokens.list({ limit, offset, search: namePrefix });
-      return { items: page.tokens, total: page.totalCount };
-    });
+    const pages = paginate(
+      this.ctx.pageSize,
+      async (offset, limit) => {
+        const page = await this.ctx.api.tokens.list({ limit, offset, search: namePrefix });
+        return { items: page.tokens, total: page.totalCount };
+      },
+      listingGuard('tokens.list', '/v2/tokens', (t: TokenV2) => t.id),
+    );
     for await (const token of pages) {
       if (token.status !== 'deleted' && (token.name ?? '').startsWith(namePrefix))
         out.push(this.observed(registry, token));

@@ -5,8 +5,10 @@ import {
   startIonosHarness,
 } from '../../../test/support/providers/ionos.ts';
 import type { IssueRequest, Provider } from '../../clients/provider.ts';
-import { execute, RUN_CREDENTIAL_LIFETIME_MS } from './execute.ts';
+import { execute } from './execute.ts';
+import { plainImage } from './plan.fixtures.ts';
 import type { Plan } from './plan.ts';
+import { RUN_CREDENTIAL_LIFETIME_MS } from './run-access.ts';
 
 let h: IonosHarness | undefined;
 afterEach(() => h?.close());
@@ -41,12 +43,19 @@ describe('IONOS minimum expiry (issue #12 item 5): the cleanup run credential', 
       stoppedAtLimit: false,
       bytesFreed: 0,
     };
-    const items = await execute(
+    const { items } = await execute(
       {
         provider,
         registry,
         credentialsSecret: 'api',
-        oci: () => ({ deleteManifest: async (_repo, d) => void deleted.push(d) }),
+        oci: () => ({
+          deleteManifest: async (_repo, d) => {
+            deleted.push(d);
+            return 'deleted';
+          },
+          exists: async () => false,
+          facts: plainImage,
+        }),
         cleanupCredentialName: 'berth-cleanup-p-1',
         cleanupCredentialPrefix: 'berth-cleanup-p-',
         // The run started ten minutes ago: listing a large registry takes a while.

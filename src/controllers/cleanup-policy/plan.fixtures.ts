@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Artifact } from '../../clients/provider.ts';
+import type { ManifestFacts } from './graph.ts';
 import { type Decision, type Plan, type PlanInput, plan, type RetentionRules } from './plan.ts';
 
 /** The fixed clock of the plan tests. */
@@ -112,3 +113,9 @@ export function check(c: Case): void {
   if (c.evaluated !== undefined) expect(result.evaluated).toBe(c.evaluated);
   if (c.bytesFreed !== undefined) expect(result.bytesFreed).toBe(c.bytesFreed);
 }
+
+/** A fake registry's reading of any manifest: a plain single-platform image that refers to nothing. */
+export const plainImage = async (): Promise<ManifestFacts> => ({
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  children: [],
+});

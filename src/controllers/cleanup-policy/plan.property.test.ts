@@ -166,4 +166,28 @@ describe('plan: invariants over 500 random inputs', () => {
       }
     }
   });
+
+  it('an unknown-time artifact never reduces how many known-time tags keepLast keeps', () => {
+    const byKeepLast = (result: ReturnType<typeof plan>) =>
+      result.keeps.filter(
+        (k) => k.reason.startsWith('keepLast') && (k.action !== 'keep' || k.tag !== 'zz-unknown'),
+      ).length;
+    for (let seed = 0; seed < 500; seed += 1) {
+      const input = { ...generate(seed), maxDeletions: 10_000 };
+      if (input.rules.keepLast === undefined) continue;
+      // A tag of unknown age in every repository, listed first as a provider might.
+      const unknown: Artifact[] = [...new Set(input.artifacts.map((a) => a.repository))].map(
+        (repository) => ({
+          repository,
+          digest: 'sha256:unknown',
+          tags: ['zz-unknown'],
+          pushedAt: new Date(Number.NaN),
+        }),
+      );
+      const before = plan(input);
+      const after = plan({ ...input, artifacts: [...unknown, ...input.artifacts] });
+      expect(byKeepLast(after), `seed ${seed}`).toBe(byKeepLast(before));
+      expect(after.deletions, `seed ${seed}`).toEqual(before.deletions);
+    }
+  });
 });

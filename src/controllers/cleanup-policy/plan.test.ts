@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { type Case, check } from './plan.fixtures.ts';
+import { arts, type Case, check } from './plan.fixtures.ts';
 
 // Reasons are part of the contract (status.lastRunItems shows them), so every case spells them out.
 const four = 'shop d1 v1 4d; shop d2 v2 3d; shop d3 v3 2d; shop d4 v4 1d';
@@ -251,6 +251,18 @@ const cases: [string, Case][] = [
       rules: { olderThan: '24h' },
       deleted: [],
       kept: { 'shop:x': 'unknown push time' },
+    },
+  ],
+  [
+    'an unknown push time takes no keepLast place from a known one',
+    {
+      artifacts: [
+        ...arts('shop d1 v1 4d; shop d2 v2 3d'),
+        { repository: 'shop', digest: 'd9', tags: ['mystery'], pushedAt: new Date(Number.NaN) },
+      ],
+      rules: { keepLast: 1 },
+      deleted: by('beyond keepLast 1', 'manifest shop@d1[v1]'),
+      kept: { 'shop:v2': 'keepLast 1', 'shop:mystery': 'unknown push time' },
     },
   ],
   [

@@ -10,10 +10,11 @@
  *   the plan does not depend on the order the registry listed things in.
  * - **Tags.** Rules are checked in this order and the first that keeps a tag names the reason:
  *   not matched by `tags.include` (an empty include matches nothing); matched by `tags.exclude`;
- *   matched by `keepTags`; among the `keepLast` newest; unknown push time; not older than
+ *   matched by `keepTags`; unknown push time; among the `keepLast` newest; not older than
  *   `olderThan`; not older than `minAge`. A tag is deletable only when none keeps it, i.e. every rule
  *   that is set agrees. `keepLast` counts only the tags the rules apply to (tags kept by
- *   `tags.include`/`tags.exclude`/`keepTags` do not use up its places), and counts tags, not
+ *   `tags.include`/`tags.exclude`/`keepTags`, or for an unknown push time, do not use up its
+ *   places: a tag of unknown age is not one of the newest), and counts tags, not
  *   manifests, like Quay's `number_of_tags`. Ages are compared strictly (`now - pushedAt > d`), so a
  *   tag exactly at a limit is kept. With neither `keepLast` nor `olderThan` (which the CRD rejects)
  *   no tag is deleted.
@@ -38,6 +39,17 @@ import type { Artifact } from '../../clients/provider.ts';
 import type { RetentionRulesSchema } from '../../crds/cleanup-rules.ts';
 import { durationMs } from '../../crds/duration.ts';
 import { firstMatch, matchesAny } from './glob.ts';
+import { graphKey, type ManifestGraph, schemaTagSubject } from './graph.ts';
+import { decideReferrers } from './referrers.ts';
+import {
+  asKeeps,
+  type Manifest,
+  markChildrenOfDeleted,
+  type Ranked,
+  type Relations,
+  relationsOf,
+  spareReferenced,
+} from './relations.ts';
 
 /** The retention rules of a CleanupPolicy, defaults applied. */
 export type RetentionRules = z.output<typeof RetentionRulesSchema>;
@@ -59,11 +71,17 @@ export interface PlanInput {
    * alone are then kept. Unset: the provider deletes single tags (`Images.deleteTags`).
    */
   singleTagRefusal?: string | undefined;
+  /**
+   * The manifests the run read (graph.ts): index children and referrer subjects. Given, a manifest
+   * deletion the graph does not cover is kept for a later run; undefined, only cosign-style tags
+   * tell referrers (a first plan, to find what to read).
+   */
+  graph?: ManifestGraph | undefined;
 }
 
 /** One decision of a plan, with the rule that made it. */
 export type Decision =
-  | { action: 'delete-tag'; repository: string; tag: string; digest: string; reason: string }
+  | { action: 'delete-tag'; repository: string; tag: string; digest: string; reason: string; of?: string }
   | {
       action: 'delete-manifest';
       repository: string;
@@ -71,8 +89,10 @@ export type Decision =
       tags: string[];
       reason: string;
       sizeBytes?: number;
+      /** The image this one belongs to: the subject of a referrer, the index of a platform manifest. */
+      of?: string;
     }
-  | { action: 'keep'; repository: string; tag?: string; digest: string; reason: string };
+  | { action: 'keep'; repository: string; tag?: string; digest: string; reason: string; of?: string };
 
 /** The outcome of {@link plan}. */
 export interface Plan {
@@ -91,23 +111,14 @@ export interface Plan {
 /** The reason given to deletions cut by maxDeletionsPerRun. */
 export const LIMIT_REASON = 'maxDeletionsPerRun reached';
 
-interface Manifest {
-  repository: string;
-  digest: string;
-  tags: string[];
-  /** Milliseconds; NaN when unknown, which keeps the manifest. */
-  pushedAt: number;
-  sizeBytes?: number;
-}
+/** The reason a deletion the run's reads did not cover is kept (the next round or run reads it). */
+export const UNCHECKED_REASON = 'not yet checked for references; a later run decides';
 
-/** A decision with the push time it is ordered by. */
-interface Ranked {
-  decision: Decision;
-  pushedAt: number;
-}
+/** The reason a tag or manifest whose push time the provider does not report is kept. */
+export const UNKNOWN_TIME_REASON = 'unknown push time';
 
 /** What planning the repositories collects: keeps, and deletions before the limit is applied. */
-interface Outcome {
+export interface Outcome {
   keeps: Ranked[];
   eligible: Ranked[];
 }
@@ -119,7 +130,7 @@ interface Verdict {
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Unknown push times sort as newest, so they use up keepLast places rather than free them. */
+/** Unknown push times sort as newest (in the output; they take no keepLast place, see decideTag). */
 const sortTime = (t: number): number => (Number.isNaN(t) ? Number.POSITIVE_INFINITY : t);
 
 const nameOf = (d: Decision): string => (d.action === 'delete-manifest' ? (d.tags[0] ?? '') : (d.tag ?? ''));
@@ -148,8 +159,8 @@ function group(artifacts: readonly Artifact[]): Map<string, Map<string, Manifest
     const pushedAt = a.pushedAt.getTime();
     const seen = manifests.get(a.digest);
     if (seen === undefined) {
-      const { repository, digest, sizeBytes } = a;
-      const m: Manifest = { repository, digest, tags: [...new Set(a.tags)], pushedAt };
+      const { repository, digest, sizeBytes, mediaType } = a;
+      const m: Manifest = { repository, digest, tags: [...new Set(a.tags)], pushedAt, mediaType };
       manifests.set(digest, sizeBytes === undefined ? m : { ...m, sizeBytes });
       continue;
     }
@@ -168,11 +179,12 @@ interface Compiled {
   minAgeMs: number;
   now: number;
   singleTagRefusal: string | undefined;
+  graph: ManifestGraph | undefined;
 }
 
 /** The age checks shared by tags and untagged manifests; undefined when old enough to delete. */
 function ageKeeps(c: Compiled, pushedAt: number): string | undefined {
-  if (Number.isNaN(pushedAt)) return 'unknown push time';
+  if (Number.isNaN(pushedAt)) return UNKNOWN_TIME_REASON;
   const age = c.now - pushedAt;
   if (c.olderThanMs !== undefined && !(age > c.olderThanMs)) {
     return `younger than olderThan ${c.rules.olderThan}`;
@@ -181,16 +193,30 @@ function ageKeeps(c: Compiled, pushedAt: number): string | undefined {
   return undefined;
 }
 
+/** The rules that keep a tag whatever its age or rank: tags.include, tags.exclude, keepTags. */
+function explicitKeep(rules: RetentionRules, tag: string): string | undefined {
+  const include = rules.tags?.include;
+  if (include !== undefined && !matchesAny(include, tag)) return 'not in tags.include';
+  return namedKeep(rules, tag);
+}
+
+/** The rules that keep a tag by naming it: tags.exclude, keepTags. */
+function namedKeep(rules: RetentionRules, tag: string): string | undefined {
+  const excluded = firstMatch(rules.tags?.exclude, tag);
+  if (excluded !== undefined) return `tags.exclude ${excluded}`;
+  const protectedBy = firstMatch(rules.keepTags, tag);
+  if (protectedBy !== undefined) return `keepTags ${protectedBy}`;
+  return undefined;
+}
+
 /** Decides one tag; `nextRank` gives its place among the tags the rules apply to (0 = newest). */
 function decideTag(c: Compiled, tag: string, pushedAt: number, nextRank: () => number): Verdict {
   const { rules } = c;
-  const include = rules.tags?.include;
-  if (include !== undefined && !matchesAny(include, tag))
-    return { delete: false, reason: 'not in tags.include' };
-  const excluded = firstMatch(rules.tags?.exclude, tag);
-  if (excluded !== undefined) return { delete: false, reason: `tags.exclude ${excluded}` };
-  const protectedBy = firstMatch(rules.keepTags, tag);
-  if (protectedBy !== undefined) return { delete: false, reason: `keepTags ${protectedBy}` };
+  const explicit = explicitKeep(rules, tag);
+  if (explicit !== undefined) return { delete: false, reason: explicit };
+  // Checked before keepLast takes a place: a tag whose age nobody knows cannot be called one of
+  // the newest, and counting it would push out a tag that really is.
+  if (Number.isNaN(pushedAt)) return { delete: false, reason: UNKNOWN_TIME_REASON };
   const rank = nextRank();
   if (rules.keepLast !== undefined && rank < rules.keepLast) {
     return { delete: false, reason: `keepLast ${rules.keepLast}` };
@@ -204,8 +230,62 @@ function decideTag(c: Compiled, tag: string, pushedAt: number, nextRank: () => n
   return { delete: true, reason: because.join(', ') };
 }
 
-/** Decides every tag and untagged manifest of one repository. */
-function planRepository(c: Compiled, repository: string, list: Manifest[], out: Outcome): number {
+/** Decides every tag and untagged manifest of one repository; returns its relations for the limit pass. */
+function planRepository(c: Compiled, repository: string, list: Manifest[], out: Outcome): Relations {
+  const relations = relationsOf(list, c.graph, (tags) => firstSubject(tags));
+  const images = list.filter((m) => !relations.subjects.has(m.digest));
+  const local: Outcome = { keeps: [], eligible: [] };
+  planImages(c, repository, images, local);
+  decideReferrers(
+    {
+      // tags.include selects images to clean up; a signature is not one, so only rules that name it keep it.
+      explicitKeep: (tag) => namedKeep(c.rules, tag),
+      ageKeeps: (pushedAt) => ageKeeps(c, pushedAt),
+      untaggedKept: c.rules.untagged === 'Keep',
+      graph: c.graph,
+      deletion: (m, tags, reason) => manifestDeletion(m, tags, reason),
+    },
+    list,
+    relations,
+    local,
+  );
+  const listed = new Set(list.map((m) => m.digest));
+  local.eligible = spareReferenced(local.eligible, local.keeps, relations, listed);
+  markChildrenOfDeleted(local.eligible, relations);
+  out.keeps.push(...local.keeps);
+  out.eligible.push(...local.eligible);
+  return relations;
+}
+
+/** The subject a manifest's cosign-style tags name (the first that does). */
+function firstSubject(tags: readonly string[]): string | undefined {
+  for (const tag of tags) {
+    const subject = schemaTagSubject(tag);
+    if (subject !== undefined) return subject;
+  }
+  return undefined;
+}
+
+/**
+ * With a graph, a manifest deletion it does not cover was not checked for references (found only
+ * after the reads, e.g. freed by a spared deletion): kept, a later run decides. Unreadable ones too.
+ */
+function uncheckedKept(c: Compiled, eligible: Ranked[], keeps: Ranked[]): Ranked[] {
+  const graph = c.graph;
+  if (graph === undefined) return eligible;
+  return eligible.filter((r) => {
+    if (r.decision.action !== 'delete-manifest') return true;
+    const reading = graph.get(graphKey(r.decision.repository, r.decision.digest));
+    if (reading !== undefined && reading !== 'unreadable') return true;
+    const why =
+      reading === 'unreadable' ? 'manifest could not be read to check what refers to it' : UNCHECKED_REASON;
+    keeps.push(...asKeeps(r, why));
+    return false;
+  });
+}
+
+/** Decides the tags and untagged manifests of the images (not referrers) of one repository. */
+function planImages(c: Compiled, repository: string, list: Manifest[], out: Outcome): void {
   const entries = list
     .flatMap((m) => m.tags.map((tag) => ({ tag, m })))
     .sort(
@@ -254,7 +334,6 @@ function planRepository(c: Compiled, repository: string, list: Manifest[], out: 
       (remove ? out.eligible : out.keeps).push({ decision, pushedAt });
     }
   }
-  return entries.length + list.filter((m) => m.tags.length === 0).length;
 }
 
 /** The keep reason of a tag that cannot go alone: the manifest's kept tags, first by name, then why. */
@@ -272,13 +351,9 @@ function manifestDeletion(m: Manifest, tags: string[], reason: string): Decision
 }
 
 /** The keeps a deletion cut by maxDeletionsPerRun turns into: one per tag, or one for the manifest. */
-function cut({ decision: d, pushedAt }: Ranked): Ranked[] {
-  const base = { action: 'keep', repository: d.repository, digest: d.digest, reason: LIMIT_REASON } as const;
-  if (d.action === 'delete-tag') return [{ decision: { ...base, tag: d.tag }, pushedAt }];
-  if (d.action === 'delete-manifest' && d.tags.length > 0) {
-    return d.tags.map((tag) => ({ decision: { ...base, tag }, pushedAt }));
-  }
-  return [{ decision: base, pushedAt }];
+function cut(r: Ranked): Ranked[] {
+  const of = r.decision.of;
+  return asKeeps(r, LIMIT_REASON, of);
 }
 
 /** Plans one run: what to delete and what to keep, and why (see the module comment for the rules). */
@@ -290,23 +365,37 @@ export function plan(input: PlanInput): Plan {
     olderThanMs: rules.olderThan === undefined ? undefined : durationMs(rules.olderThan),
     minAgeMs: durationMs(rules.minAge),
     singleTagRefusal: input.singleTagRefusal,
+    graph: input.graph,
   };
   const limit = Number.isFinite(input.maxDeletions) ? Math.max(0, Math.floor(input.maxDeletions)) : 0;
   const out: Outcome = { keeps: [], eligible: [] };
   let evaluated = 0;
   const repos = group(input.artifacts);
+  const related = new Map<string, { relations: Relations; listed: Set<string> }>();
   for (const repository of [...repos.keys()].sort(compare)) {
     const { include, exclude } = input.repositories;
     if (!matchesAny(include, repository) || matchesAny(exclude, repository)) continue;
-    evaluated += planRepository(c, repository, [...(repos.get(repository)?.values() ?? [])], out);
+    const list = [...(repos.get(repository)?.values() ?? [])];
+    const relations = planRepository(c, repository, list, out);
+    related.set(repository, { relations, listed: new Set(list.map((m) => m.digest)) });
+    evaluated += list.reduce((n, m) => n + Math.max(1, m.tags.length), 0);
   }
   // Oldest first across all repositories, so the limit spares the newest images.
   const byAge = [...out.eligible].sort(
     (a, b) =>
       a.pushedAt - b.pushedAt || compare(a.decision.repository, b.decision.repository) || byName(a, b),
   );
-  const chosen = byAge.slice(0, limit);
   const keeps = [...out.keeps, ...byAge.slice(limit).flatMap(cut)];
+  // The cut may keep an index or a subject whose children or referrers it chose: they stay too.
+  const spared = [...related].flatMap(([repository, { relations, listed }]) =>
+    spareReferenced(
+      byAge.slice(0, limit).filter((r) => r.decision.repository === repository),
+      keeps,
+      relations,
+      listed,
+    ),
+  );
+  const chosen = uncheckedKept(c, spared, keeps);
   let bytesFreed = 0;
   for (const { decision: d } of chosen) {
     if (d.action === 'delete-manifest' && (d.sizeBytes ?? 0) > 0) bytesFreed += d.sizeBytes ?? 0;

@@ -9,6 +9,7 @@ import { createProviderFactory } from '../../clients/factory.ts';
 import { CleanupPolicySchema } from '../../crds/cleanup-policy.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { policyRequest } from './fake-request.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { type CleanupDeps, CleanupPolicyReconciler } from './reconcile.ts';
 
 // The reconciler with an injected clock, against the Selectel simulator: runs happen at the
@@ -17,9 +18,12 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
   let bed: SelectelTestBed;
   let registry: ContainerRegistry;
   const HOUR = 3_600_000;
+  // The simulator follows the injected clock: a run issues a read credential that must not be
+  // born expired on the provider's clock.
+  let simNow = Date.UTC(2026, 5, 1);
 
   beforeAll(async () => {
-    bed = await startSelectelTestBed();
+    bed = await startSelectelTestBed({ now: () => simNow });
     const reg = bed.sim.addRegistry(TEST_PROJECT, 'sched');
     for (let i = 0; i < 12; i++) {
       bed.sim.addImage(reg.id, 'app', {
@@ -72,7 +76,11 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
       }),
       getRegistry: async () => registry,
       namespaceLabels: async () => ({}),
-      oci: () => ({ deleteManifest: async () => undefined }),
+      oci: () => ({
+        deleteManifest: async () => 'deleted' as const,
+        exists: async () => false,
+        facts: plainImage,
+      }),
       ...extra,
     });
   const policy = CleanupPolicySchema.parse({
@@ -94,7 +102,10 @@ describe('CleanupPolicy scheduling with an injected clock', () => {
       rules: { keepLast: 5 },
     },
   });
-  const request = (now: number, status: Record<string, unknown>) => policyRequest(policy, status, () => now);
+  const request = (now: number, status: Record<string, unknown>) => {
+    simNow = now;
+    return policyRequest(policy, status, () => now);
+  };
 
   it('runs at 03:00 Berlin time (01:00Z in summer), not before, and requeues for the next slot', async () => {
     const status: Record<string, unknown> = {};

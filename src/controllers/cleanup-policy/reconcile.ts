@@ -1,5 +1,5 @@
-import type { Artifact } from '../../clients/provider.ts';
 import type { CleanupPolicy, CleanupPolicyStatus } from '../../crds/cleanup-policy.ts';
+import { MAX_SKIPPED_REPOSITORIES } from '../../crds/cleanup-rules.ts';
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import { Reason, toMetaTime } from '../runtime/conditions.ts';
 import type { ReconcileRequest, Reconciler } from '../runtime/controller.ts';
@@ -15,11 +15,13 @@ import {
   referencedKey,
   requireReady,
 } from '../shared/reference.ts';
-import { execute, type ManifestDeleterFactory, type RunItem, singleTagRefusal } from './execute.ts';
+import { ManifestFactsCache, planChecked } from './checked-plan.ts';
+import { execute, type ManifestDeleterFactory, singleTagRefusal } from './execute.ts';
 import { mostRunsInAnyHour } from './frequency.ts';
-import { matchesAny } from './glob.ts';
+import { listCovered, skippedPhrase } from './listing.ts';
 import { translateToNative } from './native.ts';
-import { plan } from './plan.ts';
+import { DELETIONS_NOT_EFFECTIVE, notEffectiveError, notEffectiveMessage } from './read-back.ts';
+import { openRunAccess } from './run-access.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 import { dueRun, runRequested, validateSchedule } from './schedule.ts';
 
@@ -47,6 +49,8 @@ type Status = CleanupPolicyStatus & Record<string, unknown>;
  */
 export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
   private readonly deps: CleanupDeps;
+  /** What runs read of manifests (immutable by digest), so the next run need not read it again. */
+  private readonly facts = new ManifestFactsCache();
 
   constructor(deps: CleanupDeps) {
     this.deps = deps;
@@ -116,47 +120,56 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       const idle = spec.suspend ? 'suspended' : `next run at ${status.nextRunAt}`;
       // The last run's result stays in view between runs (kubectl get, berth status).
       const last = status.lastRun ? `; last run: ${runSummary(status.lastRun, spec.maxDeletionsPerRun)}` : '';
+      // Deletions that did not take effect stay Ready=False until a run shows otherwise.
+      const ineffective = status.lastRun?.notEffective;
+      if (ineffective) throw notEffectiveError(`${ineffective}${last}`, requeueAfterMs);
       return { requeueAfterMs, message: `${idle}${last}` };
     }
 
     const call = <T>(fn: () => Promise<T>) => providerCall(credentialsSecret, fn);
-    const artifacts: Artifact[] = await call(async () => {
-      const out: Artifact[] = [];
-      for await (const repository of images.listRepositories(target)) {
-        const { include, exclude } = spec.repositories;
-        if (!matchesAny(include, repository) || matchesAny(exclude ?? [], repository)) continue;
-        for await (const artifact of images.listArtifacts(target, repository)) out.push(artifact);
-      }
-      return out;
-    });
-    const planned = plan({
-      artifacts,
-      repositories: spec.repositories,
-      rules: spec.rules,
-      now,
-      maxDeletions: spec.maxDeletionsPerRun,
-      // Decided before the run, so a dry run already shows a tag kept that the real run could not delete.
-      singleTagRefusal: singleTagRefusal(provider),
-    });
-
+    // A repository whose images cannot be listed is skipped, not the whole run (listing.ts).
+    const { artifacts, skipped } = await call(() => listCovered(images, target, spec.repositories));
     const uid = (policy.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
-    const items: RunItem[] = spec.dryRun
-      ? planned.deletions.map((d) => runItem(d, 'WouldDelete'))
-      : await execute(
-          {
-            provider,
-            registry: target,
-            credentialsSecret,
-            oci: this.deps.oci,
-            cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
-            cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
-            now,
-            clock: () => req.now(),
-          },
-          planned,
-        );
+    const runCredential = {
+      provider,
+      registry: target,
+      credentialsSecret,
+      oci: this.deps.oci,
+      cleanupCredentialName: `berth-cleanup-${uid}-${Math.floor(now / 1000)}`,
+      cleanupCredentialPrefix: `berth-cleanup-${uid}-`,
+      clock: () => req.now(),
+    };
+    // Without delete endpoints (IONOS) the credential that reads the manifests also deletes them.
+    const ociDeletes = !spec.dryRun && !images.deleteDigests && !images.deleteTags;
+    const checked = await planChecked(
+      {
+        artifacts,
+        repositories: spec.repositories,
+        rules: spec.rules,
+        now,
+        maxDeletions: spec.maxDeletionsPerRun,
+        // Decided before the run, so a dry run already shows a tag kept that the real run could not delete.
+        singleTagRefusal: singleTagRefusal(provider),
+      },
+      (repositories) =>
+        openRunAccess(runCredential, repositories, ociDeletes ? ['pull', 'delete'] : ['pull']),
+      this.facts,
+    );
+    const planned = checked.plan;
+    let executed: Awaited<ReturnType<typeof execute>>;
+    try {
+      executed = spec.dryRun
+        ? { items: planned.deletions.map((d) => runItem(d, 'WouldDelete')), notEffective: [] }
+        : await execute({ ...runCredential, now, access: checked.access }, planned);
+    } finally {
+      await checked.access?.close();
+    }
+    const { items, notEffective } = executed;
+    // Only real deletions count: a 404 (AlreadyGone) removed nothing, and read-back survivors are Failed.
     const deleted = items.filter((i) => i.action === 'Deleted' || i.action === 'WouldDelete').length;
+    const alreadyGone = items.filter((i) => i.action === 'AlreadyGone').length;
     const failed = items.filter((i) => i.action === 'Failed').length;
+    const ineffective = notEffective.length > 0 ? notEffectiveMessage(notEffective) : undefined;
 
     if (!spec.dryRun && deleted > 0 && spec.garbageCollection?.enabled && provider.garbageCollection) {
       const gc = provider.garbageCollection;
@@ -176,16 +189,24 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
       repositories: new Set(artifacts.map((a) => a.repository)).size,
       evaluated: planned.evaluated,
       deleted,
+      ...(spec.dryRun ? {} : { alreadyGone }),
       kept: planned.keeps.length + items.filter((i) => i.action === 'Kept').length,
       failed,
       ...(spec.dryRun ? {} : { bytesFreed: planned.bytesFreed }),
       stoppedAtLimit: planned.stoppedAtLimit,
+      ...(ineffective ? { notEffective: ineffective } : {}),
+      ...(skipped.length > 0
+        ? {
+            repositoriesSkipped: skipped.length,
+            skippedRepositories: skipped.slice(0, MAX_SKIPPED_REPOSITORIES),
+          }
+        : {}),
     };
     status.lastRunItems = statusItems([...items, ...keeps]);
 
     const result = spec.dryRun
       ? 'dry_run'
-      : failed > 0
+      : failed > 0 || skipped.length > 0
         ? 'partial'
         : planned.stoppedAtLimit
           ? 'stopped_at_limit'
@@ -193,9 +214,19 @@ export class CleanupPolicyReconciler implements Reconciler<CleanupPolicy> {
     this.deps.observe?.run(provider.name, result);
     if (!spec.dryRun) this.deps.observe?.deleted(provider.name, deleted);
     const summary = runSummary(status.lastRun, spec.maxDeletionsPerRun);
+    if (ineffective) {
+      const message = `${ineffective}; last run: ${summary}`;
+      await req.recordEvent({
+        type: 'Warning',
+        reason: DELETIONS_NOT_EFFECTIVE,
+        note: message,
+        action: 'Cleanup',
+      });
+      throw notEffectiveError(message, requeueAfterMs);
+    }
     await req.recordEvent({
-      type: failed > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
-      reason: spec.dryRun ? 'DryRun' : failed > 0 ? 'RunFailedPartly' : 'RunCompleted',
+      type: failed > 0 || skipped.length > 0 || planned.stoppedAtLimit ? 'Warning' : 'Normal',
+      reason: spec.dryRun ? 'DryRun' : failed > 0 || skipped.length > 0 ? 'RunFailedPartly' : 'RunCompleted',
       note: summary,
       action: 'Cleanup',
     });
@@ -339,8 +370,11 @@ function nativeIds(status: Status, organization: string): { repository: string |
 /** One line about a run, for the Ready message and the run's event. */
 export function runSummary(run: NonNullable<Status['lastRun']>, maxDeletionsPerRun: number): string {
   return (
-    `${run.dryRun ? 'dry run: would delete' : 'deleted'} ${run.deleted}, kept ${run.kept}, failed ${run.failed} ` +
+    `${run.dryRun ? 'dry run: would delete' : 'deleted'} ${run.deleted}, ` +
+    (run.alreadyGone ? `already gone ${run.alreadyGone}, ` : '') +
+    `kept ${run.kept}, failed ${run.failed} ` +
     `of ${run.evaluated} evaluated` +
-    (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '')
+    (run.stoppedAtLimit ? `; stopped at maxDeletionsPerRun ${maxDeletionsPerRun}` : '') +
+    skippedPhrase(run)
   );
 }

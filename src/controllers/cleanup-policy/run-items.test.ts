@@ -5,6 +5,7 @@ import { CleanupPolicySchema, MAX_RUN_ITEMS } from '../../crds/cleanup-policy.ts
 import { MAX_TAGS_PER_ITEM, type RunItem } from '../../crds/cleanup-rules.ts';
 import { registryObject } from '../registry-token/fake-world.ts';
 import { policyRequest } from './fake-request.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 import { logDeletions, runItem, statusItems } from './run-items.ts';
 
@@ -76,6 +77,12 @@ describe('a dry run, as status reports it', () => {
   // Listing only: a dry run deletes nothing.
   const provider = {
     name: 'ionos',
+    // The dry run reads the manifests it would delete with a credential of its own.
+    tokens: {
+      listOwned: async () => [],
+      issue: async () => ({ id: 'run-1', name: 'run', login: { username: 'u', password: 'p' } }),
+      revoke: async () => undefined,
+    },
     images: {
       listRepositories: async function* () {
         yield 'web';
@@ -90,7 +97,11 @@ describe('a dry run, as status reports it', () => {
     readCredentials: async () => ({ token: 't' }),
     getRegistry: async () => registryObject(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => undefined }),
+    oci: () => ({
+      deleteManifest: async () => 'deleted' as const,
+      exists: async () => false,
+      facts: plainImage,
+    }),
   });
   const policy = CleanupPolicySchema.parse({
     apiVersion: 'berth.dev/v1alpha1',
@@ -124,6 +135,49 @@ describe('a dry run, as status reports it', () => {
         reason: 'beyond keepLast 1',
       },
       { repository: 'web', digest: 'sha256:3', tag: 'v3', action: 'Kept', reason: 'keepLast 1' },
+    ]);
+  });
+});
+
+describe('groupWithImages', () => {
+  const item = (digest: string, action: RunItem['action'], of?: string): RunItem => ({
+    repository: 'app',
+    digest,
+    tags: [],
+    action,
+    reason: 'r',
+    ...(of === undefined ? {} : { of }),
+  });
+
+  it('lists a signature and the platform manifests right after their image, whatever their action', () => {
+    const items = [
+      item('sha256:old', 'Deleted'),
+      item('sha256:other', 'Deleted'),
+      item('sha256:sig', 'Deleted', 'sha256:old'),
+      item('sha256:index', 'Kept'),
+      item('sha256:amd64', 'Kept', 'sha256:index'),
+      item('sha256:orphan', 'Kept', 'sha256:unlisted'),
+    ];
+    expect(statusItems(items).map((i) => i.digest)).toEqual([
+      'sha256:old',
+      'sha256:sig',
+      'sha256:other',
+      'sha256:index',
+      'sha256:amd64',
+      'sha256:orphan',
+    ]);
+  });
+
+  it('ranks a group by its most urgent item: a failed signature of a kept image is not hidden among keeps', () => {
+    const keeps = Array.from({ length: MAX_RUN_ITEMS }, (_, n) => item(`sha256:k${n}`, 'Kept'));
+    const items = [...keeps, item('sha256:img', 'Kept'), item('sha256:sig', 'Failed', 'sha256:img')];
+    expect(
+      statusItems(items)
+        .slice(0, 2)
+        .map((i) => [i.digest, i.action]),
+    ).toEqual([
+      ['sha256:img', 'Kept'],
+      ['sha256:sig', 'Failed'],
     ]);
   });
 });

@@ -10,6 +10,7 @@ import { type CleanupPolicy, CleanupPolicySchema } from '../../crds/cleanup-poli
 import type { ContainerRegistry } from '../../crds/container-registry.ts';
 import type { SimRegistry } from '../../simulators/selectel/state.ts';
 import { policyRequest } from './fake-request.ts';
+import { plainImage } from './plan.fixtures.ts';
 import { CleanupPolicyReconciler } from './reconcile.ts';
 
 // Issue #12 against the Selectel simulator, which follows seed 003: an image's `createdAt` is its
@@ -98,7 +99,11 @@ async function runOnce(object: CleanupPolicy, status: Record<string, unknown> = 
     }),
     getRegistry: async () => containerRegistry(),
     namespaceLabels: async () => ({}),
-    oci: () => ({ deleteManifest: async () => undefined }),
+    oci: () => ({
+      deleteManifest: async () => 'deleted' as const,
+      exists: async () => false,
+      facts: plainImage,
+    }),
   });
   const request = policyRequest<CleanupPolicy>(object, status, () => bed.sim.state.now());
   await reconciler.reconcile(request);

@@ -66,16 +66,21 @@ function page<T, R>(req: SimRequest, href: string, id: string, items: T[], rende
   };
 }
 
-/** Registers the repository and artifact routes. */
+/** Registers the repository and artifact routes; with a registry attached they read it first. */
 export function imageRoutes(server: SimServer, ctx: IonosSimContext): void {
-  const repositoryOf = (registry: SimRegistry, name: string | undefined): SimRepository => {
-    const repository = registry.repositories.get(name ?? '');
+  const repositoryOf = async (registry: SimRegistry, name: string | undefined): Promise<SimRepository> => {
+    const synced = await ctx.mirror()?.syncRepository(registry, name ?? '');
+    const repository = synced ?? registry.repositories.get(name ?? '');
     if (!repository) throw fail(404, `repository ${name} not found`);
     return repository;
   };
+  const syncAll = async (registry: SimRegistry) => {
+    await ctx.mirror()?.syncRegistry(registry);
+  };
 
-  server.route('GET', '/registries/:registryId/repositories', (req) => {
+  server.route('GET', '/registries/:registryId/repositories', async (req) => {
     const registry = registryOf(ctx, req.params.registryId);
+    await syncAll(registry);
     const filter = req.query.get('filter.name') ?? '';
     const matching = [...registry.repositories.values()].filter((r) => r.name.includes(filter));
     const sorted = ordered(matching, req.query.get('orderBy') || '-lastPush', repositoryOrder);
@@ -83,24 +88,25 @@ export function imageRoutes(server: SimServer, ctx: IonosSimContext): void {
     return page(req, href, 'repositories', sorted, (r) => renderRepository(registry, r));
   });
 
-  server.route('GET', '/registries/:registryId/repositories/:repositoryName', (req) => {
+  server.route('GET', '/registries/:registryId/repositories/:repositoryName', async (req) => {
     const registry = registryOf(ctx, req.params.registryId);
     return {
       status: 200,
-      body: renderRepository(registry, repositoryOf(registry, req.params.repositoryName)),
+      body: renderRepository(registry, await repositoryOf(registry, req.params.repositoryName)),
     };
   });
 
-  server.route('DELETE', '/registries/:registryId/repositories/:repositoryName', (req) => {
+  server.route('DELETE', '/registries/:registryId/repositories/:repositoryName', async (req) => {
     const registry = registryOf(ctx, req.params.registryId);
-    const repository = repositoryOf(registry, req.params.repositoryName);
+    const repository = await repositoryOf(registry, req.params.repositoryName);
+    await ctx.mirror()?.deleteRepository(registry, repository);
     registry.repositories.delete(repository.name);
     return { status: 204 };
   });
 
-  server.route('GET', '/registries/:registryId/repositories/:repositoryName/artifacts', (req) => {
+  server.route('GET', '/registries/:registryId/repositories/:repositoryName/artifacts', async (req) => {
     const registry = registryOf(ctx, req.params.registryId);
-    const repository = repositoryOf(registry, req.params.repositoryName);
+    const repository = await repositoryOf(registry, req.params.repositoryName);
     const sorted = ordered(
       [...repository.artifacts.values()],
       req.query.get('orderBy') || '-lastPush',
@@ -110,16 +116,21 @@ export function imageRoutes(server: SimServer, ctx: IonosSimContext): void {
     return page(req, href, 'artifacts', sorted, (a) => renderArtifact(registry, repository, a));
   });
 
-  server.route('GET', '/registries/:registryId/repositories/:repositoryName/artifacts/:digest', (req) => {
-    const registry = registryOf(ctx, req.params.registryId);
-    const repository = repositoryOf(registry, req.params.repositoryName);
-    const artifact = repository.artifacts.get(req.params.digest ?? '');
-    if (!artifact) throw fail(404, `artifact ${req.params.digest} not found`);
-    return { status: 200, body: renderArtifact(registry, repository, artifact) };
-  });
+  server.route(
+    'GET',
+    '/registries/:registryId/repositories/:repositoryName/artifacts/:digest',
+    async (req) => {
+      const registry = registryOf(ctx, req.params.registryId);
+      const repository = await repositoryOf(registry, req.params.repositoryName);
+      const artifact = repository.artifacts.get(req.params.digest ?? '');
+      if (!artifact) throw fail(404, `artifact ${req.params.digest} not found`);
+      return { status: 200, body: renderArtifact(registry, repository, artifact) };
+    },
+  );
 
-  server.route('GET', '/registries/:registryId/artifacts', (req) => {
+  server.route('GET', '/registries/:registryId/artifacts', async (req) => {
     const registry = registryOf(ctx, req.params.registryId);
+    await syncAll(registry);
     const all = [...registry.repositories.values()].flatMap((repository) =>
       [...repository.artifacts.values()].map((artifact) => ({ repository, artifact })),
     );

@@ -13,6 +13,7 @@ import {
   objectBody,
   REGISTRY_NAME,
 } from './checks.ts';
+import type { IonosRegistryMirror } from './registry-mirror.ts';
 import { fail, HREF_BASE, renderRegistry } from './render.ts';
 import type { IonosWorld, SimPrincipal, SimRegistry } from './state.ts';
 
@@ -24,6 +25,8 @@ export interface IonosSimContext {
   minTokenLifetimeMs: number;
   /** Who sent the request (already authenticated). */
   principal(req: SimRequest): SimPrincipal;
+  /** The view of the registry behind the simulator, once one is attached. */
+  mirror(): IonosRegistryMirror | undefined;
 }
 
 /** The registry by path parameter, or the IONOS 404. */

@@ -3,11 +3,16 @@
  * Basic (e-mail:password) and Bearer (API token) authentication with IONOS's 401/403 bodies,
  * asynchronous registry provisioning and deletion, token passwords shown once, expired tokens
  * deleted, the three pagination styles, and fault injection through `sim.server.faults`.
+ *
+ * Repositories and artifacts are seeded (`pushArtifact`) until a real registry is attached
+ * (`attachRegistry`); then they are a view of it, read on every request (see registry-mirror.ts).
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ScopeAction } from '../../clients/provider.ts';
 import { type RegistryAccessVerifier, repositoryMatches } from '../core/registry-access.ts';
+import type { RegistryView } from '../core/registry-view.ts';
 import { type SimRequest, type SimResponse, SimServer } from '../core/server.ts';
+import { IonosRegistryMirror } from './registry-mirror.ts';
 import { errorBody } from './render.ts';
 import { imageRoutes } from './routes-images.ts';
 import { type IonosSimContext, registryRoutes } from './routes-registries.ts';
@@ -69,6 +74,7 @@ export class IonosSimulator {
   readonly minTokenLifetimeMs: number;
   private readonly principals = new Map<string, SimPrincipal>();
   private baseUrl = '';
+  private mirror: IonosRegistryMirror | undefined;
 
   constructor(options: IonosSimulatorOptions = {}) {
     this.world = new IonosWorld(
@@ -91,6 +97,7 @@ export class IonosSimulator {
       locations: options.locations ?? ['de/fra', 'de/txl'],
       minTokenLifetimeMs: this.minTokenLifetimeMs,
       principal: (req) => this.identify(req)?.principal ?? { name: 'unknown', userId: randomUUID() },
+      mirror: () => this.mirror,
     };
     this.server = new SimServer({
       prefix: IONOS_SIM_PREFIX,
@@ -196,6 +203,31 @@ export class IonosSimulator {
     });
   }
 
+  /**
+   * Makes repositories and artifacts a view of this real registry: every listing reads it, and a
+   * registry's repositories are the paths its tokens were granted `push` on (all IONOS registries
+   * share the one test registry host). Seeded artifacts stay; one whose digest is in the registry
+   * is bound to it (see registry-mirror.ts).
+   */
+  attachRegistry(view: RegistryView): void {
+    this.mirror = new IonosRegistryMirror(this.world, view);
+  }
+
+  /**
+   * Sets when a manifest in the attached registry was pushed (IONOS's `lastPushedAt`), to make an
+   * image older; the registry records no push times, so it is otherwise the first time the
+   * simulator saw the digest. Makes the path one of the registry's repositories and remembers the
+   * digest, so an untagged manifest the simulator never saw tagged is listed too.
+   */
+  async setPushedAt(registryId: string, repository: string, digest: string, at: Date): Promise<void> {
+    await this.attached().setPushedAt(this.registry(registryId), repository, digest, at.getTime());
+  }
+
+  /** Reads the attached registry now, so the state (`registry(id).repositories`) shows it. */
+  async refresh(registryId: string): Promise<void> {
+    await this.attached().syncRegistry(this.registry(registryId));
+  }
+
   /** Seeds a manifest (creating the repository when needed). */
   pushArtifact(
     registryId: string,
@@ -221,12 +253,17 @@ export class IonosSimulator {
     return digest;
   }
 
-  /** Counts a pull of a manifest (what the registry would report after a docker pull). */
+  /** Counts a pull of a manifest (what the registry would report after a docker pull); with a registry attached, `refresh` first. */
   recordPull(registryId: string, repository: string, digest: string): void {
     const artifact = this.registry(registryId).repositories.get(repository)?.artifacts.get(digest);
     if (!artifact) throw new Error(`no artifact ${digest} in ${repository}`);
     artifact.pullCount++;
     artifact.pulledAt = this.world.now();
+  }
+
+  private attached(): IonosRegistryMirror {
+    if (!this.mirror) throw new Error('no registry attached to the IONOS simulator');
+    return this.mirror;
   }
 
   /** A registry by ID (after due processes ran); throws when absent. */
@@ -307,6 +344,8 @@ export class IonosSimulator {
             if (!repositoryMatches(scope.name, repository)) continue;
             for (const action of scope.actions) actions.add(action as ScopeAction);
           }
+          // A path this registry may push to is one of its repositories on the shared host.
+          if (actions.has('push')) this.mirror?.claim(registry.id, repository);
           return [...actions];
         };
       }

@@ -40,6 +40,8 @@ export interface SimArtifact {
   pulledAt?: number | undefined;
   pushCount: number;
   pullCount: number;
+  /** Bound to a manifest in the registry behind the simulator, which decides its tags and existence. */
+  fromRegistry?: boolean | undefined;
 }
 
 /** A repository. */

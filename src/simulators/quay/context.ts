@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SimServer } from '../core/server.ts';
 import type { QuayAccess, QuayErrors } from './access.ts';
+import type { QuayRegistryMirror } from './registry-mirror.ts';
 import type { QuayState } from './state.ts';
 
 /** Simulator settings after defaults. */
@@ -30,6 +31,8 @@ export interface QuaySimContext {
   settings: QuaySimSettings;
   /** Milliseconds; replaceable so tests can move time. */
   now: () => number;
+  /** The view of the registry behind the simulator, once one is attached. */
+  mirror?: QuayRegistryMirror | undefined;
 }
 
 /** Quay's avatar block. */

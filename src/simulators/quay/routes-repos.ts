@@ -36,7 +36,7 @@ function decodePage(token: string | null): number {
   }
 }
 
-function listRepositories(ctx: QuaySimContext, req: SimRequest) {
+async function listRepositories(ctx: QuaySimContext, req: SimRequest) {
   const namespace = req.query.get('namespace');
   if (!namespace && !truthy(req.query.get('public'), false) && !truthy(req.query.get('starred'), false))
     throw ctx.errors.invalidRequest('namespace, starred or public are required for this API call');
@@ -54,6 +54,9 @@ function listRepositories(ctx: QuaySimContext, req: SimRequest) {
   const offset = decodePage(req.query.get('next_page'));
   const size = ctx.settings.repositoryPageSize;
   const page = visible.slice(offset, offset + size);
+  // Only last_modified shows anything of the tags.
+  if (truthy(req.query.get('last_modified'), false))
+    await Promise.all(page.map(({ org, repo }) => ctx.mirror?.syncRepository(org, repo)));
   const body: Record<string, unknown> = {
     repositories: page.map(({ org, repo }) => summary(org, repo, req)),
   };
@@ -88,13 +91,14 @@ function createRepository(ctx: QuaySimContext, req: SimRequest) {
   return { status: 201, body: { namespace: org.name, name: repo.name, kind: 'image' } };
 }
 
-function repositoryView(ctx: QuaySimContext, req: SimRequest) {
+async function repositoryView(ctx: QuaySimContext, req: SimRequest) {
   const { org, repo } = ctx.access.existingRepository(
     req,
     req.params.ns ?? '',
     req.params.repo ?? '',
     'read',
   );
+  await ctx.mirror?.syncRepository(org, repo);
   const caller = ctx.access.caller(req);
   const role = ctx.access.role(caller, org, repo);
   const view: Record<string, unknown> = {
@@ -175,9 +179,10 @@ export function registerRepositoryRoutes(ctx: QuaySimContext): void {
   server.route('GET', '/repository', (req) => listRepositories(ctx, req), { public: true });
   server.route('POST', '/repository', (req) => createRepository(ctx, req), { creates: true });
   server.route('GET', '/repository/:ns/:repo', (req) => repositoryView(ctx, req), { public: true });
-  server.route('DELETE', '/repository/:ns/:repo', (req) => {
+  server.route('DELETE', '/repository/:ns/:repo', async (req) => {
     // An organization administrator may delete a repository that is already gone: 204 again.
     const { org, repo } = access.repository(req, req.params.ns ?? '', req.params.repo ?? '', 'admin');
+    if (repo) await ctx.mirror?.deleteRepository(org, repo);
     if (repo) org.repositories.delete(repo.name);
     return { status: 204 };
   });

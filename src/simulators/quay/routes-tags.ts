@@ -30,8 +30,14 @@ function positiveInt(ctx: QuaySimContext, value: string | null, fallback: number
   return n;
 }
 
-function listTags(ctx: QuaySimContext, req: SimRequest) {
-  const { repo } = ctx.access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'read');
+async function listTags(ctx: QuaySimContext, req: SimRequest) {
+  const { org, repo } = ctx.access.existingRepository(
+    req,
+    req.params.ns ?? '',
+    req.params.repo ?? '',
+    'read',
+  );
+  await ctx.mirror?.syncRepository(org, repo);
   const now = ctx.now();
   const page = Math.max(1, positiveInt(ctx, req.query.get('page'), 1, 'page'));
   const limit = Math.min(100, Math.max(1, positiveInt(ctx, req.query.get('limit'), 50, 'limit')));
@@ -66,9 +72,15 @@ function immutable(ctx: QuaySimContext, tag: SimTag): SimError {
   return new SimError(409, ctx.errors.body(409, 'tag_immutable', `Tag ${tag.name} is immutable`));
 }
 
-function changeTag(ctx: QuaySimContext, req: SimRequest) {
-  const { repo } = ctx.access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'write');
+async function changeTag(ctx: QuaySimContext, req: SimRequest) {
+  const { org, repo } = ctx.access.existingRepository(
+    req,
+    req.params.ns ?? '',
+    req.params.repo ?? '',
+    'write',
+  );
   const body = jsonBody(ctx, req.body);
+  await ctx.mirror?.syncRepository(org, repo);
   const tag = activeTag(ctx, repo, req.params.tag ?? '');
   if ('expiration' in body) {
     const expiration = body.expiration;
@@ -80,7 +92,12 @@ function changeTag(ctx: QuaySimContext, req: SimRequest) {
   }
   if (typeof body.manifest_digest === 'string' && body.manifest_digest !== tag.digest) {
     if (tag.immutable) throw immutable(ctx, tag);
-    ctx.state.pushTag(repo, tag.name, { digest: body.manifest_digest, at: ctx.now(), size: tag.size });
+    if (tag.fromRegistry && ctx.mirror) {
+      // The registry moves the tag; the next read ends the old row and starts the new one.
+      if (!(await ctx.mirror.retarget(org, repo, tag.name, body.manifest_digest)))
+        throw ctx.errors.notFound();
+      await ctx.mirror.syncRepository(org, repo);
+    } else ctx.state.pushTag(repo, tag.name, { digest: body.manifest_digest, at: ctx.now(), size: tag.size });
   }
   return { status: 201, body: 'Updated' };
 }
@@ -90,12 +107,20 @@ export function registerTagRoutes(ctx: QuaySimContext): void {
   const { server } = ctx;
   server.route('GET', '/repository/:ns/:repo/tag/', (req) => listTags(ctx, req), { public: true });
   server.route('PUT', '/repository/:ns/:repo/tag/:tag', (req) => changeTag(ctx, req));
-  server.route('DELETE', '/repository/:ns/:repo/tag/:tag', (req) => {
-    const { repo } = ctx.access.existingRepository(req, req.params.ns ?? '', req.params.repo ?? '', 'write');
+  server.route('DELETE', '/repository/:ns/:repo/tag/:tag', async (req) => {
+    const { org, repo } = ctx.access.existingRepository(
+      req,
+      req.params.ns ?? '',
+      req.params.repo ?? '',
+      'write',
+    );
+    await ctx.mirror?.syncRepository(org, repo);
     const tag = activeTag(ctx, repo, req.params.tag ?? '');
     if (tag.immutable) throw immutable(ctx, tag);
-    // Into the time machine: the row stays in the history with an end time.
-    tag.end = ctx.now();
+    // Into the time machine: the row stays in the history with an end time; the registry loses
+    // the tag but keeps its manifest, which another tag may still name.
+    if (tag.fromRegistry && ctx.mirror) await ctx.mirror.deleteTag(org, repo, tag);
+    else tag.end = ctx.now();
     return { status: 204 };
   });
 }

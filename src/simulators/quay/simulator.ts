@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { ScopeAction } from '../../clients/provider.ts';
 import { LimitReq, type RequestRateLimit } from '../core/limit-req.ts';
 import type { RegistryAccessVerifier } from '../core/registry-access.ts';
+import type { RegistryView } from '../core/registry-view.ts';
 import { SimServer } from '../core/server.ts';
 import { QuayAccess, QuayErrors } from './access.ts';
 import type { QuaySimContext } from './context.ts';
 import { type QuaySimulatorOptions, seconds, settingsOf } from './options.ts';
+import { QuayRegistryMirror } from './registry-mirror.ts';
 import { registerAutoPruneRoutes, runAutoPrune } from './routes-autoprune.ts';
 import { registerOrganizationRoutes } from './routes-org.ts';
 import { registerRepositoryRoutes } from './routes-repos.ts';
@@ -37,6 +39,9 @@ export const QUAY_IO_API_RATE_LIMIT: RequestRateLimit = { perSecond: 5, burst: 2
  * with history, and auto-prune policies; Quay's status codes and error bodies (401 anonymous, 403
  * for an anonymous write, without rights or for a missing organization, 400 for a missing robot),
  * and quay.io's nginx rate limit on /api/ unless told otherwise. Faults: `server.faults`.
+ *
+ * Tags are seeded (`pushTag`) until a real registry is attached (`attachRegistry`); then each
+ * repository's tags are a view of `<org>/<repo>` there, read on every request (registry-mirror.ts).
  */
 export class QuaySimulator {
   readonly server: SimServer;
@@ -165,6 +170,31 @@ export class QuaySimulator {
     return robot;
   }
 
+  /**
+   * Makes the repositories' tags a view of this real registry (`<org>/<repo>` in it): every tag
+   * read reads it, and tag deletes and retargets change it. Seeded tags stay unless the registry
+   * has one of the same name (see registry-mirror.ts).
+   */
+  attachRegistry(view: RegistryView): void {
+    this.ctx.mirror = new QuayRegistryMirror(() => this.ctx.now(), view);
+  }
+
+  /**
+   * Sets when a tag in the attached registry was pushed (its `start_ts`), or every tag on a
+   * digest (`sha256:...`), to make it older; the registry records no push times, so a tag's start
+   * is otherwise when the simulator first saw it on its digest.
+   */
+  async setPushedAt(org: string, repo: string, tagOrDigest: string, at: number): Promise<void> {
+    const { organization, repository } = this.existing(org, repo);
+    await this.attached().setPushedAt(organization, repository, tagOrDigest, at);
+  }
+
+  /** Reads a repository from the attached registry now, so its tag rows (`repository(...)`) show it. */
+  async refresh(org: string, repo: string): Promise<void> {
+    const { organization, repository } = this.existing(org, repo);
+    await this.attached().syncRepository(organization, repository);
+  }
+
   /** Pushes (or retargets) a tag, as a docker push would; `pushedAt` in ms defaults to now. */
   pushTag(
     org: string,
@@ -206,6 +236,18 @@ export class QuaySimulator {
   /** Runs the autoprune worker once (Quay: every 30 s, per namespace at most hourly); returns `org/repo:tag`s. */
   runAutoPrune(): string[] {
     return runAutoPrune(this.ctx);
+  }
+
+  private attached(): QuayRegistryMirror {
+    if (!this.ctx.mirror) throw new Error('no registry attached to the Quay simulator');
+    return this.ctx.mirror;
+  }
+
+  private existing(org: string, repo: string): { organization: SimOrganization; repository: SimRepository } {
+    const organization = this.org(org);
+    const repository = organization.repositories.get(repo);
+    if (!repository) throw new Error(`no repository ${org}/${repo} in the simulator`);
+    return { organization, repository };
   }
 
   private org(name: string): SimOrganization {

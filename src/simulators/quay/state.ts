@@ -54,6 +54,10 @@ export interface SimTag {
   end?: number | undefined;
   immutable: boolean;
   reversion: boolean;
+  /** A row of a tag in the registry behind the simulator (see registry-mirror.ts). */
+  fromRegistry?: boolean | undefined;
+  /** Its end is already so in the registry (the tag was deleted or moved there). */
+  endedInRegistry?: boolean | undefined;
 }
 
 /** An auto-prune policy. */

@@ -1,9 +1,12 @@
 /**
  * CRaaS registry, repository, image, cleanup and garbage-collection routes (v1, plus the paged v2
  * lists). Bodies follow the seed's samples; errors are `{"error": "..."}` with the seed's statuses.
+ * With a registry attached, repository and image routes read it first (registry-mirror.ts).
  */
 import type { SimRequest, SimResponse, SimServer } from '../core/server.ts';
+import { cleanup, removeImages } from './cleanup.ts';
 import { craasError, iso, objectBody, pageOf, searched, slice, sorted } from './http-util.ts';
+import type { SelectelRegistryMirror } from './registry-mirror.ts';
 import { imageSize, type SimImage, type SimRegistry, type SimRepository, type SimState } from './state.ts';
 
 /** Selectel registry names: lower-case letters, digits and `-`, from a letter, at most 20. */
@@ -15,16 +18,28 @@ const MAX_REGISTRIES = 100;
 /** Resolves the project of the request's IAM token (already checked by the auth hook). */
 export type ProjectOf = (req: SimRequest) => string;
 
-/** Registers the registry-side routes. */
-export function registerRegistryRoutes(server: SimServer, state: SimState, projectOf: ProjectOf): void {
+/** Registers the registry-side routes; `mirror` is the attached registry's view, if any. */
+export function registerRegistryRoutes(
+  server: SimServer,
+  state: SimState,
+  projectOf: ProjectOf,
+  mirror: () => SelectelRegistryMirror | undefined = () => undefined,
+): void {
   const registry = (req: SimRequest): SimRegistry => {
     const found = state.registryIn(projectOf(req), req.params.id ?? '');
     if (!found) throw craasError(404, 'Registry not found.');
     return found;
   };
-  const repository = (req: SimRequest): [SimRegistry, SimRepository] => {
+  /** The registry with its repositories read from the attached registry, if any. */
+  const syncedRegistry = async (req: SimRequest): Promise<SimRegistry> => {
     const reg = registry(req);
-    const repo = reg.repositories.get(req.params.name ?? '');
+    await mirror()?.syncRegistry(reg);
+    return reg;
+  };
+  const repository = async (req: SimRequest): Promise<[SimRegistry, SimRepository]> => {
+    const reg = registry(req);
+    const name = req.params.name ?? '';
+    const repo = (await mirror()?.syncRepository(reg, name)) ?? reg.repositories.get(name);
     if (!repo) throw craasError(404, 'Repository not found.');
     return [reg, repo];
   };
@@ -128,13 +143,13 @@ export function registerRegistryRoutes(server: SimServer, state: SimState, proje
         },
       };
     })
-    .route('GET', '/api/v1/registries/:id/repositories', (req) => {
-      const page = slice(repositories(req, registry(req)), pageOf(req));
+    .route('GET', '/api/v1/registries/:id/repositories', async (req) => {
+      const page = slice(repositories(req, await syncedRegistry(req)), pageOf(req));
       const short = req.query.get('short') === 'true';
       return arrayOrEmpty(page.map((r) => (short ? { name: r.name } : repositoryJson(r))));
     })
-    .route('GET', '/api/v2/registries/:id/repositories', (req) => {
-      const reg = registry(req);
+    .route('GET', '/api/v2/registries/:id/repositories', async (req) => {
+      const reg = await syncedRegistry(req);
       const filtered = repositories(req, reg);
       return {
         status: 200,
@@ -145,23 +160,23 @@ export function registerRegistryRoutes(server: SimServer, state: SimState, proje
         },
       };
     })
-    .route('GET', '/api/v1/registries/:id/repositories/:name', (req) => ({
+    .route('GET', '/api/v1/registries/:id/repositories/:name', async (req) => ({
       status: 200,
-      body: repositoryJson(repository(req)[1]),
+      body: repositoryJson((await repository(req))[1]),
     }))
-    .route('DELETE', '/api/v1/registries/:id/repositories/:name', (req) => {
-      const [reg, repo] = repository(req);
+    .route('DELETE', '/api/v1/registries/:id/repositories/:name', async (req) => {
+      const [reg, repo] = await repository(req);
       notCollecting(reg);
-      for (const image of repo.images) reg.garbageBytes += imageSize(image);
+      await removeImages(state, mirror(), reg, repo, [...repo.images]);
       reg.repositories.delete(repo.name);
       return { status: 204 };
     })
-    .route('GET', '/api/v1/registries/:id/repositories/:name/images', (req) => ({
+    .route('GET', '/api/v1/registries/:id/repositories/:name/images', async (req) => ({
       status: 200,
-      body: repository(req)[1].images.map(imageJson),
+      body: (await repository(req))[1].images.map(imageJson),
     }))
-    .route('GET', '/api/v2/registries/:id/repositories/:name/images', (req) => {
-      const repo = repository(req)[1];
+    .route('GET', '/api/v2/registries/:id/repositories/:name/images', async (req) => {
+      const repo = (await repository(req))[1];
       const search = req.query.get('search');
       const filtered = search
         ? repo.images.filter((i) => i.digest.includes(search) || i.tags.some((t) => t.includes(search)))
@@ -175,29 +190,29 @@ export function registerRegistryRoutes(server: SimServer, state: SimState, proje
         },
       };
     })
-    .route('GET', '/api/v1/registries/:id/repositories/:name/tags', (req) => ({
+    .route('GET', '/api/v1/registries/:id/repositories/:name/tags', async (req) => ({
       status: 200,
-      body: repository(req)[1].images.flatMap((i) => i.tags),
+      body: (await repository(req))[1].images.flatMap((i) => i.tags),
     }))
-    .route('POST', '/api/v1/registries/:id/repositories/:name/cleanup', (req) => {
-      const [reg, repo] = repository(req);
+    .route('POST', '/api/v1/registries/:id/repositories/:name/cleanup', async (req) => {
+      const [reg, repo] = await repository(req);
       notCollecting(reg);
-      return { status: 200, body: cleanup(state, reg, repo, objectBody(req)) };
+      return { status: 200, body: await cleanup(state, mirror(), reg, repo, objectBody(req)) };
     })
-    .route('GET', '/api/v1/registries/:id/repositories/:name/:reference', (req) => {
+    .route('GET', '/api/v1/registries/:id/repositories/:name/:reference', async (req) => {
       const reference = req.params.reference ?? '';
-      const image = repository(req)[1].images.find(
+      const image = (await repository(req))[1].images.find(
         (i) => i.digest === reference || i.tags.includes(reference),
       );
       if (!image) throw craasError(404, 'Image not found.');
       return { status: 200, body: imageJson(image) };
     })
-    .route('DELETE', '/api/v1/registries/:id/repositories/:name/:reference', (req) => {
-      const [reg, repo] = repository(req);
+    .route('DELETE', '/api/v1/registries/:id/repositories/:name/:reference', async (req) => {
+      const [reg, repo] = await repository(req);
       notCollecting(reg);
       const image = repo.images.find((i) => i.digest === req.params.reference);
       if (!image) throw craasError(404, 'Image not found.');
-      removeImage(state, reg, repo, image);
+      await removeImages(state, mirror(), reg, repo, [image]);
       return { status: 204 };
     });
 }
@@ -214,61 +229,4 @@ function imageJson(image: SimImage) {
     size: imageSize(image),
     tags: [...image.tags],
   };
-}
-
-function removeImage(state: SimState, reg: SimRegistry, repo: SimRepository, image: SimImage): void {
-  repo.images = repo.images.filter((i) => i !== image);
-  reg.garbageBytes += imageSize(image);
-  repo.updatedAt = state.now();
-}
-
-/**
- * Removes digests and tags, reporting each image in `deleted` or `failed`. Unknown items fail with
- * a "not found" error (UNVERIFIED: the seed shows only the "referenced" failure). Unless
- * `disable_gc` is true, a cleanup that deleted something starts a garbage collection.
- *
- * A tag is removed with its image: the seed says the endpoint "Removes specified tags and images"
- * and answers per image (`digest` with all its `tags`), never per tag, so it does not say that a
- * tag can go while its image stays. The simulator takes the harmful reading, because that is the
- * one clients must be safe against: deleting one tag of a multi-tag image deletes the image and
- * every other tag on it.
- */
-function cleanup(state: SimState, reg: SimRegistry, repo: SimRepository, body: Record<string, unknown>) {
-  const strings = (value: unknown, key: string): string[] => {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
-      throw craasError(400, `${key} must be an array of strings.`);
-    return value as string[];
-  };
-  const digests = strings(body.digests, 'digests');
-  const tags = strings(body.tags, 'tags');
-  if (body.disable_gc !== undefined && typeof body.disable_gc !== 'boolean')
-    throw craasError(400, 'disable_gc must be a boolean.');
-  if (digests.length === 0 && tags.length === 0) throw craasError(400, 'Nothing to clean up.');
-  const deleted: { digest: string; tags: string[] }[] = [];
-  const failed: { digest: string; error: string; tags: string[] }[] = [];
-  const remove = (image: SimImage) => {
-    if (image.lockedBy) failed.push({ digest: image.digest, error: image.lockedBy, tags: [...image.tags] });
-    else {
-      deleted.push({ digest: image.digest, tags: [...image.tags] });
-      removeImage(state, reg, repo, image);
-    }
-  };
-  const reported = (digest: string) => [...deleted, ...failed].some((d) => d.digest === digest);
-  for (const digest of digests) {
-    const image = repo.images.find((i) => i.digest === digest);
-    if (image) remove(image);
-    else if (!reported(digest)) failed.push({ digest, error: 'Image not found.', tags: [] });
-  }
-  for (const tag of tags) {
-    const image = repo.images.find((i) => i.tags.includes(tag));
-    // A tag whose image this request already removed (or refused) is reported with that image.
-    if (image) {
-      if (!reported(image.digest)) remove(image);
-    } else if (![...deleted, ...failed].some((d) => d.tags.includes(tag))) {
-      failed.push({ digest: '', error: 'Tag not found.', tags: [tag] });
-    }
-  }
-  if (deleted.length > 0 && body.disable_gc !== true) state.startCollection(reg, false);
-  return { deleted, failed };
 }

@@ -2,11 +2,16 @@
  * A stateful fake of Selectel CRaaS ("Container Registry API v2.2") and of the Keystone endpoint
  * that issues its IAM tokens, on SimServer. Routes: `/identity/v3/auth/tokens`, `/api/v1/...`,
  * `/api/v2/...`, so a client uses `apiEndpoint = <url>/api` and `identityEndpoint = <url>/identity/v3`.
+ *
+ * Repositories and images are seeded (`addImage`) until a real registry is attached
+ * (`attachRegistry`); then they are a view of it, read on every request (see registry-mirror.ts).
  */
+import type { RegistryView } from '../core/registry-view.ts';
 import { type SimRequest, type SimResponse, SimServer } from '../core/server.ts';
 import { SelectelRegistryAccess } from './access.ts';
 import { craasError, errorBodyFor } from './http-util.ts';
 import { IdentityService, type SimServiceUser } from './identity.ts';
+import { SelectelRegistryMirror } from './registry-mirror.ts';
 import { registerRegistryRoutes } from './registry-routes.ts';
 import { newDigest, type SimImage, type SimRegistry, type SimRegistryStatus, SimState } from './state.ts';
 import { registerTokenRoutes, tokenJson } from './token-routes.ts';
@@ -59,6 +64,7 @@ export class SelectelSimulator {
   readonly registryAccess: SelectelRegistryAccess;
   /** Docker server host of every registry. */
   readonly registryHost: string;
+  private mirror: SelectelRegistryMirror | undefined;
 
   constructor(options: SelectelSimulatorOptions = {}) {
     this.registryHost = options.registryHost ?? 'cr.selcloud.ru';
@@ -80,7 +86,7 @@ export class SelectelSimulator {
     });
     this.identity.register(this.server);
     const projectOf = (req: SimRequest) => this.projectOf(req);
-    registerRegistryRoutes(this.server, this.state, projectOf);
+    registerRegistryRoutes(this.server, this.state, projectOf, () => this.mirror);
     registerTokenRoutes(this.server, this.state, projectOf);
   }
 
@@ -188,6 +194,33 @@ export class SelectelSimulator {
     return image;
   }
 
+  /**
+   * Makes repositories and images a view of this real registry: every listing reads the paths
+   * `<registry-name>/<image>` in it, and cleanup and deletes remove manifests there. Seeded images
+   * stay; one whose digest is in the registry is bound to it (see registry-mirror.ts).
+   */
+  attachRegistry(view: RegistryView): void {
+    const mirror = new SelectelRegistryMirror(this.state, view);
+    this.mirror = mirror;
+    // Deletes queue before any later read of the repository, so no listing shows them back.
+    this.state.onCollected = (registry, repository, images) =>
+      void mirror.deleteImages(registry, repository.name, images).catch(() => undefined);
+  }
+
+  /**
+   * Sets when an image in the attached registry was pushed, to make it older (the registry records
+   * no push times, so it is otherwise the first time the simulator saw it); the repository's
+   * `updatedAt` follows. Remembers the digest, so an untagged image is listed too.
+   */
+  async setPushedAt(registryId: string, repository: string, digest: string, at: Date): Promise<void> {
+    await this.attached().setPushedAt(this.mustRegistry(registryId), repository, digest, at.getTime());
+  }
+
+  /** Reads the attached registry now, so the state (`registry(id).repositories`) shows it. */
+  async refresh(registryId: string): Promise<void> {
+    await this.attached().syncRegistry(this.mustRegistry(registryId));
+  }
+
   /** A registry by ID, whatever its project, or undefined once gone. */
   registry(id: string): SimRegistry | undefined {
     this.state.settle();
@@ -215,6 +248,11 @@ export class SelectelSimulator {
   /** Finishes provisioning, deletion and collection of every registry now. */
   finishProcesses(): void {
     this.state.finishAll();
+  }
+
+  private attached(): SelectelRegistryMirror {
+    if (!this.mirror) throw new Error('no registry attached to the Selectel simulator');
+    return this.mirror;
   }
 
   private mustRegistry(id: string): SimRegistry {

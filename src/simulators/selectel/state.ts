@@ -26,6 +26,8 @@ export interface SimImage {
   mediaType: string;
   /** When set, cleanup refuses to delete it with this error (e.g. referenced by an index). */
   lockedBy?: string | undefined;
+  /** Bound to a manifest in the registry behind the simulator, which decides its tags and existence. */
+  fromRegistry?: boolean | undefined;
 }
 
 /** A repository with its images. */
@@ -35,6 +37,10 @@ export interface SimRepository {
   /** Its last change (a push, or a removal by cleanup or delete): the seed's repository `updatedAt`. */
   updatedAt: number;
   images: SimImage[];
+  /** First listed from the registry behind the simulator: `updatedAt` follows its images' push times. */
+  fromRegistry?: boolean | undefined;
+  /** When an image was last removed from it (cleanup, delete, collection, or gone from the registry). */
+  removedAt?: number | undefined;
 }
 
 /** A registry and the provider-side process it is in, if any. */
@@ -106,6 +112,8 @@ export class SimState {
   readonly tokensV2 = new Map<string, SimTokenV2>();
   readonly tokensV1 = new Map<string, SimTokenV1>();
   readonly durations: SimDurations;
+  /** Told of the images a collection with `delete-untagged` removed (the registry view deletes them there). */
+  onCollected: ((registry: SimRegistry, repository: SimRepository, images: SimImage[]) => void) | undefined;
   private readonly baseNow: () => number;
   private offsetMs = 0;
 
@@ -203,7 +211,14 @@ export class SimState {
   private collect(registry: SimRegistry): void {
     registry.garbageBytes = 0;
     if (!registry.gcDeleteUntagged) return;
-    for (const repository of registry.repositories.values())
-      repository.images = repository.images.filter((image) => image.tags.length > 0);
+    for (const repository of registry.repositories.values()) {
+      // A platform manifest of a tagged index in the registry is untagged but in use: it stays.
+      const removed = repository.images.filter(
+        (image) => image.tags.length === 0 && !(image.fromRegistry && image.lockedBy),
+      );
+      if (removed.length === 0) continue;
+      repository.images = repository.images.filter((image) => !removed.includes(image));
+      this.onCollected?.(registry, repository, removed);
+    }
   }
 }
