@@ -31,9 +31,9 @@ export function controllersWith(testOptions: TestProviderOptions = {}): Controll
         : {}),
       ...testOptions,
     });
-    const oci: ManifestDeleterFactory = (provider, server, login) => {
+    const oci: ManifestDeleterFactory = (provider, server, login, reach) => {
       const client = createOciClient({
-        baseUrl: registryBaseUrl(server),
+        baseUrl: reach?.plainHttp ? `http://${server}` : registryBaseUrl(server),
         provider,
         credentials: { username: login.username, password: login.password },
         metrics: deps.metrics,

@@ -50,6 +50,15 @@ describe('realmRefusal', () => {
     expect(realmRefusal(new URL('http://collector.example/token'), local, [])).toMatch(/plain http/);
     expect(realmRefusal(new URL('https://collector.example/token'), local, [])).toMatch(/neither/);
   });
+
+  it('allows a plain-http realm on its own host to a registry reached over plain http on purpose (insecure)', () => {
+    const insecure = new URL('http://10.88.0.1:5000');
+    expect(realmRefusal(new URL('http://10.88.0.1:41000/token'), insecure, [])).toBeUndefined();
+    expect(realmRefusal(new URL('http://10.88.0.2:41000/token'), insecure, [])).toMatch(/plain http/);
+    // Over https, a plain-http realm stays refused even on the registry's own host.
+    const secure = new URL('https://10.88.0.1:5000');
+    expect(realmRefusal(new URL('http://10.88.0.1:41000/token'), secure, [])).toMatch(/plain http/);
+  });
 });
 
 describe('a registry that names a foreign realm', () => {

@@ -35,7 +35,9 @@ export function realmRefusal(realm: URL, registry: URL, tokenHosts: readonly str
   const host = bare(realm.hostname);
   const registryHost = bare(registry.hostname);
   const loopback = isLoopbackHost(host) && isLoopbackHost(registryHost);
-  if (realm.protocol === 'http:' && !loopback)
+  // A registry reached over plain http on purpose (loopback, or a provider block with insecure:
+  // true) may name a plain-http realm on its own host: nothing better is on offer there.
+  if (realm.protocol === 'http:' && !loopback && !(registry.protocol === 'http:' && host === registryHost))
     return `registry token realm ${host} is plain http; berth sends credentials only over https`;
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:')
     return `registry token realm ${host} is not an http(s) URL`;

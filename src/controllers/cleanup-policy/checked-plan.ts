@@ -1,6 +1,7 @@
 import type { Artifact } from '../../clients/provider.ts';
 import {
   graphKey,
+  isFacts,
   type ManifestFacts,
   type ManifestGraph,
   type ManifestReading,
@@ -45,7 +46,7 @@ export class ManifestFactsCache {
 
 /**
  * The manifests a plan must know about before its deletions can be trusted, in the repositories
- * where it deletes manifests: each manifest it deletes (is it a referrer of a kept one?), each
+ * where it deletes manifests: each untagged manifest it deletes (is it a referrer of a kept one?), each
  * manifest it keeps that is or may be an index (which platform manifests does it list?), and each
  * subject it keeps a referrer for without seeing it listed (is it gone?).
  */
@@ -59,7 +60,9 @@ export function manifestsToRead(p: Plan, artifacts: readonly Artifact[]): ReadRe
     if (d.action !== 'delete-manifest') continue;
     repos.add(d.repository);
     deleted.add(graphKey(d.repository, d.digest));
-    want(d.repository, d.digest);
+    // Referrers are pushed by digest (OCI 1.1) or under cosign tags, which name their subject:
+    // only an untagged deletion can be one that nothing but its manifest tells.
+    if (d.tags.length === 0) want(d.repository, d.digest);
   }
   // Cut deletions may come back once spared ones free places; unchecked ones are read next round.
   for (const k of p.keeps) {
@@ -129,7 +132,7 @@ export async function planChecked(
         reads += missing.length;
         for (const w of missing) {
           const reading = graph.get(graphKey(w.repository, w.digest));
-          if (typeof reading === 'object') cache.set(graphKey(w.repository, w.digest), reading);
+          if (isFacts(reading)) cache.set(graphKey(w.repository, w.digest), reading);
         }
       }
       current = plan({ ...input, graph: graph as ManifestGraph });

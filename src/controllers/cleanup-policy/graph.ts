@@ -15,8 +15,17 @@ export interface ManifestFacts {
   subject?: string | undefined;
 }
 
-/** A manifest's facts, `gone` when the registry has no such manifest (404), `unreadable` when reading failed. */
-export type ManifestReading = ManifestFacts | 'gone' | 'unreadable';
+/** Why reading a manifest failed (the error's class and message, bounded; provider errors carry no secret). */
+export interface Unreadable {
+  unreadable: string;
+}
+
+/** A manifest's facts, `gone` when the registry has no such manifest (404), {@link Unreadable} when reading failed. */
+export type ManifestReading = ManifestFacts | 'gone' | Unreadable;
+
+/** Whether a reading is the manifest's facts (not gone, not unreadable). */
+export const isFacts = (reading: ManifestReading | undefined): reading is ManifestFacts =>
+  typeof reading === 'object' && 'mediaType' in reading;
 
 /** Readings by `repository@digest`; a manifest not in it was not read. */
 export type ManifestGraph = ReadonlyMap<string, ManifestReading>;
@@ -86,8 +95,9 @@ export async function readGraph(
       const key = graphKey(next.repository, next.digest);
       try {
         into.set(key, await read(next.repository, next.digest));
-      } catch {
-        into.set(key, 'unreadable');
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        into.set(key, { unreadable: `${e.name}: ${e.message}`.slice(0, 120) });
       }
     }
   };

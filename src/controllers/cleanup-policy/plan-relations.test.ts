@@ -74,7 +74,7 @@ describe('plan: index children and referrers', () => {
   });
 
   it('an index that cannot be read, or answers 404 though listed, keeps every manifest of its repository', () => {
-    for (const reading of ['unreadable', 'gone'] as const) {
+    for (const reading of [{ unreadable: 'ConnectionError: refused' }, 'gone'] as ManifestReading[]) {
       const g = graph({
         [D('i')]: reading,
         [D('a')]: image(),

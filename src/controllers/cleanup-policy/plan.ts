@@ -39,7 +39,7 @@ import type { Artifact } from '../../clients/provider.ts';
 import type { RetentionRulesSchema } from '../../crds/cleanup-rules.ts';
 import { durationMs } from '../../crds/duration.ts';
 import { firstMatch, matchesAny } from './glob.ts';
-import { graphKey, type ManifestGraph, schemaTagSubject } from './graph.ts';
+import { graphKey, isFacts, type ManifestGraph, schemaTagSubject } from './graph.ts';
 import { decideReferrers } from './referrers.ts';
 import {
   asKeeps,
@@ -267,18 +267,21 @@ function firstSubject(tags: readonly string[]): string | undefined {
 }
 
 /**
- * With a graph, a manifest deletion it does not cover was not checked for references (found only
+ * With a graph, an untagged manifest deletion it does not cover was not checked for references (found only
  * after the reads, e.g. freed by a spared deletion): kept, a later run decides. Unreadable ones too.
  */
 function uncheckedKept(c: Compiled, eligible: Ranked[], keeps: Ranked[]): Ranked[] {
   const graph = c.graph;
   if (graph === undefined) return eligible;
   return eligible.filter((r) => {
-    if (r.decision.action !== 'delete-manifest') return true;
+    // Tagged deletions are not read (checked-plan.ts): their tags say what they are.
+    if (r.decision.action !== 'delete-manifest' || r.decision.tags.length > 0) return true;
     const reading = graph.get(graphKey(r.decision.repository, r.decision.digest));
-    if (reading !== undefined && reading !== 'unreadable') return true;
+    if (reading !== undefined && (reading === 'gone' || isFacts(reading))) return true;
     const why =
-      reading === 'unreadable' ? 'manifest could not be read to check what refers to it' : UNCHECKED_REASON;
+      reading === undefined
+        ? UNCHECKED_REASON
+        : `manifest could not be read to check what refers to it (${reading.unreadable})`;
     keeps.push(...asKeeps(r, why));
     return false;
   });

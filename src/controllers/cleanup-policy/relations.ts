@@ -6,7 +6,7 @@
  * since the cut may keep an index or a subject whose children or referrers were chosen.
  */
 
-import { graphKey, type ManifestGraph, mayBeIndex, referrerKind, shortDigest } from './graph.ts';
+import { graphKey, isFacts, type ManifestGraph, mayBeIndex, referrerKind, shortDigest } from './graph.ts';
 import type { Decision } from './plan.ts';
 
 /** A decision with the push time it is ordered by. */
@@ -74,13 +74,13 @@ export function relationsOf(
   const blockers: Parent[] = [];
   for (const m of list) {
     const reading = graph?.get(graphKey(m.repository, m.digest));
-    const subject = (typeof reading === 'object' ? reading.subject : undefined) ?? subjectOfTags(m.tags);
+    const subject = (isFacts(reading) ? reading.subject : undefined) ?? subjectOfTags(m.tags);
     if (subject !== undefined && subject !== m.digest) {
       subjects.set(m.digest, subject);
       const reason = `${referrerKind(m.tags)} of kept ${shortDigest(subject)}`;
       add(m.digest, { digest: subject, reason, kind: 'subject' });
     }
-    if (typeof reading === 'object') {
+    if (isFacts(reading)) {
       for (const child of reading.children) {
         const reason = `platform manifest of kept index ${shortDigest(m.digest)}`;
         add(child, { digest: m.digest, reason, kind: 'index' });

@@ -16,12 +16,29 @@ export interface ManifestDeleter {
   facts(repository: string, digest: string): Promise<ManifestFacts | 'gone'>;
 }
 
+/** How to reach a registry: plain http where the ContainerRegistry allows it (see {@link plainHttpAllowed}). */
+export interface RegistryReach {
+  plainHttp: boolean;
+}
+
 /** Builds a {@link ManifestDeleter} for a provider's registry host and a login. */
 export type ManifestDeleterFactory = (
   provider: Provider['name'],
   server: string,
   login: DockerLogin,
+  reach?: RegistryReach,
 ) => ManifestDeleter;
+
+/**
+ * Whether the registry may be reached over plain http: the provider block says `insecure: true`
+ * (IONOS, Selectel: a simulator or proxy on a private network, as for their API endpoints), or
+ * Quay's API URL itself is plain http (the registry is the same host). Loopback hosts always are.
+ */
+export function plainHttpAllowed(registry: TokenRegistry): boolean {
+  const desired = registry.desired;
+  if (desired.provider === 'quay') return desired.settings.url?.startsWith('http:') ?? false;
+  return (desired.settings as { insecure?: boolean | undefined }).insecure === true;
+}
 
 /**
  * Lifetime asked for the run's credential, counted from the moment it is issued: an hour (IONOS
@@ -83,7 +100,9 @@ export async function openRunAccess(
       expiresAt: new Date(ctx.clock() + RUN_CREDENTIAL_LIFETIME_MS),
     }),
   );
-  const oci = ctx.oci(provider.name, registry.server, issued.login);
+  const oci = ctx.oci(provider.name, registry.server, issued.login, {
+    plainHttp: plainHttpAllowed(registry),
+  });
   const path = (repository: string) => ociPath(provider.name, registry, repository);
   return {
     registry: {
