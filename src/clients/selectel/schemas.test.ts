@@ -50,7 +50,7 @@ describe('Selectel schemas against the seed samples', () => {
 
   it('reads a 204 (no body) as an empty list', () => {
     expect(RegistryListV1Schema.parse(undefined)).toEqual([]);
-    expect(RepositoryListV1Schema.parse(null)).toEqual([]);
+    expect(RepositoryListV1Schema.parse(null)).toEqual({ items: [], count: 0, skipped: [] });
   });
 
   it('keeps unknown registry and token status words instead of failing', () => {
