@@ -31,6 +31,17 @@ export interface CreateTokenBody {
   expiration: TokenExpiration;
 }
 
+/**
+ * The body of refresh and regenerate, readable both ways Selectel's own sources disagree on: the
+ * reference wraps the expiry (`{"expiration":{...}}`), craas-go's `tokenv2.Refresh`/`Regenerate`
+ * marshal the bare `Expiration` (`{"isSet":..,"expiresAt":..}`). Go's encoding/json ignores
+ * unknown fields, so a server decoding either shape reads the same expiry from this body; sending
+ * only one shape risks a lenient bare decoder reading a missing `isSet` as false (never expires).
+ */
+export function expirationBody(expiration: TokenExpiration) {
+  return { expiration, ...expiration };
+}
+
 /** Sort and filter of `GET /v2/tokens`. */
 export interface TokenListQuery extends PageQuery {
   sort_field?: 'name' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | undefined;
@@ -106,7 +117,7 @@ export class CraasTokensApi {
       operation: 'tokens.refresh',
       method: 'POST',
       path: encodePath`/v2/tokens/${id}/refresh`,
-      body: { expiration },
+      body: expirationBody(expiration),
       schema: TokenV2Schema,
       idempotent: true,
       ...(signal ? { signal } : {}),
@@ -123,7 +134,7 @@ export class CraasTokensApi {
       operation: 'tokens.regenerate',
       method: 'POST',
       path: encodePath`/v2/tokens/${id}/regenerate`,
-      body: { expiration },
+      body: expirationBody(expiration),
       schema: TokenV2WithSecretSchema,
       idempotent: false,
       ...(signal ? { signal } : {}),

@@ -46,6 +46,21 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
       throw craasError(400, 'Expiration date must be in the future.');
     return { isSet: true, expiresAt: at };
   };
+  // Refresh and regenerate: the reference wraps the expiry, craas-go sends it bare (see
+  // SimExpirationReading). Reading both, a body whose two shapes disagree is refused rather than
+  // guessed at: a real server would silently pick one.
+  const refreshedExpiration = (body: Record<string, unknown>): SimTokenV2['expiration'] => {
+    const hasBare = 'isSet' in body || 'expiresAt' in body;
+    // Go's encoding/json leaves a missing bool false: the bare reading never refuses a body.
+    const bare = () => expiration({ ...body, isSet: body.isSet ?? false });
+    const reading = state.expirationReading;
+    if (reading === 'bare') return bare();
+    if (reading === 'wrapped' || !hasBare) return expiration(body.expiration);
+    if (body.expiration === undefined) return bare();
+    const [a, b] = [expiration(body.expiration), bare()];
+    if (a.isSet !== b.isSet || a.expiresAt !== b.expiresAt) throw craasError(400, 'Invalid expiration.');
+    return a;
+  };
   const scope = (req: SimRequest, value: unknown): SimTokenV2['scope'] => {
     const s = value as { allRegistries?: unknown; modeRW?: unknown; registryIds?: unknown } | undefined;
     if (
@@ -127,7 +142,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
     })
     .route('POST', '/api/v2/tokens/:id/refresh', (req) => {
       const token = tokenV2(req);
-      const next = expiration(objectBody(req).expiration);
+      const next = refreshedExpiration(objectBody(req));
       if (token.status === 'revoked') throw craasError(400, 'Token is revoked.');
       token.expiration = next;
       return { status: 200, body: tokenJson(state, token) };
@@ -137,7 +152,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
       '/api/v2/tokens/:id/regenerate',
       (req) => {
         const token = tokenV2(req);
-        token.expiration = expiration(objectBody(req).expiration);
+        token.expiration = refreshedExpiration(objectBody(req));
         // The old secret dies at once: there is no overlap window.
         token.secret = newSecret();
         token.status = 'active';
@@ -156,7 +171,9 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
 
   const tokenV1 = (req: SimRequest) => {
     const secret = req.params.token ?? '';
-    if (!/^CRgAAAAA[A-Za-z0-9_-]+$/.test(secret)) throw craasError(400, 'Invalid or malformed token.');
+    // craas-go's fixtures show `CRgAAAAA…`, the reference's sample a UUID: any token-like word is
+    // looked up, only characters no token has are malformed.
+    if (!/^[A-Za-z0-9_-]{8,}$/.test(secret)) throw craasError(400, 'Invalid or malformed token.');
     const token = state.tokensV1.get(secret);
     if (!token || token.revoked || token.projectId !== projectOf(req))
       throw craasError(404, 'Token not found.');
@@ -177,7 +194,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
         const ttlMs = V1_TTLS[ttl];
         if (ttlMs === undefined) throw craasError(400, 'Invalid TTL: use 12h or 1y.');
         const token = {
-          secret: newSecret(),
+          secret: state.newV1Token(),
           projectId: projectOf(req),
           ttlMs,
           expiresAt: state.now() + ttlMs,
