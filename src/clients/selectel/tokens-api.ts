@@ -10,6 +10,7 @@ import {
   TokenListV2Schema,
   type TokenScopeSchema,
   TokenV1InfoSchema,
+  TokenV1RefreshSchema,
   TokenV1Schema,
   TokenV2Schema,
   TokenV2WithSecretSchema,
@@ -191,17 +192,18 @@ export class CraasTokensApi {
     return res.data;
   }
 
-  /** `POST /v1/token/{token}/refresh`: a later expiry, same token. */
+  /** `POST /v1/token/{token}/refresh`: a later expiry, same token (refilled from the path if absent). */
   async refreshV1(token: string, signal?: AbortSignal) {
     const res = await this.transport.send({
       operation: 'tokensV1.refresh',
       method: 'POST',
       path: encodePath`/v1/token/${token}/refresh`,
-      schema: TokenV1Schema,
+      schema: TokenV1RefreshSchema,
       idempotent: true,
       ...(signal ? { signal } : {}),
     });
-    return res.data;
+    // craas-go's token.Refresh sets Token from the path whatever the answer says: refresh keeps it.
+    return { ...res.data, token: res.data.token || token };
   }
 
   /** `DELETE /v1/token/{token}`: revokes it. */
