@@ -138,5 +138,20 @@ describe('Selectel simulator: v1 tokens', () => {
     expect((await call('GET', '/api/v1/token/44d570a1-21a7-404f-bbda-3a99872e2776')).status).toBe(404);
     expect((await call('GET', '/api/v1/token/CRgAAAAAWiMnwN63eyASwQk8a3DBPRPirT9fWQTx')).status).toBe(404);
     expect((await call('DELETE', '/api/v1/token/not%20a%20token!')).status).toBe(400);
+    expect((await call('GET', '/api/v1/token/not-a-token')).status).toBe(400);
+  });
+});
+
+describe('Selectel simulator: token times', () => {
+  it('writes clock times with microseconds and echoes the expiry as sent', async () => {
+    bed.sim.state.advance(123);
+    try {
+      const token = await createToken();
+      const read = (await call('GET', `/api/v2/tokens/${token.id}`)).body as { createdAt: string };
+      expect(read.createdAt).toMatch(/^2026-01-01T00:00:00\.123\d{3}Z$/);
+      expect(token.expiration.expiresAt).toBe('2026-01-01T01:00:00.123Z');
+    } finally {
+      bed.sim.state.advance(-123);
+    }
   });
 });

@@ -8,16 +8,23 @@ import { craasError, iso, objectBody, pageOf, searched, slice, sorted } from './
 import type { ProjectOf } from './registry-routes.ts';
 import { newSecret, type SimState, type SimTokenV2 } from './state.ts';
 
+const V1_TOKEN_FORMS =
+  /^(CRgAAAAA[A-Za-z0-9_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const V1_TTLS: Record<string, number> = { '12h': 12 * 3_600_000, '1y': 365 * 24 * 3_600_000 };
 
-/** The seed's Token object (never the secret). `lastUsedAt` only once the token was used. */
+/**
+ * The seed's Token object (never the secret). `lastUsedAt` only once the token was used. Its clock
+ * times carry microseconds like the registries' (a hedge: craas-go's token fixtures are the
+ * reference's whole-second samples).
+ */
 export function tokenJson(state: SimState, token: SimTokenV2) {
   return {
     createdAt: iso(token.createdAt),
     expiration: {
       expiresAt:
         token.expiration.isSet && token.expiration.expiresAt !== undefined
-          ? iso(token.expiration.expiresAt)
+          ? // The expiry is the client's own value: echoed to the millisecond, without filler.
+            iso(token.expiration.expiresAt, 3)
           : '0001-01-01T00:00:00Z',
       isSet: token.expiration.isSet,
     },
@@ -171,9 +178,9 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
 
   const tokenV1 = (req: SimRequest) => {
     const secret = req.params.token ?? '';
-    // craas-go's fixtures show `CRgAAAAA…`, the reference's sample a UUID: any token-like word is
-    // looked up, only characters no token has are malformed.
-    if (!/^[A-Za-z0-9_-]{8,}$/.test(secret)) throw craasError(400, 'Invalid or malformed token.');
+    // craas-go's fixtures show `CRgAAAAA…`, the reference's sample a UUID: both forms are tokens,
+    // anything else is malformed.
+    if (!V1_TOKEN_FORMS.test(secret)) throw craasError(400, 'Invalid or malformed token.');
     const token = state.tokensV1.get(secret);
     if (!token || token.revoked || token.projectId !== projectOf(req))
       throw craasError(404, 'Token not found.');
