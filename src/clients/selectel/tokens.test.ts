@@ -36,6 +36,7 @@ beforeEach(() => {
   bed.sim.server.log.length = 0;
   bed.sim.server.faults.clear();
   bed.sim.state.expirationReading = 'either';
+  bed.sim.state.v1TokenFormat = 'CRgAAAAA';
   provider = bed.provider({ pageSize: 2 });
   tokens = provider.tokens as SelectelTokens;
   simRegistry = bed.sim.addRegistry(TEST_PROJECT, 'shop');
@@ -301,6 +302,19 @@ describe('SelectelTokensV1 (legacy TTL tokens)', () => {
       JSON.stringify({ message: (err as Error).message, context: (err as ServerError).context }),
     ).not.toContain(issued.login.password);
     expect((err as ServerError).context.path).toBe('/v1/token/[redacted]');
+  });
+
+  it("works with v1 tokens in the reference's UUID form as with craas-go's CRgAAAAA form", async () => {
+    bed.sim.state.v1TokenFormat = 'uuid';
+    const issued = await v1.issue({ registry, name: 'berth-a', scopes: PULL });
+    expect(issued.login.password).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(await v1.observe(registry, issued.id)).toMatchObject({ id: issued.id, enabled: true });
+    bed.sim.advance(HOUR);
+    const extended = await v1.extend?.(registry, issued.id, new Date(now() + 13 * HOUR));
+    expect(extended?.expiresAt?.getTime()).toBeGreaterThan(issued.expiresAt?.getTime() ?? 0);
+    await v1.revoke(registry, issued.id);
+    expect(bed.sim.registryAccess.verify('token', issued.login.password)).toBeUndefined();
+    expect(await v1.observe(registry, issued.id)).toBeUndefined();
   });
 
   it('knows nothing of tokens issued by another process', async () => {
