@@ -181,6 +181,12 @@ export const TokenV1Schema = z.object({
 /** `GET /v1/token/{token}` (craas-go only): expiry without the token. */
 export const TokenV1InfoSchema = z.object({ expireAt: z.number(), expireIn: z.number().optional() });
 
+/**
+ * `POST /v1/token/{token}/refresh`: the reference's sample carries the token, but craas-go refills
+ * it from the path after decoding, so an answer without it must not fail (tokens-api.ts refills).
+ */
+export const TokenV1RefreshSchema = TokenV1InfoSchema.extend({ token: z.string().optional() });
+
 /** When a v2 token expires; `isSet: false` means never. */
 export const TokenExpirationSchema = z.object({
   isSet: z.boolean(),

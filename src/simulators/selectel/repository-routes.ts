@@ -156,7 +156,8 @@ function repositoryJson(repo: SimRepository) {
 function imageJson(image: SimImage) {
   return {
     architecture: image.architecture,
-    createdAt: iso(image.createdAt),
+    // An image config's `created` has nanoseconds (craas-go's image fixture shows 9 digits).
+    createdAt: iso(image.createdAt, 9),
     digest: image.digest,
     layers: image.layers.map((l) => ({ digest: l.digest, size: l.size })),
     mediaType: image.mediaType,
