@@ -90,7 +90,9 @@ export class CraasTransport {
         return await (await attempt()).res;
       }
     } catch (err) {
-      if (err instanceof ProviderError) err.context.path = this.http.secrets.redact(call.path);
+      // Only this call's errors get its path; an identity failure keeps its own.
+      if (err instanceof ProviderError && err.context.operation === call.operation)
+        err.context.path = this.http.secrets.redact(call.path);
       throw err;
     }
   }

@@ -40,6 +40,18 @@ describe('endpointsFromCatalog', () => {
     });
   });
 
+  it('takes a missing version from its sibling on the same installation, and skips unversioned URLs', () => {
+    const catalog = craasCatalog('https://cr.example').filter((e) => e.type === 'container-registry');
+    const v1 = catalog[0];
+    v1?.endpoints.unshift({
+      ...(v1.endpoints[0] as CatalogEntry['endpoints'][0]),
+      url: 'https://cr.example/api',
+    });
+    const { endpoints, fallbacks } = endpointsFromCatalog(catalogOf(catalog), false);
+    expect(endpoints).toEqual({ v1: 'https://cr.example/api/v1', v2: 'https://cr.example/api/v2' });
+    expect(fallbacks).toEqual([expect.stringContaining('container-registry-v2 endpoint')]);
+  });
+
   it('refuses endpoints that differ, and plain http unless the identity endpoint is http too', () => {
     const catalog = craasCatalog('https://cr.example');
     const v2 = catalog.find((e) => e.type === 'container-registry-v2');

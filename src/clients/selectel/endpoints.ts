@@ -62,14 +62,16 @@ export interface CatalogEndpoints {
 export function endpointsFromCatalog(catalog: KeystoneCatalog, allowHttp: boolean): CatalogEndpoints {
   const defaults = endpointsBelow(DEFAULT_API_ENDPOINT);
   const fallbacks: string[] = [];
-  const pick = (version: keyof CraasEndpoints): string => {
+  const pick = (version: keyof CraasEndpoints): string | undefined => {
     const type = CATALOG_TYPES[version];
     const urls = new Set(
       catalog
         .filter((entry) => entry.type === type)
         .flatMap((entry) => entry.endpoints ?? [])
         .filter((endpoint) => endpoint.interface === 'public' && usable(endpoint.url, allowHttp))
-        .map((endpoint) => endpoint.url.replace(/\/+$/, '')),
+        .map((endpoint) => endpoint.url.replace(/\/+$/, ''))
+        // craas-go refuses an endpoint that does not end in its version (NewCRaaSClientV1/V2).
+        .filter((url) => url.endsWith(`/${version}`)),
     );
     if (urls.size > 1) {
       throw new Error(
@@ -78,11 +80,20 @@ export function endpointsFromCatalog(catalog: KeystoneCatalog, allowHttp: boolea
       );
     }
     const [url] = urls;
-    if (url) return url;
-    fallbacks.push(`no public ${type} endpoint in the identity catalog, using ${defaults[version]}`);
-    return defaults[version];
+    return url;
   };
-  return { endpoints: { v1: pick('v1'), v2: pick('v2') }, fallbacks };
+  const found = { v1: pick('v1'), v2: pick('v2') };
+  // One version missing: its sibling on the same installation, so the IAM token stays where it was
+  // issued; the production default only when the catalog names neither.
+  const sibling = (version: keyof CraasEndpoints): string => {
+    const other = version === 'v1' ? 'v2' : 'v1';
+    const known = found[other];
+    const url =
+      known === undefined ? defaults[version] : known.replace(new RegExp(`/${other}$`), `/${version}`);
+    fallbacks.push(`no public ${CATALOG_TYPES[version]} endpoint in the identity catalog, using ${url}`);
+    return url;
+  };
+  return { endpoints: { v1: found.v1 ?? sibling('v1'), v2: found.v2 ?? sibling('v2') }, fallbacks };
 }
 
 /** An absolute https URL (http only when allowed), without credentials in it. */

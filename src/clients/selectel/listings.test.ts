@@ -28,6 +28,8 @@ describe('Selectel listings against a server answering only what craas-go calls'
   let server: SimServer;
   let images: unknown;
   let repositories: SimResponse;
+  /** Answers of the v2 image list, one per request; none left: 404 (as for an unknown route). */
+  let v2Pages: unknown[] = [];
   const queries: string[] = [];
   const warnings: string[] = [];
   const registry: TokenRegistry = {
@@ -58,6 +60,10 @@ describe('Selectel listings against a server answering only what craas-go calls'
         return repositories;
       })
       .route('GET', `${base}/:name+/images`, () => ({ status: 200, body: images }))
+      .route('GET', '/api/v2/registries/:id/repositories/:name+/images', () => {
+        const page = v2Pages.shift();
+        return page ? { status: 200, body: page } : { status: 404, body: { error: 'Repository not found.' } };
+      })
       .route('GET', `${base}/:name+`, () => ({ status: 200, body: sdk.testGetRepositoryResponseRaw }));
     await server.listen(0, '127.0.0.1');
   });
@@ -65,6 +71,7 @@ describe('Selectel listings against a server answering only what craas-go calls'
   beforeEach(() => {
     images = sdk.testListImagesResponseRaw;
     repositories = { status: 200, body: sdk.testListRepositoriesResponseRaw };
+    v2Pages = [];
     server.log.length = 0;
     queries.length = 0;
     warnings.length = 0;
@@ -87,6 +94,24 @@ describe('Selectel listings against a server answering only what craas-go calls'
     expect(paths).toContain('200 /api/v1/registries/reg-1/repositories/team/app');
     // The v1 repository list pages with limit/offset, as the seed documents for the array form.
     expect(queries[0]).toBe('limit=2&offset=0');
+  });
+
+  it('stops after one v1 repository answer that ignored the limit (craas-go sends none)', async () => {
+    repositories = {
+      status: 200,
+      body: ['a', 'b', 'c'].map((name) => ({ name, size: 1, updatedAt: '2024-01-01T00:00:00Z' })),
+    };
+    expect(await collect(provider().images.listRepositories(registry))).toEqual(['a', 'b', 'c']);
+    expect(queries).toEqual(['limit=2&offset=0']);
+  });
+
+  it('does not switch to v1 on a v2 404 after the first page (the repository went between pages)', async () => {
+    const [good] = sdk.testListImagesResponseRaw as Record<string, unknown>[];
+    v2Pages = [{ images: [good, { ...good, digest: 'sha256:b' }], totalCount: 3 }];
+    const client = provider();
+    await expect(collect(client.images.listArtifacts(registry, 'app'))).rejects.toBeInstanceOf(NotFoundError);
+    expect(client.api.listings.usesV1).toBe(false);
+    expect(server.log.filter((e) => e.path.includes('/v1/') && e.path.endsWith('/images'))).toEqual([]);
   });
 
   it('reads a 204 with no body as an empty repository list (craas-go #10)', async () => {

@@ -6,6 +6,7 @@
  * does not: that client then lists through v1 for good. A 404 from both is the registry or
  * repository missing, and proves nothing about v2, so it is not remembered.
  */
+import { RESPONSE_LIMITS } from '../http/body.ts';
 import { isNotFound } from '../http/errors.ts';
 import type { CraasTransport, PageQuery } from './api.ts';
 import {
@@ -76,8 +77,17 @@ export class CraasListings {
         });
         return { ...res.data.repositories, total: res.data.totalCount };
       },
-      async () =>
-        (await this.transport.send({ ...common, path: `/v1${path}`, schema: RepositoryListV1Schema })).data,
+      async () => {
+        const { data } = await this.transport.send({
+          ...common,
+          path: `/v1${path}`,
+          schema: RepositoryListV1Schema,
+        });
+        // craas-go sends no limit: a service that ignores it answers everything at once, and asking
+        // for a next page would list it all again.
+        return page.limit !== undefined && data.count > page.limit ? { ...data, total: data.count } : data;
+      },
+      (page.offset ?? 0) === 0,
     );
   }
 
@@ -107,18 +117,29 @@ export class CraasListings {
       async () => {
         // Only the first page exists in v1: a later offset would list everything again.
         if ((page.offset ?? 0) > 0) return { items: [], count: 0, total: 0, skipped: [] };
-        const res = await this.transport.send({ ...common, path: `/v1${path}`, schema: ImageListV1Schema });
+        const res = await this.transport.send({
+          ...common,
+          path: `/v1${path}`,
+          schema: ImageListV1Schema,
+          // Unpaged: a CI repository of thousands of images, each with its layers, is one answer.
+          maxResponseBytes: RESPONSE_LIMITS.unpaged,
+        });
         return { ...res.data, total: res.data.count };
       },
+      (page.offset ?? 0) === 0,
     );
   }
 
-  private async fallback<T>(v2: () => Promise<T>, v1: () => Promise<T>): Promise<T> {
+  /**
+   * v2 unless this client fell back; v1 when v2 answers 404 on a first page and v1 answers. A 404 on
+   * a later page (the repository went between pages) is an error, not evidence about v2.
+   */
+  private async fallback<T>(v2: () => Promise<T>, v1: () => Promise<T>, firstPage: boolean): Promise<T> {
     if (this.v1Only) return v1();
     try {
       return await v2();
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err) || !firstPage) throw err;
       const answer = await v1();
       this.v1Only = true;
       return answer;
