@@ -199,7 +199,8 @@ export const SelectelRegistrySchema = withRules(
       ),
       apiEndpoint: apiEndpoint(
         'apiEndpoint',
-        'Overrides the CRaaS API base URL (default https://cr.selcloud.ru/api).',
+        'Overrides the CRaaS API base URL (default: the container-registry entries of the identity ' +
+          "service's catalog, else https://cr.selcloud.ru/api).",
       ),
       identityEndpoint: apiEndpoint(
         'identityEndpoint',

@@ -81,6 +81,8 @@ export interface RequestOptions<S extends z.ZodType | undefined> {
   method: HttpMethod;
   /** Path below the base URL, already encoded (use {@link encodePath}). */
   path: string;
+  /** The base URL of this request when it is not the client's (an API whose versions live apart). */
+  baseUrl?: string | undefined;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
@@ -211,7 +213,7 @@ export class HttpClient {
       method: req.method,
       path: this.redactor.redact(stripQuery(req.path)),
     };
-    const url = new URL(this.options.baseUrl + req.path);
+    const url = new URL((req.baseUrl ?? this.options.baseUrl) + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {

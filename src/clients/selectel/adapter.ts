@@ -4,9 +4,10 @@
  */
 import { HttpClient, type TransportOptions } from '../http/client.ts';
 import type { Provider } from '../provider.ts';
-import { CraasApi, CraasTransport, DEFAULT_API_ENDPOINT } from './api.ts';
+import { CraasApi, CraasTransport } from './api.ts';
 import { SelectelAuth, type SelectelCredentials, type SelectelTransportOptions } from './auth.ts';
 import type { SelectelContext } from './context.ts';
+import { DEFAULT_API_ENDPOINT } from './endpoints.ts';
 import { parseSelectelError } from './error-body.ts';
 import { SelectelGarbageCollection, SelectelImages } from './images.ts';
 import { SelectelRegistries } from './registries.ts';
@@ -19,11 +20,14 @@ export interface SelectelProviderOptions extends TransportOptions {
   projectId: string;
   /** A service user (username, password, accountId) or an IAM token given directly. */
   credentials: SelectelCredentials;
-  /** CRaaS API base without version, default `https://cr.selcloud.ru/api`. */
+  /**
+   * CRaaS API base without version (`<base>/v1`, `<base>/v2`), overriding the IAM token's catalog
+   * (`container-registry`, `container-registry-v2`); without either, `https://cr.selcloud.ru/api`.
+   */
   apiEndpoint?: string | undefined;
   /** Keystone base, default `https://cloud.api.selcloud.ru/identity/v3`. */
   identityEndpoint?: string | undefined;
-  /** Docker login server; default: the host of apiEndpoint (`cr.selcloud.ru`). */
+  /** Docker login server; default: the host of the CRaaS API (`cr.selcloud.ru`), as terraform derives it. */
   registryHost?: string | undefined;
   /** `v2` (default): scoped tokens with names and expiry. `v1`: legacy TTL tokens, see tokens-v1.ts. */
   tokenApi?: 'v1' | 'v2' | undefined;
@@ -66,7 +70,7 @@ export class SelectelProvider implements Provider {
 
 /** Builds the provider: one Keystone session (cached IAM token) and one HTTP client for CRaaS. */
 export function createSelectelProvider(options: SelectelProviderOptions): SelectelProvider {
-  const apiEndpoint = (options.apiEndpoint ?? DEFAULT_API_ENDPOINT).replace(/\/+$/, '');
+  const apiEndpoint = options.apiEndpoint?.replace(/\/+$/, '');
   const transport: SelectelTransportOptions = {};
   if (options.dispatcher) transport.dispatcher = options.dispatcher;
   if (options.limits) transport.limits = options.limits;
@@ -80,7 +84,8 @@ export function createSelectelProvider(options: SelectelProviderOptions): Select
   const http = new HttpClient({
     ...transport,
     provider: 'selectel',
-    baseUrl: apiEndpoint,
+    // Each request names its version's base (CraasTransport), known once the IAM token's catalog is.
+    baseUrl: apiEndpoint ?? DEFAULT_API_ENDPOINT,
     // The IAM token is added per request by CraasTransport, which can renew it after a 401.
     auth: () => ({}),
     parseError: parseSelectelError,
@@ -93,14 +98,20 @@ export function createSelectelProvider(options: SelectelProviderOptions): Select
     credentials,
     projectId: options.projectId,
     identityEndpoint: options.identityEndpoint,
+    apiEndpoint,
     transport,
     renewBeforeMs: options.renewIamTokenBeforeMs,
     now: options.now,
   });
+  // The host the API answered from last, like terraform's getHostNameForCRaaS: read after a call.
+  let apiHost = new URL(apiEndpoint ?? DEFAULT_API_ENDPOINT).host;
+  const api = new CraasApi(new CraasTransport(http, auth, (base) => (apiHost = new URL(base).host)));
   const ctx: SelectelContext = {
-    api: new CraasApi(new CraasTransport(http, auth)),
+    api,
     projectId: options.projectId,
-    registryHost: options.registryHost ?? new URL(apiEndpoint).host,
+    get registryHost() {
+      return options.registryHost ?? apiHost;
+    },
     pageSize: options.pageSize ?? 100,
     now: options.now ?? Date.now,
     logger: options.logger,

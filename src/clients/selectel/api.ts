@@ -1,31 +1,27 @@
 /**
  * The CRaaS endpoints berth uses, one method each, on the shared HttpClient. Paths follow craas-go,
  * terraform-provider-selectel and the public clients named in the notes (the seed has no paths).
- * v1 lives under `<apiEndpoint>/v1`, the paged list variants and scoped tokens under `/v2`.
+ * A path names its version (`/v1/...`, `/v2/...`); the transport sends it to that version's base
+ * (endpoints.ts: the token's catalog, or `<apiEndpoint>/v1` and `/v2`).
  */
 import type { z } from 'zod';
 import { encodePath, type HttpClient, type HttpResponse, type RequestOptions } from '../http/client.ts';
 import { ProviderError, UnauthorizedError } from '../http/errors.ts';
 import { PageLoopGuard, pageLoopError } from '../http/pages.ts';
 import type { SelectelAuth } from './auth.ts';
+import { CraasListings, repositoryPath } from './listings.ts';
 import {
   type CleanupResult,
   CleanupResultSchema,
   GcSizeSchema,
-  type Image,
-  ImageListV2Schema,
   type Registry,
   RegistryListV1Schema,
   RegistryListV2Schema,
   RegistrySchema,
   type Repository,
-  RepositoryListV2Schema,
   RepositorySchema,
 } from './schemas.ts';
 import { CraasTokensApi } from './tokens-api.ts';
-
-/** The production CRaaS API base (versions below it). */
-export const DEFAULT_API_ENDPOINT = 'https://cr.selcloud.ru/api';
 
 /** Offset/limit paging as the API takes it (default limit 10 at the provider). */
 export interface PageQuery {
@@ -48,62 +44,87 @@ export interface CleanupRequest {
 type Call<S extends z.ZodType | undefined> = RequestOptions<S>;
 
 /**
- * Sends CRaaS requests with the IAM token of {@link SelectelAuth}. A 401 with a renewable token
- * drops it and retries once with a fresh one: the API refused the request before acting on it, so
- * this is safe even for creates. Error contexts are scrubbed of registered secrets, because v1 token
- * paths carry the token itself.
+ * Sends CRaaS requests with the IAM token of {@link SelectelAuth}, to the base of the version the
+ * path starts with. A 401 with a renewable token drops it and retries once with a fresh one: the
+ * API refused the request before acting on it, so this is safe even for creates. Error contexts
+ * carry the versioned path, scrubbed of registered secrets (v1 token paths carry the token itself).
  */
 export class CraasTransport {
   readonly http: HttpClient;
   private readonly auth: SelectelAuth;
+  private readonly onV1Base: (url: string) => void;
 
-  constructor(http: HttpClient, auth: SelectelAuth) {
+  /** `onV1Base` hears the v1 base each request resolves (the adapter takes the docker host from it). */
+  constructor(http: HttpClient, auth: SelectelAuth, onV1Base: (url: string) => void = () => {}) {
     this.http = http;
     this.auth = auth;
+    this.onV1Base = onV1Base;
   }
 
   /** Sends one request (retries per HttpClient rules, plus the one re-authentication above). */
   async send<S extends z.ZodType | undefined = undefined>(
     call: Call<S>,
   ): Promise<HttpResponse<S extends z.ZodType ? z.infer<S> : undefined>> {
-    let token = await this.auth.token();
-    try {
-      try {
-        return await this.http.request({
+    const attempt = async () => {
+      const token = await this.auth.token();
+      const endpoints = await this.auth.endpoints();
+      this.onV1Base(endpoints.v1);
+      const { baseUrl, path } = versioned(call.path, endpoints);
+      return {
+        token,
+        res: this.http.request({
           ...call,
+          baseUrl,
+          path,
           headers: { ...call.headers, 'x-auth-token': token.value },
-        });
+        }),
+      };
+    };
+    try {
+      const first = await attempt();
+      try {
+        return await first.res;
       } catch (err) {
         if (!(err instanceof UnauthorizedError) || !this.auth.renewable) throw err;
-        this.auth.invalidate(token.generation);
-        token = await this.auth.token();
-        return await this.http.request({
-          ...call,
-          headers: { ...call.headers, 'x-auth-token': token.value },
-        });
+        this.auth.invalidate(first.token.generation);
+        return await (await attempt()).res;
       }
     } catch (err) {
-      if (err instanceof ProviderError) err.context.path = this.http.secrets.redact(err.context.path);
+      // Only this call's errors get its path; an identity failure keeps its own.
+      if (err instanceof ProviderError && err.context.operation === call.operation)
+        err.context.path = this.http.secrets.redact(call.path);
       throw err;
     }
   }
 }
 
+/** `/v1/rest` → the v1 base and `/rest` (likewise v2); other paths are a programming error. */
+function versioned(path: string, endpoints: { v1: string; v2: string }): { baseUrl: string; path: string } {
+  const match = /^\/(v1|v2)(\/.*)?$/.exec(path);
+  if (!match) throw new Error(`selectel: path ${path} names no API version`);
+  return { baseUrl: endpoints[match[1] as 'v1' | 'v2'], path: match[2] ?? '' };
+}
+
 /**
  * Every page of an offset/limit listing: until `totalCount` is reached, or a short or empty page.
- * A server that ignores `offset` and has no total answers full pages for ever; `guard` ends that.
+ * `count` is how many entries the page held when some were skipped as unreadable (listings.ts),
+ * so the next offset moves past them. A server that ignores `offset` and has no total answers
+ * full pages for ever; `guard` ends that.
  */
 export async function* paginate<T>(
   pageSize: number,
-  fetch: (offset: number, limit: number) => Promise<{ items: T[]; total?: number | undefined }>,
+  fetch: (
+    offset: number,
+    limit: number,
+  ) => Promise<{ items: T[]; total?: number | undefined; count?: number | undefined }>,
   guard: PageLoopGuard<T>,
 ): AsyncGenerator<T> {
   for (let offset = 0; ; ) {
-    const { items, total } = await fetch(offset, pageSize);
+    const { items, total, count = items.length } = await fetch(offset, pageSize);
     guard.page(items);
     yield* items;
-    offset += items.length;
-    if (items.length === 0 || (total !== undefined ? offset >= total : items.length < pageSize)) return;
+    offset += count;
+    if (count === 0 || (total !== undefined ? offset >= total : count < pageSize)) return;
   }
 }
 
@@ -119,10 +140,13 @@ export class CraasApi {
   readonly transport: CraasTransport;
   /** v1 TTL tokens and v2 scoped tokens. */
   readonly tokens: CraasTokensApi;
+  /** Repository and image lists (v2, or v1 where v2 is missing). */
+  readonly listings: CraasListings;
 
   constructor(transport: CraasTransport) {
     this.transport = transport;
     this.tokens = new CraasTokensApi(transport);
+    this.listings = new CraasListings(transport);
   }
 
   /** `GET /v1/registries` (array, 204 when empty). */
@@ -186,25 +210,12 @@ export class CraasApi {
     });
   }
 
-  /** `GET /v2/registries/{id}/repositories`: a page and the total. */
-  async listRepositories(registryId: string, page: PageQuery = {}, signal?: AbortSignal) {
-    const res = await this.transport.send({
-      operation: 'repositories.list',
-      method: 'GET',
-      path: encodePath`/v2/registries/${registryId}/repositories`,
-      query: { ...page },
-      schema: RepositoryListV2Schema,
-      ...(signal ? { signal } : {}),
-    });
-    return res.data;
-  }
-
-  /** `GET /v1/registries/{id}/repositories/{name}` (the name is one encoded segment). */
+  /** `GET /v1/registries/{id}/repositories/{name}` (a nested name keeps its raw `/`). */
   async getRepository(registryId: string, name: string, signal?: AbortSignal): Promise<Repository> {
     const res = await this.transport.send({
       operation: 'repositories.get',
       method: 'GET',
-      path: encodePath`/v1/registries/${registryId}/repositories/${name}`,
+      path: `${encodePath`/v1/registries/${registryId}/repositories/`}${repositoryPath(name)}`,
       schema: RepositorySchema,
       ...(signal ? { signal } : {}),
     });
@@ -216,22 +227,9 @@ export class CraasApi {
     await this.transport.send({
       operation: 'repositories.delete',
       method: 'DELETE',
-      path: encodePath`/v1/registries/${registryId}/repositories/${name}`,
+      path: `${encodePath`/v1/registries/${registryId}/repositories/`}${repositoryPath(name)}`,
       ...(signal ? { signal } : {}),
     });
-  }
-
-  /** `GET /v2/registries/{id}/repositories/{name}/images`: a page and the total. */
-  async listImages(registryId: string, repository: string, page: PageQuery = {}, signal?: AbortSignal) {
-    const res = await this.transport.send({
-      operation: 'images.list',
-      method: 'GET',
-      path: encodePath`/v2/registries/${registryId}/repositories/${repository}/images`,
-      query: { ...page },
-      schema: ImageListV2Schema,
-      ...(signal ? { signal } : {}),
-    });
-    return res.data as { images: Image[]; totalCount: number; filteredCount?: number | undefined };
   }
 
   /** `DELETE /v1/registries/{id}/repositories/{name}/{digest}`; ConflictError while a collection runs. */
@@ -239,7 +237,7 @@ export class CraasApi {
     await this.transport.send({
       operation: 'images.deleteManifest',
       method: 'DELETE',
-      path: encodePath`/v1/registries/${registryId}/repositories/${repository}/${digest}`,
+      path: `${encodePath`/v1/registries/${registryId}/repositories/`}${repositoryPath(repository)}${encodePath`/${digest}`}`,
       ...(signal ? { signal } : {}),
     });
   }
@@ -257,7 +255,7 @@ export class CraasApi {
     const res = await this.transport.send({
       operation: 'images.cleanup',
       method: 'POST',
-      path: encodePath`/v1/registries/${registryId}/repositories/${repository}/cleanup`,
+      path: `${encodePath`/v1/registries/${registryId}/repositories/`}${repositoryPath(repository)}/cleanup`,
       body: { digests: request.digests ?? [], tags: request.tags ?? [], disable_gc: request.disableGc },
       schema: CleanupResultSchema,
       idempotent: true,

@@ -1,10 +1,18 @@
 /**
  * Authentication for CRaaS: every call carries `X-Auth-Token` with a project-scoped IAM (Keystone)
  * token. Tokens of a service user are obtained here, cached until shortly before they expire and
- * renewed; reconcilers never see or cache them (style-anchors 3.5).
+ * renewed; reconcilers never see or cache them (style-anchors 3.5). The token's service catalog
+ * says where the CRaaS API is (endpoints.ts).
  */
 import { HttpClient, type HttpClientOptions } from '../http/client.ts';
 import { SchemaMismatchError } from '../http/errors.ts';
+import {
+  type CraasEndpoints,
+  DEFAULT_API_ENDPOINT,
+  endpointsBelow,
+  endpointsFromCatalog,
+  KeystoneCatalogSchema,
+} from './endpoints.ts';
 import { parseSelectelError } from './error-body.ts';
 import { KeystoneTokenSchema } from './schemas.ts';
 
@@ -31,6 +39,8 @@ export interface SelectelAuthOptions {
   /** The project the token is scoped to: CRaaS objects are visible only within it. */
   projectId: string;
   identityEndpoint?: string | undefined;
+  /** The CRaaS base (versions below it), overriding the catalog; see {@link SelectelAuth.endpoints}. */
+  apiEndpoint?: string | undefined;
   transport?: SelectelTransportOptions | undefined;
   /** How long before expiry a cached token is renewed (default 5 minutes). */
   renewBeforeMs?: number | undefined;
@@ -42,6 +52,8 @@ interface CachedToken {
   /** Local clock time after which the token is renewed. */
   renewAt: number;
   generation: number;
+  /** The CRaaS endpoints this token's catalog names (the override or default without one). */
+  endpoints: CraasEndpoints;
 }
 
 /**
@@ -65,7 +77,9 @@ export class SelectelAuth {
     const { credentials, transport } = options;
     if ('token' in credentials) {
       this.renewable = false;
-      this.cached = { value: credentials.token, renewAt: Number.POSITIVE_INFINITY, generation: 0 };
+      // A token given directly comes without its catalog: the override, else the production API.
+      const endpoints = endpointsBelow(options.apiEndpoint ?? DEFAULT_API_ENDPOINT);
+      this.cached = { value: credentials.token, renewAt: Number.POSITIVE_INFINITY, generation: 0, endpoints };
       return;
     }
     this.renewable = true;
@@ -89,6 +103,15 @@ export class SelectelAuth {
   }
 
   /**
+   * Where to send CRaaS calls made with the current token: `apiEndpoint` when set, else the public
+   * `container-registry` (v1) and `container-registry-v2` (v2) endpoints of the token's catalog,
+   * as terraform-provider-selectel reads them; obtains a token first if there is none.
+   */
+  async endpoints(): Promise<CraasEndpoints> {
+    return (await this.current()).endpoints;
+  }
+
+  /**
    * Drops the cached token after the API refused it (revoked, or expired early), unless another
    * caller has already replaced it since `generation` was read.
    */
@@ -106,7 +129,7 @@ export class SelectelAuth {
   }
 
   private async obtain(): Promise<CachedToken> {
-    const { credentials, projectId } = this.options;
+    const { credentials, projectId, apiEndpoint } = this.options;
     const identity = this.identity;
     if (!identity || 'token' in credentials) throw new Error('selectel: no credentials to renew the token');
     const requestedAt = this.now();
@@ -114,7 +137,8 @@ export class SelectelAuth {
       operation: 'identity.issueToken',
       method: 'POST',
       path: '/auth/tokens',
-      query: { nocatalog: true },
+      // The catalog is only needed when no apiEndpoint overrides it.
+      query: { nocatalog: apiEndpoint !== undefined ? true : undefined },
       body: {
         auth: {
           identity: {
@@ -130,7 +154,7 @@ export class SelectelAuth {
           scope: { project: { id: projectId } },
         },
       },
-      schema: KeystoneTokenSchema,
+      schema: KeystoneTokenSchema.and(KeystoneCatalogSchema),
       // Asking for another IAM token has no side effect worth guarding, so transient failures retry.
       idempotent: true,
     });
@@ -149,8 +173,22 @@ export class SelectelAuth {
     const lifetime = lifetimeMs(res.data.token.expires_at, res.data.token.issued_at, requestedAt);
     const margin = Math.min(this.options.renewBeforeMs ?? DEFAULT_RENEW_BEFORE_MS, lifetime / 10);
     this.generations++;
-    this.cached = { value, renewAt: requestedAt + lifetime - margin, generation: this.generations };
+    this.cached = {
+      value,
+      renewAt: requestedAt + lifetime - margin,
+      generation: this.generations,
+      endpoints:
+        apiEndpoint !== undefined ? endpointsBelow(apiEndpoint) : this.fromCatalog(res.data.token.catalog),
+    };
     return this.cached;
+  }
+
+  /** The catalog's endpoints; plain http only when the identity service is reached that way too. */
+  private fromCatalog(catalog: Parameters<typeof endpointsFromCatalog>[0]): CraasEndpoints {
+    const identity = this.options.identityEndpoint ?? DEFAULT_IDENTITY_ENDPOINT;
+    const { endpoints, fallbacks } = endpointsFromCatalog(catalog, identity.startsWith('http:'));
+    for (const line of fallbacks) this.options.transport?.logger?.warn(`selectel: ${line}`);
+    return endpoints;
   }
 }
 

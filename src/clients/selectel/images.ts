@@ -12,6 +12,7 @@ import type {
 } from '../provider.ts';
 import { listingGuard, paginate } from './api.ts';
 import { assertTokenRegistry, type SelectelContext } from './context.ts';
+import { type ListingPage, repositoryPath } from './listings.ts';
 import { latestPushTimes } from './push-time.ts';
 import type { CleanupResult, Image, Repository } from './schemas.ts';
 
@@ -38,18 +39,17 @@ export class SelectelImages implements Images {
     this.ctx = ctx;
   }
 
-  /** Every repository name (v2 listing, paged). */
+  /** Every repository name (paged; v2, or v1 where v2 is missing: listings.ts). */
   async *listRepositories(registry: TokenRegistry): AsyncIterable<string> {
     assertTokenRegistry(this.ctx, registry);
+    const { listings } = this.ctx.api;
     const pages = paginate(
       this.ctx.pageSize,
-      async (offset, limit) => {
-        const page = await this.ctx.api.listRepositories(registry.externalId, { limit, offset });
-        return { items: page.repositories, total: page.totalCount };
-      },
+      async (offset, limit) =>
+        this.reported(await listings.repositories(registry.externalId, { limit, offset }), 'repository'),
       listingGuard(
         'repositories.list',
-        encodePath`/v2/registries/${registry.externalId}/repositories`,
+        `/${listings.usesV1 ? 'v1' : 'v2'}${encodePath`/registries/${registry.externalId}/repositories`}`,
         (r: Repository) => r.name,
       ),
     );
@@ -66,8 +66,9 @@ export class SelectelImages implements Images {
     const images: Image[] = [];
     for await (const image of this.images(registry, repository)) images.push(image);
     const { updatedAt } = await this.ctx.api.getRepository(registry.externalId, repository);
+    // An image without a config time has an unknown push time: the planner keeps it.
     const pushed = latestPushTimes(
-      images.map((image) => image.createdAt),
+      images.map((image) => image.createdAt ?? ''),
       updatedAt,
     );
     for (const [i, image] of images.entries()) {
@@ -110,20 +111,29 @@ export class SelectelImages implements Images {
     return { failed, gone };
   }
 
-  /** Every image of a repository (v2 listing, paged). */
+  /** Every image of a repository (paged v2, or the whole v1 list: listings.ts). */
   private images(registry: TokenRegistry, repository: string): AsyncIterable<Image> {
+    const { listings } = this.ctx.api;
     return paginate(
       this.ctx.pageSize,
-      async (offset, limit) => {
-        const page = await this.ctx.api.listImages(registry.externalId, repository, { limit, offset });
-        return { items: page.images, total: page.totalCount };
-      },
+      async (offset, limit) =>
+        this.reported(await listings.images(registry.externalId, repository, { limit, offset }), 'image'),
       listingGuard(
         'images.list',
-        encodePath`/v2/registries/${registry.externalId}/repositories/${repository}/images`,
+        `/${listings.usesV1 ? 'v1' : 'v2'}${encodePath`/registries/${registry.externalId}/repositories/`}${repositoryPath(repository)}/images`,
         (i: Image) => i.digest,
       ),
     );
+  }
+
+  /**
+   * Logs the entries a page left out as unreadable. An image missing from a listing is never
+   * deleted (cleanup only removes what it listed), so skipping errs on the side of keeping.
+   */
+  private reported<T>(page: ListingPage<T>, kind: string): ListingPage<T> {
+    for (const reason of page.skipped)
+      this.ctx.logger?.warn(`selectel: skipped an unreadable ${kind} (${reason})`);
+    return page;
   }
 
   /** One cleanup call by digest only (see the class comment for why never by tag). */

@@ -15,6 +15,8 @@ import {
   RepositoryListV2Schema,
   RepositorySchema,
   TokenListV2Schema,
+  TokenV1InfoSchema,
+  TokenV1RefreshSchema,
   TokenV1Schema,
   TokenV2Schema,
   TokenV2WithSecretSchema,
@@ -50,7 +52,7 @@ describe('Selectel schemas against the seed samples', () => {
 
   it('reads a 204 (no body) as an empty list', () => {
     expect(RegistryListV1Schema.parse(undefined)).toEqual([]);
-    expect(RepositoryListV1Schema.parse(null)).toEqual([]);
+    expect(RepositoryListV1Schema.parse(null)).toEqual({ items: [], count: 0, skipped: [] });
   });
 
   it('keeps unknown registry and token status words instead of failing', () => {
@@ -78,5 +80,26 @@ describe('Selectel schemas against the seed samples', () => {
     ).toEqual({ message: 'requires authentication', code: '401' });
     expect(parseSelectelError(undefined)).toEqual({});
     expect(parseSelectelError('<html>Bad gateway</html>')).toEqual({ message: '<html>Bad gateway</html>' });
+  });
+});
+
+describe("Selectel token schemas against craas-go's fixtures (testdata/tokens-craas-go.json)", () => {
+  const sdk = (testdata('tokens-craas-go') as { bodies: Record<string, { body: Record<string, unknown> }> })
+    .bodies;
+  const body = (name: string) => sdk[name]?.body;
+
+  it.each([
+    ['v1-create', TokenV1Schema],
+    ['v1-get', TokenV1InfoSchema],
+    ['v1-refresh', TokenV1RefreshSchema],
+    ['v2-create', TokenV2WithSecretSchema],
+  ] as [string, z.ZodType][])('parses the %s fixture', (name, schema) => {
+    expect(schema.safeParse(body(name)).error?.issues ?? []).toEqual([]);
+  });
+
+  it('reads a v1 refresh answer without the token (craas-go refills it from the path)', () => {
+    const { token: _token, ...withoutToken } = body('v1-refresh') ?? {};
+    expect(TokenV1RefreshSchema.parse(withoutToken)).toEqual({ expireAt: 1666649999, expireIn: 43200 });
+    expect(TokenV1Schema.safeParse(withoutToken).success).toBe(false);
   });
 });

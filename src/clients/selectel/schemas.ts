@@ -44,6 +44,36 @@ export const RegistryListV2Schema = z.object({
   totalCount: z.number().int(),
 });
 
+/**
+ * A listing's items one by one: an item that does not parse is left out with the reason, so one
+ * odd entry never fails the page (Go's decoder in craas-go is as lenient with a null or missing
+ * field). `count` is how many the page held, skipped ones included, so paging moves past them.
+ * An empty answer (204, no body) is an empty page.
+ */
+export function lenientList<T extends z.ZodType>(item: T, key: string) {
+  return z
+    .array(z.unknown())
+    .nullish()
+    .transform((raw) => {
+      const items: z.infer<T>[] = [];
+      const skipped: string[] = [];
+      for (const [index, value] of (raw ?? []).entries()) {
+        const parsed = item.safeParse(value);
+        if (parsed.success) items.push(parsed.data);
+        else skipped.push(skipReason(value, key, index, parsed.error));
+      }
+      return { items, count: raw?.length ?? 0, skipped };
+    });
+}
+
+/** Why an item was skipped: its key if it has one, else its index, and the first problem. */
+function skipReason(value: unknown, key: string, index: number, error: z.ZodError): string {
+  const id = (value as Record<string, unknown> | null)?.[key];
+  const issue = error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'item';
+  return `${typeof id === 'string' ? id : `item ${index}`}: ${where}: ${issue?.message ?? 'invalid'}`;
+}
+
 /** A repository (`type` is e.g. `image` or `helm_chart`). */
 export const RepositorySchema = z.object({
   name: z.string(),
@@ -55,15 +85,18 @@ export const RepositorySchema = z.object({
 /** A repository as the API returns it. */
 export type Repository = z.infer<typeof RepositorySchema>;
 
-/** `GET /v1/registries/{id}/repositories`: bare array or 204. */
-export const RepositoryListV1Schema = listOrNoContent(RepositorySchema);
+/** `GET /v1/registries/{id}/repositories`: bare array or 204 (craas-go ListRepositories). */
+export const RepositoryListV1Schema = lenientList(RepositorySchema, 'name');
 
-/** `GET /v2/registries/{id}/repositories`: paged envelope. */
-export const RepositoryListV2Schema = z.object({
-  repositories: z.array(RepositorySchema),
-  totalCount: z.number().int(),
-  filteredCount: z.number().int().optional(),
-});
+/** `GET /v2/registries/{id}/repositories`: the seed's paged envelope (204 read as empty). */
+export const RepositoryListV2Schema = z
+  .object({
+    repositories: lenientList(RepositorySchema, 'name'),
+    totalCount: z.number().int(),
+    filteredCount: z.number().int().optional(),
+  })
+  .nullish()
+  .transform((v) => v ?? { repositories: { items: [], count: 0, skipped: [] }, totalCount: 0 });
 
 /** One layer of an image. */
 export const LayerSchema = z.object({ digest: z.string(), size: z.number() });
@@ -71,7 +104,9 @@ export const LayerSchema = z.object({ digest: z.string(), size: z.number() });
 /**
  * An image (manifest) with its tags. `createdAt` stands with `architecture`, `os` and `layers`: it
  * is the image config's creation time, set by the build (1970 or 0001 for reproducible builds),
- * not the push time, which the API does not report per image (see push-time.ts).
+ * not the push time, which the API does not report per image (see push-time.ts). Null or missing
+ * (an image without a config time; Go's decoder reads it as the zero time) it is unknown, which
+ * makes the push time unknown and the cleanup planner keep the image.
  */
 export const ImageSchema = z.object({
   digest: z.string(),
@@ -79,7 +114,7 @@ export const ImageSchema = z.object({
     .array(z.string())
     .nullish()
     .transform((v) => v ?? []),
-  createdAt: z.string(),
+  createdAt: z.string().nullish(),
   size: z.number().optional(),
   layers: z.array(LayerSchema).nullish(),
   architecture: z.string().optional(),
@@ -90,12 +125,27 @@ export const ImageSchema = z.object({
 /** An image as the API returns it. */
 export type Image = z.infer<typeof ImageSchema>;
 
-/** `GET /v2/registries/{id}/repositories/{name}/images`: paged envelope. */
-export const ImageListV2Schema = z.object({
-  images: z.array(ImageSchema),
-  totalCount: z.number().int(),
-  filteredCount: z.number().int().optional(),
-});
+/** `GET /v1/registries/{id}/repositories/{name}/images`: a bare array (craas-go ListImages); 204 read as empty. */
+export const ImageListV1Schema = lenientList(ImageSchema, 'digest');
+
+/** `GET /v2/registries/{id}/repositories/{name}/images`: the seed's paged envelope (204 read as empty). */
+export const ImageListV2Schema = z
+  .object({
+    images: lenientList(ImageSchema, 'digest'),
+    totalCount: z.number().int(),
+    filteredCount: z.number().int().optional(),
+  })
+  .nullish()
+  .transform((v) => v ?? { images: { items: [], count: 0, skipped: [] }, totalCount: 0 });
+
+/**
+ * "List layers" (`GET …/{name}/{reference}`): craas-go decodes `[Layer]` (its fixture), the seed
+ * shows an Image whose `layers` are the same; either reads as the layer list.
+ */
+export const LayerListSchema = z.union([
+  z.array(LayerSchema),
+  z.object({ layers: z.array(LayerSchema).nullish() }).transform((image) => image.layers ?? []),
+]);
 
 /** `POST …/cleanup`: a 200 can still be a partial failure, listed in `failed`. */
 export const CleanupResultSchema = z.object({
@@ -130,6 +180,12 @@ export const TokenV1Schema = z.object({
 
 /** `GET /v1/token/{token}` (craas-go only): expiry without the token. */
 export const TokenV1InfoSchema = z.object({ expireAt: z.number(), expireIn: z.number().optional() });
+
+/**
+ * `POST /v1/token/{token}/refresh`: the reference's sample carries the token, but craas-go refills
+ * it from the path after decoding, so an answer without it must not fail (tokens-api.ts refills).
+ */
+export const TokenV1RefreshSchema = TokenV1InfoSchema.extend({ token: z.string().optional() });
 
 /** When a v2 token expires; `isSet: false` means never. */
 export const TokenExpirationSchema = z.object({

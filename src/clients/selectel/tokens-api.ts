@@ -10,6 +10,7 @@ import {
   TokenListV2Schema,
   type TokenScopeSchema,
   TokenV1InfoSchema,
+  TokenV1RefreshSchema,
   TokenV1Schema,
   TokenV2Schema,
   TokenV2WithSecretSchema,
@@ -29,6 +30,17 @@ export interface CreateTokenBody {
   name?: string | undefined;
   scope: TokenScope;
   expiration: TokenExpiration;
+}
+
+/**
+ * The body of refresh and regenerate, readable both ways Selectel's own sources disagree on: the
+ * reference wraps the expiry (`{"expiration":{...}}`), craas-go's `tokenv2.Refresh`/`Regenerate`
+ * marshal the bare `Expiration` (`{"isSet":..,"expiresAt":..}`). Go's encoding/json ignores
+ * unknown fields, so a server decoding either shape reads the same expiry from this body; sending
+ * only one shape risks a lenient bare decoder reading a missing `isSet` as false (never expires).
+ */
+export function expirationBody(expiration: TokenExpiration) {
+  return { expiration, ...expiration };
 }
 
 /** Sort and filter of `GET /v2/tokens`. */
@@ -106,7 +118,7 @@ export class CraasTokensApi {
       operation: 'tokens.refresh',
       method: 'POST',
       path: encodePath`/v2/tokens/${id}/refresh`,
-      body: { expiration },
+      body: expirationBody(expiration),
       schema: TokenV2Schema,
       idempotent: true,
       ...(signal ? { signal } : {}),
@@ -123,7 +135,7 @@ export class CraasTokensApi {
       operation: 'tokens.regenerate',
       method: 'POST',
       path: encodePath`/v2/tokens/${id}/regenerate`,
-      body: { expiration },
+      body: expirationBody(expiration),
       schema: TokenV2WithSecretSchema,
       idempotent: false,
       ...(signal ? { signal } : {}),
@@ -180,17 +192,18 @@ export class CraasTokensApi {
     return res.data;
   }
 
-  /** `POST /v1/token/{token}/refresh`: a later expiry, same token. */
+  /** `POST /v1/token/{token}/refresh`: a later expiry, same token (refilled from the path if absent). */
   async refreshV1(token: string, signal?: AbortSignal) {
     const res = await this.transport.send({
       operation: 'tokensV1.refresh',
       method: 'POST',
       path: encodePath`/v1/token/${token}/refresh`,
-      schema: TokenV1Schema,
+      schema: TokenV1RefreshSchema,
       idempotent: true,
       ...(signal ? { signal } : {}),
     });
-    return res.data;
+    // craas-go's token.Refresh sets Token from the path whatever the answer says: refresh keeps it.
+    return { ...res.data, token: res.data.token || token };
   }
 
   /** `DELETE /v1/token/{token}`: revokes it. */

@@ -35,6 +35,8 @@ beforeEach(() => {
   bed.sim.state.tokensV2.clear();
   bed.sim.server.log.length = 0;
   bed.sim.server.faults.clear();
+  bed.sim.state.expirationReading = 'either';
+  bed.sim.state.v1TokenFormat = 'CRgAAAAA';
   provider = bed.provider({ pageSize: 2 });
   tokens = provider.tokens as SelectelTokens;
   simRegistry = bed.sim.addRegistry(TEST_PROJECT, 'shop');
@@ -152,6 +154,27 @@ describe('SelectelTokens (v2)', () => {
     expect(bed.sim.registryAccess.verify('token', issued.login.password)).toBeDefined();
     await expect(tokens.extend(registry, 'missing', later)).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  // Issue 21 item 1: the reference wraps the expiry, craas-go sends it bare; berth's body must give
+  // the same expiry to a server that reads only one of them (a lenient bare reading of the wrapped
+  // form alone would make the token never expire).
+  for (const reading of ['wrapped', 'bare'] as const) {
+    it(`extends and regenerates to the asked expiry when the service reads only the ${reading} form`, async () => {
+      bed.sim.state.expirationReading = reading;
+      const issued = await tokens.issue({
+        registry,
+        name: 'berth-a',
+        scopes: PULL,
+        expiresAt: new Date(now() + HOUR),
+      });
+      const later = new Date(Math.floor(now() / 1000) * 1000 + 48 * HOUR);
+      expect((await tokens.extend(registry, issued.id, later)).expiresAt).toEqual(later);
+      expect((await tokens.observe(registry, issued.id))?.expiresAt).toEqual(later);
+      const again = new Date(later.getTime() + 24 * HOUR);
+      expect((await tokens.regenerate(registry, issued.id, again)).expiresAt).toEqual(again);
+      expect((await tokens.observe(registry, issued.id))?.expiresAt).toEqual(again);
+    });
+  }
 
   it('regenerates: same id, new secret, the old one dead at once', async () => {
     const issued = await tokens.issue({ registry, name: 'berth-a', scopes: PULL });
@@ -279,6 +302,19 @@ describe('SelectelTokensV1 (legacy TTL tokens)', () => {
       JSON.stringify({ message: (err as Error).message, context: (err as ServerError).context }),
     ).not.toContain(issued.login.password);
     expect((err as ServerError).context.path).toBe('/v1/token/[redacted]');
+  });
+
+  it("works with v1 tokens in the reference's UUID form as with craas-go's CRgAAAAA form", async () => {
+    bed.sim.state.v1TokenFormat = 'uuid';
+    const issued = await v1.issue({ registry, name: 'berth-a', scopes: PULL });
+    expect(issued.login.password).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(await v1.observe(registry, issued.id)).toMatchObject({ id: issued.id, enabled: true });
+    bed.sim.advance(HOUR);
+    const extended = await v1.extend?.(registry, issued.id, new Date(now() + 13 * HOUR));
+    expect(extended?.expiresAt?.getTime()).toBeGreaterThan(issued.expiresAt?.getTime() ?? 0);
+    await v1.revoke(registry, issued.id);
+    expect(bed.sim.registryAccess.verify('token', issued.login.password)).toBeUndefined();
+    expect(await v1.observe(registry, issued.id)).toBeUndefined();
   });
 
   it('knows nothing of tokens issued by another process', async () => {

@@ -100,7 +100,10 @@ export class SimServer {
     this.rateLimit = options.rateLimit;
   }
 
-  /** Registers a route; `pattern` uses `:name` segments, relative to the prefix. */
+  /**
+   * Registers a route; `pattern` uses `:name` segments, relative to the prefix. `:name+` takes one
+   * or more segments (a nested repository name sent with a raw `/`).
+   */
   route(
     method: string,
     pattern: string,
@@ -110,10 +113,12 @@ export class SimServer {
     const keys: string[] = [];
     const full = (this.options.prefix ?? '') + pattern;
     const regex = new RegExp(
-      `^${full.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/:([A-Za-z]+)/g, (_, key: string) => {
-        keys.push(key);
-        return '/([^/]+)';
-      })}/?$`,
+      `^${full
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+        .replace(/\/:([A-Za-z]+)(\\\+)?/g, (_, key: string, many?: string) => {
+          keys.push(key);
+          return many ? '/(.+?)' : '/([^/]+)';
+        })}/?$`,
     );
     this.routes.push({
       method,

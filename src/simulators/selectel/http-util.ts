@@ -59,9 +59,26 @@ export function sorted<T>(
   });
 }
 
-/** RFC 3339 without milliseconds, as the seed's samples. */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Digits of the fraction of a second: milliseconds, micro- (a database's) or nanoseconds (Go's clock). */
+export type FractionDigits = 3 | 6 | 9;
+
+/**
+ * A time as the service writes it: RFC 3339 with Go's RFC3339Nano fraction (trailing zeros dropped,
+ * none for a whole second). The reference's samples show whole seconds, but craas-go's fixtures,
+ * taken from the service, carry 3, 6 and 9 digits (pkg/v1/registry and pkg/v1/repository
+ * testing/fixtures.go at 4006946). The simulator keeps milliseconds, so the digits past them are a
+ * filler drawn from the value, ending in a non-zero digit so that all of them are written; a
+ * client that truncates reads the very millisecond stored. 3 digits: the exact millisecond.
+ */
+export function iso(ms: number, digits: FractionDigits = 6): string {
+  const whole = new Date(ms).toISOString();
+  const millis = whole.slice(20, 23);
+  if (millis === '000') return whole.replace(/\.\d{3}Z$/, 'Z');
+  const extra = digits - 3;
+  const filler =
+    extra === 0 ? '' : String(((Math.abs(ms) % 999_983) * 7_919) % 10 ** extra).padStart(extra, '0');
+  const fraction = `${millis}${filler.replace(/0$/, '7')}`.replace(/0+$/, '');
+  return whole.replace(/\.\d{3}Z$/, `.${fraction}Z`);
 }
 
 /** A JSON object body or 400. */

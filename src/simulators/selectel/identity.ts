@@ -1,8 +1,8 @@
 /**
  * A fake of Selectel's Keystone (`/identity/v3/auth/tokens`): service users log in with username,
  * password and account (the Keystone domain) and get a project-scoped IAM token in the
- * `X-Subject-Token` header, valid for a configurable lifetime (24 h at Selectel). CRaaS routes
- * check it through {@link IdentityService.session}.
+ * `X-Subject-Token` header, valid for a configurable lifetime (24 h at Selectel), with the service
+ * catalog unless `?nocatalog` is asked. CRaaS routes check it through {@link IdentityService.session}.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SimError, type SimRequest, type SimResponse, type SimServer } from '../core/server.ts';
@@ -27,6 +27,56 @@ export interface IamSession {
   expiresAt: number;
 }
 
+/** One endpoint of a catalog entry, in the shape go-selvpcclient's fixture shows (testutils/fakes.go). */
+export interface CatalogEndpoint {
+  id: string;
+  interface: 'public' | 'internal' | 'admin';
+  region_id: string;
+  region: string;
+  url: string;
+}
+
+/** One service of the Keystone catalog; berth reads CRaaS by `type`. */
+export interface CatalogEntry {
+  endpoints: CatalogEndpoint[];
+  id: string;
+  type: string;
+  name: string;
+}
+
+/**
+ * The catalog a Selectel project-scoped token carries, for a simulator at `baseUrl`: the CRaaS
+ * types terraform-provider-selectel reads (`container-registry` = the v1 API, `container-registry-v2`
+ * = v2; selectel/service_types.go), one public endpoint each since CRaaS has no regions
+ * (selectel/craas.go refuses more than one), beside a service berth does not use.
+ */
+export function craasCatalog(baseUrl: string): CatalogEntry[] {
+  const entry = (type: string, url: string): CatalogEntry => ({
+    endpoints: [
+      { id: hexId(), interface: 'public', region_id: 'ru-1', region: 'ru-1', url },
+      {
+        id: hexId(),
+        interface: 'admin',
+        region_id: 'ru-1',
+        region: 'ru-1',
+        url: 'http://ru-1.openstack:63079',
+      },
+    ],
+    id: hexId(),
+    type,
+    name: type,
+  });
+  return [
+    entry('quota-manager', `${baseUrl}/quota-manager/v1`),
+    entry('container-registry', `${baseUrl}/api/v1`),
+    entry('container-registry-v2', `${baseUrl}/api/v2`),
+  ];
+}
+
+function hexId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
 /** Keystone's own error body. */
 function keystoneError(code: number, title: string, message: string): SimError {
   return new SimError(code, { error: { code, title, message } });
@@ -47,6 +97,8 @@ export class IdentityService {
   private readonly userIds = new Map<SimServiceUser, string>();
   private readonly state: SimState;
   lifetimeMs: number;
+  /** The catalog issued tokens carry (set by the simulator once it listens; tests may replace it). */
+  catalog: () => CatalogEntry[] = () => [];
 
   constructor(state: SimState, lifetimeMs: number) {
     this.state = state;
@@ -61,7 +113,7 @@ export class IdentityService {
   /** Adds a service user. */
   addUser(user: SimServiceUser): void {
     this.users.push(user);
-    this.userIds.set(user, randomUUID().replaceAll('-', ''));
+    this.userIds.set(user, hexId());
   }
 
   /** An IAM token for a project without logging in (for tests passing a token directly). */
@@ -128,8 +180,8 @@ export class IdentityService {
           issued_at: keystoneTime(issuedAt),
           ...(projectId ? { project: { id: projectId, name: projectId, domain: domainBody } } : {}),
           is_domain: false,
-          roles: [{ id: randomUUID().replaceAll('-', ''), name: session.role }],
-          ...(req.query.has('nocatalog') ? {} : { catalog: [] }),
+          roles: [{ id: hexId(), name: session.role }],
+          ...(req.query.has('nocatalog') ? {} : { catalog: this.catalog() }),
         },
       },
     };

@@ -92,8 +92,9 @@ describe('SelectelSimulator fidelity to the seed samples', () => {
     expect(
       shapeOf((await call('GET', `/api/v2/registries/${registry.id}/repositories/app/images`)).body),
     ).toEqual(shapeOf(testdata('images-v2')));
+    // "List layers" answers the layer array craas-go decodes, not the seed's Image sample.
     expect(shapeOf((await call('GET', `${base}/repositories/app/${keep.digest}`)).body)).toEqual(
-      shapeOf(testdata('image')),
+      shapeOf((testdata('image') as { layers: unknown }).layers),
     );
     expect(shapeOf((await call('GET', `${base}/garbage-collection/size`)).body)).toEqual(
       shapeOf(testdata('gc-size')),

@@ -1,7 +1,8 @@
 /**
  * A stateful fake of Selectel CRaaS ("Container Registry API v2.2") and of the Keystone endpoint
  * that issues its IAM tokens, on SimServer. Routes: `/identity/v3/auth/tokens`, `/api/v1/...`,
- * `/api/v2/...`, so a client uses `apiEndpoint = <url>/api` and `identityEndpoint = <url>/identity/v3`.
+ * `/api/v2/...`. A client needs only `identityEndpoint = <url>/identity/v3`: the token's catalog
+ * names `<url>/api/v1` and `<url>/api/v2`; `apiEndpoint = <url>/api` overrides it.
  *
  * Repositories and images are seeded (`addImage`) until a real registry is attached
  * (`attachRegistry`); then they are a view of it, read on every request (see registry-mirror.ts).
@@ -10,7 +11,7 @@ import type { RegistryView } from '../core/registry-view.ts';
 import { type SimRequest, type SimResponse, SimServer } from '../core/server.ts';
 import { SelectelRegistryAccess } from './access.ts';
 import { craasError, errorBodyFor } from './http-util.ts';
-import { IdentityService, type SimServiceUser } from './identity.ts';
+import { craasCatalog, IdentityService, type SimServiceUser } from './identity.ts';
 import { SelectelRegistryMirror } from './registry-mirror.ts';
 import { registerRegistryRoutes } from './registry-routes.ts';
 import { newDigest, type SimImage, type SimRegistry, type SimRegistryStatus, SimState } from './state.ts';
@@ -30,6 +31,11 @@ export interface SelectelSimulatorOptions {
   iamTokenLifetimeMs?: number | undefined;
   /** Service users that may log in. */
   users?: SimServiceUser[] | undefined;
+  /**
+   * Serve the seed's paged v2 repository and image lists (default true). False leaves the v1 paths
+   * craas-go uses, and the v2 ones answer 404 as a service without them would.
+   */
+  pagedListings?: boolean | undefined;
   /** Seed of the background fault randomness. */
   seed?: number | undefined;
   /** Base clock (default Date.now); {@link SelectelSimulator.advance} moves it further. */
@@ -85,8 +91,15 @@ export class SelectelSimulator {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
     this.identity.register(this.server);
+    this.identity.catalog = () => craasCatalog(this.server.url);
     const projectOf = (req: SimRequest) => this.projectOf(req);
-    registerRegistryRoutes(this.server, this.state, projectOf, () => this.mirror);
+    registerRegistryRoutes(
+      this.server,
+      this.state,
+      projectOf,
+      () => this.mirror,
+      options.pagedListings ?? true,
+    );
     registerTokenRoutes(this.server, this.state, projectOf);
   }
 

@@ -91,10 +91,20 @@ export interface SimDurations {
 /** The default registry size limit (20 GiB, as in the seed's samples). */
 export const DEFAULT_SIZE_LIMIT = 21_474_836_480;
 
-/** A token secret in the format public examples show (`CRgAAAAA…`). */
+/** A token secret in the format public examples and craas-go's fixtures show (`CRgAAAAA…`). */
 export function newSecret(): string {
   return `CRgAAAAA${randomBytes(24).toString('base64url')}`;
 }
+
+/**
+ * Where refresh and regenerate read the expiry: `either` shape (the default, since nothing tells
+ * which one the real service reads), only the reference's `{"expiration":{…}}`, or only craas-go's
+ * bare `{"isSet","expiresAt"}` decoded as Go does (a missing `isSet` is false: never expires).
+ */
+export type SimExpirationReading = 'either' | 'wrapped' | 'bare';
+
+/** How v1 tokens look: craas-go's fixtures show `CRgAAAAA…`, the reference's sample a UUID. */
+export type SimV1TokenFormat = 'CRgAAAAA' | 'uuid';
 
 /** A fake sha256 digest. */
 export function newDigest(): string {
@@ -112,6 +122,10 @@ export class SimState {
   readonly tokensV2 = new Map<string, SimTokenV2>();
   readonly tokensV1 = new Map<string, SimTokenV1>();
   readonly durations: SimDurations;
+  /** How refresh and regenerate read their body; tests pick one reading to pin what berth sends. */
+  expirationReading: SimExpirationReading = 'either';
+  /** The form of new v1 tokens; both are accepted in paths whatever this says. */
+  v1TokenFormat: SimV1TokenFormat = 'CRgAAAAA';
   /** Told of the images a collection with `delete-untagged` removed (the registry view deletes them there). */
   onCollected: ((registry: SimRegistry, repository: SimRepository, images: SimImage[]) => void) | undefined;
   private readonly baseNow: () => number;
@@ -199,6 +213,11 @@ export class SimState {
     for (const repository of registry.repositories.values())
       for (const image of repository.images) if (image.tags.length === 0) sum += imageSize(image);
     return sum;
+  }
+
+  /** A new v1 token in the configured format. */
+  newV1Token(): string {
+    return this.v1TokenFormat === 'uuid' ? randomUUID() : newSecret();
   }
 
   /** The v2 status word as read now: an active token past its expiry reads `expired`. */

@@ -8,16 +8,23 @@ import { craasError, iso, objectBody, pageOf, searched, slice, sorted } from './
 import type { ProjectOf } from './registry-routes.ts';
 import { newSecret, type SimState, type SimTokenV2 } from './state.ts';
 
+const V1_TOKEN_FORMS =
+  /^(CRgAAAAA[A-Za-z0-9_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const V1_TTLS: Record<string, number> = { '12h': 12 * 3_600_000, '1y': 365 * 24 * 3_600_000 };
 
-/** The seed's Token object (never the secret). `lastUsedAt` only once the token was used. */
+/**
+ * The seed's Token object (never the secret). `lastUsedAt` only once the token was used. Its clock
+ * times carry microseconds like the registries' (a hedge: craas-go's token fixtures are the
+ * reference's whole-second samples).
+ */
 export function tokenJson(state: SimState, token: SimTokenV2) {
   return {
     createdAt: iso(token.createdAt),
     expiration: {
       expiresAt:
         token.expiration.isSet && token.expiration.expiresAt !== undefined
-          ? iso(token.expiration.expiresAt)
+          ? // The expiry is the client's own value: echoed to the millisecond, without filler.
+            iso(token.expiration.expiresAt, 3)
           : '0001-01-01T00:00:00Z',
       isSet: token.expiration.isSet,
     },
@@ -45,6 +52,21 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
     if (Number.isNaN(at) || at <= state.now())
       throw craasError(400, 'Expiration date must be in the future.');
     return { isSet: true, expiresAt: at };
+  };
+  // Refresh and regenerate: the reference wraps the expiry, craas-go sends it bare (see
+  // SimExpirationReading). Reading both, a body whose two shapes disagree is refused rather than
+  // guessed at: a real server would silently pick one.
+  const refreshedExpiration = (body: Record<string, unknown>): SimTokenV2['expiration'] => {
+    const hasBare = 'isSet' in body || 'expiresAt' in body;
+    // Go's encoding/json leaves a missing bool false: the bare reading never refuses a body.
+    const bare = () => expiration({ ...body, isSet: body.isSet ?? false });
+    const reading = state.expirationReading;
+    if (reading === 'bare') return bare();
+    if (reading === 'wrapped' || !hasBare) return expiration(body.expiration);
+    if (body.expiration === undefined) return bare();
+    const [a, b] = [expiration(body.expiration), bare()];
+    if (a.isSet !== b.isSet || a.expiresAt !== b.expiresAt) throw craasError(400, 'Invalid expiration.');
+    return a;
   };
   const scope = (req: SimRequest, value: unknown): SimTokenV2['scope'] => {
     const s = value as { allRegistries?: unknown; modeRW?: unknown; registryIds?: unknown } | undefined;
@@ -127,7 +149,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
     })
     .route('POST', '/api/v2/tokens/:id/refresh', (req) => {
       const token = tokenV2(req);
-      const next = expiration(objectBody(req).expiration);
+      const next = refreshedExpiration(objectBody(req));
       if (token.status === 'revoked') throw craasError(400, 'Token is revoked.');
       token.expiration = next;
       return { status: 200, body: tokenJson(state, token) };
@@ -137,7 +159,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
       '/api/v2/tokens/:id/regenerate',
       (req) => {
         const token = tokenV2(req);
-        token.expiration = expiration(objectBody(req).expiration);
+        token.expiration = refreshedExpiration(objectBody(req));
         // The old secret dies at once: there is no overlap window.
         token.secret = newSecret();
         token.status = 'active';
@@ -156,7 +178,9 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
 
   const tokenV1 = (req: SimRequest) => {
     const secret = req.params.token ?? '';
-    if (!/^CRgAAAAA[A-Za-z0-9_-]+$/.test(secret)) throw craasError(400, 'Invalid or malformed token.');
+    // craas-go's fixtures show `CRgAAAAA…`, the reference's sample a UUID: both forms are tokens,
+    // anything else is malformed.
+    if (!V1_TOKEN_FORMS.test(secret)) throw craasError(400, 'Invalid or malformed token.');
     const token = state.tokensV1.get(secret);
     if (!token || token.revoked || token.projectId !== projectOf(req))
       throw craasError(404, 'Token not found.');
@@ -177,7 +201,7 @@ export function registerTokenRoutes(server: SimServer, state: SimState, projectO
         const ttlMs = V1_TTLS[ttl];
         if (ttlMs === undefined) throw craasError(400, 'Invalid TTL: use 12h or 1y.');
         const token = {
-          secret: newSecret(),
+          secret: state.newV1Token(),
           projectId: projectOf(req),
           ttlMs,
           expiresAt: state.now() + ttlMs,
